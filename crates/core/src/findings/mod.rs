@@ -1,0 +1,171 @@
+//! The findings catalog: every problem or remark Inboxlens can report, in one place.
+//!
+//! Each entry ([`FindingSpec`]) has a stable id (`area.name`), a severity, a title, an
+//! explanation that cites the rule it rests on (RFC section or provider guideline), and
+//! a default fix. Checks never invent findings: they call [`FindingSpec::emit`] on an
+//! entry of [`catalog`] and may add detail, a concrete fix (the exact record or header
+//! to publish) and evidence. CLI, server and web app render the same [`Finding`].
+
+pub mod catalog;
+pub mod score;
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    /// `info` / `warning` / `error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// The area a finding belongs to; the UI groups by it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Area {
+    Envelope,
+    Hops,
+    Spf,
+    Dkim,
+    Dmarc,
+    Arc,
+    AuthResults,
+    Headers,
+    Unsubscribe,
+    Body,
+    BulkSender,
+    Bounce,
+    Mx,
+    MtaSts,
+    TlsRpt,
+    Bimi,
+    Dnssec,
+    Dane,
+    Dns,
+    Blocklist,
+    Smtp,
+}
+
+impl Area {
+    /// Human name of the area.
+    pub fn title(self) -> &'static str {
+        match self {
+            Area::Envelope => "Envelope",
+            Area::Hops => "Delivery path",
+            Area::Spf => "SPF",
+            Area::Dkim => "DKIM",
+            Area::Dmarc => "DMARC",
+            Area::Arc => "ARC",
+            Area::AuthResults => "Upstream verdicts",
+            Area::Headers => "Headers",
+            Area::Unsubscribe => "Unsubscribe",
+            Area::Body => "Content",
+            Area::BulkSender => "Bulk-sender requirements",
+            Area::Bounce => "Bounce",
+            Area::Mx => "MX",
+            Area::MtaSts => "MTA-STS",
+            Area::TlsRpt => "TLS-RPT",
+            Area::Bimi => "BIMI",
+            Area::Dnssec => "DNSSEC",
+            Area::Dane => "DANE",
+            Area::Dns => "DNS",
+            Area::Blocklist => "Blocklists",
+            Area::Smtp => "SMTP",
+        }
+    }
+}
+
+/// A catalog entry: what a finding *is*, independent of one message or domain.
+#[derive(Debug, Clone, Copy)]
+pub struct FindingSpec {
+    /// Stable id, `area.snake_name` (e.g. `dkim.body_hash_mismatch`). Never renamed.
+    pub id: &'static str,
+    pub severity: Severity,
+    pub area: Area,
+    pub title: &'static str,
+    /// Plain explanation, ending with the rule's source (e.g. "RFC 6376 §3.7").
+    pub explanation: &'static str,
+    /// The default fix, used when the check cannot write a more concrete one.
+    pub fix: &'static str,
+    /// Where the rule comes from, e.g. `RFC 7208 §4.6.4`.
+    pub reference: &'static str,
+}
+
+impl FindingSpec {
+    /// A finding from this entry, with the default explanation and fix.
+    pub fn emit(&'static self) -> Finding {
+        // Every explanation names its source (the guide's rule): append it when the
+        // catalog text does not already cite it.
+        let explanation = if self.explanation.contains(self.reference) {
+            self.explanation.to_string()
+        } else {
+            format!("{} ({})", self.explanation.trim_end(), self.reference)
+        };
+        Finding {
+            id: self.id.to_string(),
+            severity: self.severity,
+            area: self.area,
+            title: self.title.to_string(),
+            explanation,
+            fix: self.fix.to_string(),
+            reference: self.reference.to_string(),
+            detail: None,
+            evidence: Vec::new(),
+        }
+    }
+}
+
+/// One finding in a report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    pub id: String,
+    pub severity: Severity,
+    pub area: Area,
+    pub title: String,
+    pub explanation: String,
+    /// What to do: the exact record or header to publish where the check knows it.
+    pub fix: String,
+    /// The rule's source (RFC section / guideline).
+    pub reference: String,
+    /// What was seen in this message or domain (e.g. "bh= differs: footer likely added").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The evidence it rests on: header lines, DNS records, SMTP replies.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub evidence: Vec<String>,
+}
+
+impl Finding {
+    /// Adds what was seen in this case.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+    /// Replaces the fix with a concrete one (the exact record or header).
+    pub fn fix(mut self, fix: impl Into<String>) -> Self {
+        self.fix = fix.into();
+        self
+    }
+    /// Adds one piece of evidence.
+    pub fn evidence(mut self, evidence: impl Into<String>) -> Self {
+        self.evidence.push(evidence.into());
+        self
+    }
+    /// Overrides the severity (e.g. a warning raised to error in a parked-domain check).
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+}

@@ -1,0 +1,58 @@
+//! Command-line parsing (clap) and dispatch to one module per subcommand.
+//!
+//! Exit codes (contract): 0 ok; 1 an `error` finding or a score under `--fail-under`;
+//! 2 usage error or unreadable input.
+
+pub mod dns_flags;
+pub mod domain;
+pub mod serve;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Inboxlens: email deliverability analyzer.
+#[derive(Debug, Parser)]
+#[command(name = "inboxlens", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a domain's email DNS setup (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE).
+    Domain(domain::DomainArgs),
+    /// Run the companion server (web app, API, DoH endpoint, probes).
+    Serve(serve::ServeArgs),
+}
+
+/// Exit code 1: an `error` finding or a score under `--fail-under`.
+pub const EXIT_FINDINGS: u8 = 1;
+/// Exit code 2: usage error or unreadable input.
+pub const EXIT_USAGE: u8 = 2;
+
+/// Parses the command line and runs the subcommand on a tokio runtime.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { EXIT_USAGE } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("inboxlens: cannot start the async runtime: {err}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    runtime.block_on(async move {
+        match cli.command {
+            Command::Domain(args) => domain::run(args).await,
+            Command::Serve(args) => serve::run(args).await,
+        }
+    })
+}

@@ -1,0 +1,10 @@
+//! `inboxlens`: the command-line tool and the companion server, a thin shell over
+//! `inboxlens-core`. Subcommands live in `cli/`, one file each.
+
+mod cli;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    cli::main()
+}
