@@ -4,9 +4,11 @@
 //! The core performs no I/O except through the DNS seam ([`dns::Resolver`]) and
 //! reads no clock: the caller passes `now`. See `ARCHITECTURE.md` for the codemap.
 
+pub mod analyze;
 pub mod auth;
 pub mod bounce;
 pub mod dns;
 pub mod domain;
 pub mod findings;
 pub mod message;
+pub mod sample;

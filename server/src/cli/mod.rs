@@ -3,9 +3,13 @@
 //! Exit codes (contract): 0 ok; 1 an `error` finding or a score under `--fail-under`;
 //! 2 usage error or unreadable input.
 
+pub mod analyze;
+pub mod bounce;
 pub mod dns_flags;
 pub mod domain;
+pub mod render;
 pub mod serve;
+pub mod spf;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -21,6 +25,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Analyze raw messages: authentication, delivery path, headers, content, score.
+    Analyze(analyze::AnalyzeArgs),
+    /// Evaluate SPF for a client IP and sender (RFC 7208).
+    Spf(spf::SpfArgs),
+    /// Explain a bounce (DSN) or an SMTP reply, with the likely cause and the fix.
+    ExplainBounce(bounce::BounceArgs),
     /// Check a domain's email DNS setup (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE).
     Domain(domain::DomainArgs),
     /// Run the companion server (web app, API, DoH endpoint, probes).
@@ -51,6 +61,9 @@ pub fn main() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command {
+            Command::Analyze(args) => analyze::run(args).await,
+            Command::Spf(args) => spf::run(args).await,
+            Command::ExplainBounce(args) => bounce::run(args).await,
             Command::Domain(args) => domain::run(args).await,
             Command::Serve(args) => serve::run(args).await,
         }

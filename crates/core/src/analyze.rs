@@ -1,0 +1,320 @@
+//! The message pipeline: raw bytes in, one [`MessageReport`] out.
+//!
+//! Order (data flow): parse → Received hops → envelope → SPF ∥ DKIM-key prefetch →
+//! DKIM/ARC/DMARC (mail-auth, fed by the seam) → headers, List-Unsubscribe, body →
+//! bulk-sender checklist → upstream Authentication-Results comparison → score.
+//! Every DNS answer goes through one [`Recorder`], whose evidence becomes `dns[]`.
+
+use crate::auth::dkim::{AuthVerdicts, verify_auth};
+use crate::auth::spf::{SpfOutcome, SpfRequest, check_host, findings_for};
+use crate::dns::recorder::{DnsEvidence, Recorder};
+use crate::dns::{RecordType, Resolver};
+use crate::findings::{Finding, score::score};
+use crate::message::auth_results::{self, FreshVerdicts};
+use crate::message::body::{BodyReport, check_body};
+use crate::message::bulk::{BulkInput, ChecklistItem, bulk_checklist};
+use crate::message::envelope::{Envelope, EnvelopeOverrides, infer_envelope};
+use crate::message::headers::{HeaderReport, check_headers};
+use crate::message::hops::{Hop, parse_hops};
+use crate::message::unsubscribe::{UnsubscribeReport, check_unsubscribe};
+use mail_parser::MessageParser;
+use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
+use std::sync::Arc;
+
+/// Largest message analyzed (the server caps requests at 25 MB; files may be larger).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// As of when signatures and dates are judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "mode", content = "unix")]
+pub enum Now {
+    /// A fixed time (the caller's clock, or `--now UNIX`).
+    At(i64),
+    /// The time the topmost Received header was written (`--now received`); falls back
+    /// to the given time when no Received header has a date.
+    Received(i64),
+}
+
+/// Options of one analysis.
+#[derive(Debug, Clone)]
+pub struct AnalyzeOptions {
+    pub now: Now,
+    pub overrides: EnvelopeOverrides,
+}
+
+impl AnalyzeOptions {
+    /// Analysis as of `now` (unix seconds), envelope inferred from the message.
+    pub fn at(now: i64) -> Self {
+        AnalyzeOptions { now: Now::At(now), overrides: EnvelopeOverrides::default() }
+    }
+}
+
+/// Why a message could not be analyzed at all. Anything less than this is a partial
+/// report with findings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
+pub enum AnalyzeError {
+    /// Nothing to analyze.
+    #[error("the input is empty: paste a whole message, headers included")]
+    Empty,
+    /// Over [`MAX_MESSAGE_BYTES`].
+    #[error("the message is {0} bytes; the limit is 64 MiB")]
+    TooLarge(usize),
+    /// No header field could be read: this is not an email.
+    #[error("this does not look like an email: no header fields (like \"From:\" or \"Received:\") were found at the top")]
+    NotAnEmail,
+}
+
+/// The whole report on one message (JSON contract: see README).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MessageReport {
+    /// 0–10, derived from `findings` (see `findings::score`).
+    pub score: f64,
+    pub summary: Summary,
+    pub envelope: Envelope,
+    pub auth: AuthSection,
+    pub upstream: UpstreamSection,
+    pub hops: Vec<Hop>,
+    pub headers: HeaderReport,
+    pub unsubscribe: UnsubscribeReport,
+    pub body: BodyReport,
+    pub bulk_sender: Vec<ChecklistItem>,
+    pub findings: Vec<Finding>,
+    pub dns: Vec<DnsEvidence>,
+    pub meta: Meta,
+}
+
+/// One-line facts for the top of a report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub subject: Option<String>,
+    pub from: Option<String>,
+    pub from_domain: Option<String>,
+    pub date: Option<String>,
+    pub size_bytes: usize,
+    pub errors: usize,
+    pub warnings: usize,
+}
+
+/// Fresh verdicts (contract: `auth.spf.{result,domain}`, `auth.dkim[]`, `auth.dmarc`, `auth.arc`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuthSection {
+    pub spf: SpfOutcome,
+    pub dkim: Vec<crate::auth::dkim::DkimVerdict>,
+    pub dmarc: crate::auth::dmarc::DmarcVerdict,
+    pub arc: crate::auth::arc::ArcVerdict,
+}
+
+/// What upstream servers said (Authentication-Results) and how it differs from now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UpstreamSection {
+    pub verdicts: auth_results::UpstreamVerdicts,
+    pub drift: Vec<auth_results::Drift>,
+}
+
+/// How the analysis was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meta {
+    pub inboxlens_version: String,
+    /// The time signatures and dates were judged against.
+    pub now: i64,
+    /// `clock`, `flag` or `received`.
+    pub now_source: String,
+    /// The message had bare LF line ends and was converted to CRLF before DKIM
+    /// verification (RFC 5322 §2.3 requires CRLF; pasted text loses it).
+    pub line_endings_normalized: bool,
+}
+
+/// Analyzes one raw message. DNS goes through `resolver` only.
+pub async fn analyze_message(
+    raw: &[u8],
+    resolver: Arc<dyn Resolver>,
+    opts: &AnalyzeOptions,
+) -> Result<MessageReport, AnalyzeError> {
+    if raw.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(AnalyzeError::Empty);
+    }
+    if raw.len() > MAX_MESSAGE_BYTES {
+        return Err(AnalyzeError::TooLarge(raw.len()));
+    }
+    let (raw, normalized) = normalize_line_endings(raw);
+    let raw: &[u8] = &raw;
+    let message = MessageParser::default().parse(raw).ok_or(AnalyzeError::NotAnEmail)?;
+    if message.headers().is_empty() {
+        return Err(AnalyzeError::NotAnEmail);
+    }
+    let recorder = Arc::new(Recorder::new(resolver));
+    let dns: &dyn Resolver = recorder.as_ref();
+    let mut findings: Vec<Finding> = Vec::new();
+
+    let (hops, f) = parse_hops(&message);
+    findings.extend(f);
+    let (now, now_source) = match opts.now {
+        Now::At(t) => (t, "clock"),
+        Now::Received(fallback) => match hops.last().and_then(|h| h.timestamp) {
+            Some(t) => (t, "received"),
+            None => (fallback, "clock"),
+        },
+    };
+    let (envelope, f) = infer_envelope(&message, &hops, &opts.overrides);
+    findings.extend(f);
+
+    // SPF and the DKIM key lookups are independent: run them together (the recorder
+    // shares the answers with mail-auth's verification below).
+    let spf_fut = spf_for(dns, &envelope);
+    let prefetch = prefetch_dkim_keys(dns, &message, raw);
+    let (spf, ()) = futures::join!(spf_fut, prefetch);
+    findings.extend(findings_for(&spf));
+
+    let verdicts: AuthVerdicts = verify_auth(raw, dns, &spf.domain, &spf.to_mailauth(), now.max(0) as u64).await;
+    findings.extend(verdicts.findings.iter().cloned());
+
+    let (headers, f) = check_headers(&message, raw, now);
+    findings.extend(f);
+    let passing_h: Vec<Vec<String>> = verdicts
+        .dkim
+        .iter()
+        .filter(|d| d.result == "pass")
+        .map(|d| d.headers.iter().map(|h| h.to_ascii_lowercase()).collect())
+        .collect();
+    let (unsubscribe, f) = check_unsubscribe(&message, &passing_h);
+    findings.extend(f);
+    let (body, f) = check_body(&message, raw.len());
+    findings.extend(f);
+
+    let from_domain = headers.from.as_ref().and_then(|m| m.domain.clone());
+    let bulk_input = BulkInput {
+        spf_result: Some(spf.result.to_string()),
+        dkim_pass_domains: verdicts.dkim.iter().filter(|d| d.result == "pass").map(|d| d.domain.clone()).collect(),
+        dkim_aligned_pass: verdicts.dmarc.dkim_aligned,
+        dmarc_result: Some(verdicts.dmarc.result.clone()),
+        dmarc_policy: verdicts.dmarc.policy.clone(),
+        from_domain: from_domain.clone(),
+        ptr_ok: None,
+        tls_on_last_hop: hops.last().map(|h| h.used_tls()),
+        one_click_unsubscribe: unsubscribe.one_click,
+        list_unsubscribe_present: unsubscribe.present,
+        message_id_ok: headers.message_id_ok,
+        rfc5322_ok: headers.rfc5322_ok,
+    };
+    let (bulk_sender, f) = bulk_checklist(&bulk_input);
+    findings.extend(f);
+
+    let (upstream_verdicts, f) = auth_results::collect_upstream(&message);
+    findings.extend(f);
+    let fresh = FreshVerdicts {
+        spf: Some(spf.result.to_string()),
+        dkim: verdicts.dkim.iter().map(|d| (d.domain.clone(), d.result.clone())).collect(),
+        dmarc: Some(verdicts.dmarc.result.clone()),
+        arc: Some(verdicts.arc.result.clone()),
+    };
+    let (drift, f) = auth_results::compare(&upstream_verdicts, &fresh);
+    findings.extend(f);
+
+    sort_findings(&mut findings);
+    let summary = Summary {
+        subject: headers.subject.clone(),
+        from: headers.from.as_ref().and_then(|m| m.address.clone()),
+        from_domain,
+        date: headers.date.clone(),
+        size_bytes: raw.len(),
+        errors: findings.iter().filter(|f| f.severity == crate::findings::Severity::Error).count(),
+        warnings: findings.iter().filter(|f| f.severity == crate::findings::Severity::Warning).count(),
+    };
+    Ok(MessageReport {
+        score: score(&findings),
+        summary,
+        envelope,
+        auth: AuthSection { spf, dkim: verdicts.dkim, dmarc: verdicts.dmarc, arc: verdicts.arc },
+        upstream: UpstreamSection { verdicts: upstream_verdicts, drift },
+        hops,
+        headers,
+        unsubscribe,
+        body,
+        bulk_sender,
+        findings,
+        dns: recorder.evidence(),
+        meta: Meta {
+            inboxlens_version: env!("CARGO_PKG_VERSION").to_string(),
+            now,
+            now_source: match (opts.now, now_source) {
+                (Now::At(_), _) => "clock".into(),
+                (_, s) => s.to_string(),
+            },
+            line_endings_normalized: normalized,
+        },
+    })
+}
+
+/// SPF for the inferred envelope; without a client IP there is nothing to evaluate.
+async fn spf_for(dns: &dyn Resolver, envelope: &Envelope) -> SpfOutcome {
+    let ip = envelope.client_ip.as_deref().and_then(|s| s.parse::<IpAddr>().ok());
+    let helo = envelope.helo.clone().unwrap_or_default();
+    let mail_from = envelope.mail_from.clone().unwrap_or_default();
+    match ip {
+        Some(ip) => check_host(dns, &SpfRequest { ip, mail_from, helo }).await,
+        None => SpfOutcome::without_client_ip(&mail_from, &helo),
+    }
+}
+
+/// Asks for every DKIM key of the message now, so the answers are in the recorder's
+/// cache when mail-auth's verification asks (concurrently with SPF).
+async fn prefetch_dkim_keys(dns: &dyn Resolver, message: &mail_parser::Message<'_>, raw: &[u8]) {
+    let names: Vec<String> = message
+        .headers()
+        .iter()
+        .filter(|h| {
+            let n = h.name();
+            let n = n.as_str();
+            n.eq_ignore_ascii_case("DKIM-Signature")
+                || n.eq_ignore_ascii_case("ARC-Message-Signature")
+                || n.eq_ignore_ascii_case("ARC-Seal")
+        })
+        .filter_map(|h| {
+            let raw = raw.get(h.offset_start() as usize..h.offset_end() as usize)?;
+            key_name(&String::from_utf8_lossy(raw))
+        })
+        .take(32)
+        .collect();
+    futures::future::join_all(names.iter().map(|n| dns.query(n, RecordType::Txt))).await;
+}
+
+/// `s=` and `d=` of a signature header value → `s._domainkey.d` (RFC 6376 §3.6.2.1).
+fn key_name(value: &str) -> Option<String> {
+    let mut d = None;
+    let mut s = None;
+    for tag in value.split(';') {
+        let mut kv = tag.splitn(2, '=');
+        let k = kv.next()?.trim();
+        let v: String = kv.next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
+        match k {
+            "d" => d = Some(v),
+            "s" => s = Some(v),
+            _ => {}
+        }
+    }
+    let (d, s) = (d?, s?);
+    (!d.is_empty() && !s.is_empty()).then(|| format!("{s}._domainkey.{d}"))
+}
+
+/// Bare-LF messages (pasted text, many .eml exports) get CRLF line ends, which
+/// RFC 5322 §2.3 requires and DKIM canonicalization assumes.
+fn normalize_line_endings(raw: &[u8]) -> (std::borrow::Cow<'_, [u8]>, bool) {
+    if raw.contains(&b'\r') || !raw.contains(&b'\n') {
+        return (std::borrow::Cow::Borrowed(raw), false);
+    }
+    let mut out = Vec::with_capacity(raw.len() + raw.len() / 40);
+    for &b in raw {
+        if b == b'\n' {
+            out.push(b'\r');
+        }
+        out.push(b);
+    }
+    (std::borrow::Cow::Owned(out), true)
+}
+
+/// Errors first, then warnings, then info; by area within a severity.
+fn sort_findings(findings: &mut [Finding]) {
+    findings.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.area.cmp(&b.area)));
+}

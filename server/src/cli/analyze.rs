@@ -1,0 +1,255 @@
+//! `inboxlens analyze`: one report per message (files, directories or stdin).
+
+use super::dns_flags::DnsArgs;
+use super::render::{self, Style};
+use super::{EXIT_FINDINGS, EXIT_USAGE};
+use clap::Args;
+use inboxlens_core::analyze::{AnalyzeOptions, MessageReport, Now, analyze_message};
+use inboxlens_core::message::envelope::EnvelopeOverrides;
+use inboxlens_core::sample::SAMPLE_MESSAGE;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Read};
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Analyze raw messages (RFC 5322 with headers): authentication, path, headers, content.
+#[derive(Debug, Args)]
+pub struct AnalyzeArgs {
+    /// Message files, directories of messages, or `-` for stdin.
+    #[arg(value_name = "FILE|DIR|-")]
+    pub inputs: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// Print one JSON report per line (for several messages).
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Analyze the bundled sample message.
+    #[arg(long)]
+    pub sample: bool,
+    /// Judge signatures and dates as of this time: unix seconds, or `received` (the top Received header's time).
+    #[arg(long, value_name = "UNIX|received")]
+    pub now: Option<String>,
+    /// The connecting client's IP (instead of the one inferred from Received).
+    #[arg(long)]
+    pub ip: Option<IpAddr>,
+    /// The HELO/EHLO name (instead of the inferred one).
+    #[arg(long)]
+    pub helo: Option<String>,
+    /// The envelope sender (instead of Return-Path); `<>` for the null sender.
+    #[arg(long = "mail-from", value_name = "ADDR")]
+    pub mail_from: Option<String>,
+    /// Exit 1 when a score is below this.
+    #[arg(long, value_name = "SCORE")]
+    pub fail_under: Option<f64>,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+}
+
+/// One input: a name for messages and its bytes.
+struct Input {
+    name: String,
+    bytes: Vec<u8>,
+}
+
+/// Runs the subcommand.
+pub async fn run(args: AnalyzeArgs) -> ExitCode {
+    let inputs = match collect_inputs(&args) {
+        Ok(i) => i,
+        Err(msg) => {
+            eprintln!("inboxlens analyze: {msg}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let resolver = match args.dns.build_resolver() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("inboxlens analyze: {e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let now = match parse_now(args.now.as_deref()) {
+        Ok(n) => n,
+        Err(msg) => {
+            eprintln!("inboxlens analyze: {msg}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let mail_from = args.mail_from.as_ref().map(|m| m.trim_matches(|c| c == '<' || c == '>').to_string());
+    let opts = AnalyzeOptions {
+        now,
+        overrides: EnvelopeOverrides { ip: args.ip, helo: args.helo.clone(), mail_from },
+    };
+    let style = Style::detect();
+    let mut worst = 0u8;
+    let many = inputs.len() > 1;
+    for input in inputs {
+        match analyze_message(&input.bytes, resolver.clone(), &opts).await {
+            Ok(report) => {
+                if args.jsonl {
+                    println!("{}", serde_json::to_string(&with_source(&report, &input.name)).unwrap_or_default());
+                } else if args.json {
+                    println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+                } else {
+                    print!("{}", human(&report, &input.name, many, style));
+                }
+                let below = args.fail_under.is_some_and(|t| report.score < t);
+                if below || render::has_error(&report.findings) {
+                    worst = worst.max(EXIT_FINDINGS);
+                }
+            }
+            Err(err) => {
+                if args.jsonl || args.json {
+                    let line = serde_json::json!({"source": input.name, "error": err.to_string()});
+                    println!("{line}");
+                }
+                eprintln!("inboxlens analyze: {}: {err}", input.name);
+                worst = EXIT_USAGE;
+            }
+        }
+    }
+    ExitCode::from(worst)
+}
+
+fn with_source(report: &MessageReport, name: &str) -> serde_json::Value {
+    let mut v = serde_json::to_value(report).unwrap_or_default();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("source".into(), serde_json::Value::String(name.to_string()));
+    }
+    v
+}
+
+fn parse_now(flag: Option<&str>) -> Result<Now, String> {
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    match flag {
+        None => Ok(Now::At(clock)),
+        Some("received") => Ok(Now::Received(clock)),
+        Some(s) => s.parse::<i64>().map(Now::At).map_err(|_| format!("--now takes unix seconds or `received`, got {s:?}")),
+    }
+}
+
+fn collect_inputs(args: &AnalyzeArgs) -> Result<Vec<Input>, String> {
+    let mut out = Vec::new();
+    if args.sample {
+        out.push(Input { name: "sample".into(), bytes: SAMPLE_MESSAGE.to_vec() });
+    }
+    if args.inputs.is_empty() && !args.sample {
+        if std::io::stdin().is_terminal() {
+            return Err("no input: give FILE, DIR or `-` (stdin), or --sample for the bundled sample".into());
+        }
+        return Ok(vec![read_stdin()?]);
+    }
+    for arg in &args.inputs {
+        if arg == "-" {
+            out.push(read_stdin()?);
+            continue;
+        }
+        let path = Path::new(arg);
+        if path.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(|e| format!("{arg}: {e}"))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            for f in files {
+                out.push(read_file(&f)?);
+            }
+        } else {
+            out.push(read_file(path)?);
+        }
+    }
+    Ok(out)
+}
+
+fn read_file(path: &Path) -> Result<Input, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    if meta.len() > inboxlens_core::analyze::MAX_MESSAGE_BYTES as u64 {
+        return Err(format!("{}: {} bytes is over the 64 MiB limit", path.display(), meta.len()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Input { name: path.display().to_string(), bytes })
+}
+
+fn read_stdin() -> Result<Input, String> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(inboxlens_core::analyze::MAX_MESSAGE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("stdin: {e}"))?;
+    Ok(Input { name: "stdin".into(), bytes })
+}
+
+/// The human report.
+fn human(r: &MessageReport, name: &str, many: bool, s: Style) -> String {
+    let mut o = String::new();
+    if many {
+        let _ = writeln!(o, "{}", s.bold(&format!("== {name}")));
+    }
+    let _ = writeln!(
+        o,
+        "{}  {}  {}",
+        s.bold("Inboxlens"),
+        s.score(r.score),
+        s.dim(&format!("{} error(s), {} warning(s)", r.summary.errors, r.summary.warnings))
+    );
+    if let Some(subj) = &r.summary.subject {
+        let _ = writeln!(o, "  Subject: {subj}");
+    }
+    if let Some(from) = &r.summary.from {
+        let _ = writeln!(o, "  From:    {from}");
+    }
+    let e = &r.envelope;
+    let _ = writeln!(o, "\n{}", s.bold("Envelope"));
+    let _ = writeln!(o, "  client IP  {:<28} {}", e.client_ip.as_deref().unwrap_or("-"), s.dim(&e.source.client_ip));
+    let _ = writeln!(o, "  HELO       {:<28} {}", e.helo.as_deref().unwrap_or("-"), s.dim(&e.source.helo));
+    let _ = writeln!(o, "  MAIL FROM  {:<28} {}", e.mail_from.as_deref().unwrap_or("<>"), s.dim(&e.source.mail_from));
+
+    let a = &r.auth;
+    let _ = writeln!(o, "\n{}", s.bold("Authentication"));
+    let spf = a.spf.result.to_string();
+    let _ = writeln!(o, "  SPF    {:<10} {} ({} DNS lookups)", s.verdict(&spf), a.spf.domain, a.spf.lookups);
+    if a.dkim.is_empty() {
+        let _ = writeln!(o, "  DKIM   {}", s.verdict("none"));
+    }
+    for d in &a.dkim {
+        let key = match (d.key_type.as_deref(), d.key_bits) {
+            (Some(t), Some(b)) => format!("{t}-{b}"),
+            _ => "key ?".into(),
+        };
+        let _ = writeln!(o, "  DKIM   {:<10} d={} s={} {} {}", s.verdict(&d.result), d.domain, d.selector, d.algorithm, key);
+    }
+    let _ = writeln!(
+        o,
+        "  DMARC  {:<10} {} policy={}",
+        s.verdict(&a.dmarc.result),
+        a.dmarc.domain,
+        a.dmarc.policy.as_deref().unwrap_or("-")
+    );
+    let _ = writeln!(o, "  ARC    {}", s.verdict(&a.arc.result));
+
+    if !r.hops.is_empty() {
+        let _ = writeln!(o, "\n{}", s.bold("Delivery path"));
+        for h in &r.hops {
+            let delay = h.delay_seconds.map(|d| format!("+{d}s")).unwrap_or_default();
+            let tls = h.tls_version.clone().unwrap_or_else(|| h.with.clone().unwrap_or_default());
+            let _ = writeln!(
+                o,
+                "  {:>2}. {} → {} {} {}",
+                h.index,
+                h.from.as_deref().or(h.from_ip.as_deref()).unwrap_or("?"),
+                h.by.as_deref().unwrap_or("?"),
+                s.dim(&tls),
+                delay
+            );
+        }
+    }
+    let _ = writeln!(o, "\n{}", s.bold("Findings"));
+    render::findings(&mut o, s, &r.findings);
+    let _ = writeln!(o);
+    o
+}
