@@ -6,7 +6,11 @@ use super::{EXIT_FINDINGS, EXIT_USAGE};
 use clap::Args;
 use inboxlens_core::analyze::{AnalyzeOptions, MessageReport, Now, analyze_message};
 use inboxlens_core::message::envelope::EnvelopeOverrides;
-use inboxlens_core::sample::SAMPLE_MESSAGE;
+use inboxlens_core::dns::Resolver;
+use inboxlens_core::dns::overlay::Overlay;
+use inboxlens_core::dns::zone::ZoneResolver;
+use inboxlens_core::sample::{SAMPLE_MESSAGE, SAMPLE_RECEIVED_AT, SAMPLE_ZONE};
+use std::sync::Arc;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Read};
 use std::net::IpAddr;
@@ -62,14 +66,19 @@ pub async fn run(args: AnalyzeArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let resolver = match args.dns.build_resolver() {
+    let resolver = match sample_or_flags_resolver(&args) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("inboxlens analyze: {e}");
             return ExitCode::from(EXIT_USAGE);
         }
     };
-    let now = match parse_now(args.now.as_deref()) {
+    // The sample is judged as of just after it was received, so its report is stable.
+    let now_flag = match (&args.now, args.sample) {
+        (None, true) => Some((SAMPLE_RECEIVED_AT + 60).to_string()),
+        (flag, _) => flag.clone(),
+    };
+    let now = match parse_now(now_flag.as_deref()) {
         Ok(n) => n,
         Err(msg) => {
             eprintln!("inboxlens analyze: {msg}");
@@ -110,6 +119,24 @@ pub async fn run(args: AnalyzeArgs) -> ExitCode {
         }
     }
     ExitCode::from(worst)
+}
+
+/// The resolver of the DNS flags; with `--sample`, the sample's zone laid over it (or
+/// alone, when no DNS flag is given), so the sample never depends on live DNS.
+fn sample_or_flags_resolver(args: &AnalyzeArgs) -> Result<Arc<dyn Resolver>, String> {
+    if !args.sample {
+        return args.dns.build_resolver().map_err(|e| e.to_string());
+    }
+    let zone = ZoneResolver::from_zone_text(SAMPLE_ZONE, None).map_err(|e| format!("bundled sample zone: {e}"))?;
+    let no_dns_flags = args.dns.zones.is_empty() && args.dns.resolver.is_none() && args.dns.doh.is_none();
+    if no_dns_flags {
+        return Ok(Arc::new(zone));
+    }
+    if args.dns.offline && args.dns.zones.is_empty() {
+        return Ok(Arc::new(zone));
+    }
+    let below = args.dns.build_resolver().map_err(|e| e.to_string())?;
+    Ok(Arc::new(Overlay::new(zone, below)))
 }
 
 fn with_source(report: &MessageReport, name: &str) -> serde_json::Value {
