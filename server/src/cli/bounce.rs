@@ -45,9 +45,41 @@ pub async fn run(args: BounceArgs) -> ExitCode {
     }
     let s = Style::detect();
     println!("{}", s.bold("Bounce explained"));
-    print!("{}", inboxlens_core::bounce::render_text(&report));
+    print!("{}", text(&report, s));
     let mut out = String::new();
     render::findings(&mut out, s, &report.findings);
     print!("{out}");
     ExitCode::SUCCESS
+}
+
+/// The human rendering of a bounce report.
+fn text(r: &inboxlens_core::bounce::BounceReport, s: Style) -> String {
+    use std::fmt::Write as _;
+    let mut o = String::new();
+    if !r.recognised {
+        let _ = writeln!(o, "  {}", r.error_message.as_deref().unwrap_or("not recognised as a bounce or an SMTP reply"));
+        return o;
+    }
+    let code = match (r.reply_code, r.enhanced_status.as_deref()) {
+        (Some(c), Some(e)) => format!("{c} {e}"),
+        (Some(c), None) => c.to_string(),
+        (None, Some(e)) => e.to_string(),
+        (None, None) => "-".into(),
+    };
+    let cause = serde_json::to_value(r.cause).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
+    let _ = writeln!(o, "  format:  {}", r.format);
+    let _ = writeln!(o, "  code:    {code}{}", r.status_meaning.as_ref().map(|m| format!("  ({}: {})", m.subject, m.detail)).unwrap_or_default());
+    let _ = writeln!(o, "  cause:   {}{}", s.bold(&cause), r.provider.as_deref().map(|p| format!("  [{p}]")).unwrap_or_default());
+    let _ = writeln!(o, "  meaning: {}", r.explanation);
+    let _ = writeln!(o, "  fix:     {}", r.fix);
+    for rcpt in &r.recipients {
+        let _ = writeln!(
+            o,
+            "  - {} {} {}",
+            rcpt.recipient.as_deref().unwrap_or("?"),
+            rcpt.status.as_deref().unwrap_or(""),
+            s.dim(rcpt.diagnostic.as_deref().unwrap_or(""))
+        );
+    }
+    o
 }
