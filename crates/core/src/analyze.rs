@@ -192,8 +192,9 @@ pub async fn analyze_message(
         dmarc_policy: verdicts.dmarc.policy.clone(),
         from_domain: from_domain.clone(),
         ptr_ok: None,
-        tls_on_last_hop: hops.last().map(|h| h.used_tls()),
-        one_click_unsubscribe: unsubscribe.one_click,
+        // The hop into the receiving MX (the one the envelope came from, RFC 5321 §4.4).
+        tls_on_last_hop: envelope.received_index.and_then(|i| hops.iter().find(|h| h.index == i)).map(|h| h.used_tls()),
+        one_click_unsubscribe: unsubscribe.one_click_compliant,
         list_unsubscribe_present: unsubscribe.present,
         message_id_ok: headers.message_id_ok,
         rfc5322_ok: headers.rfc5322_ok,

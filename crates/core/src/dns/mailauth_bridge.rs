@@ -15,7 +15,7 @@
 //! Keys are lower-case FQDNs with a trailing dot, as `mail-auth` builds them.
 
 use super::{DnsAnswer, DnsError as SeamError, Rcode, RecordType, Resolver};
-use mail_auth::dkim::DomainKey;
+use mail_auth::dkim::{AtpsRecord, DkimReportRecord, DomainKey};
 use mail_auth::dmarc::DmarcRecord;
 use mail_auth::dns::TxtRecordParser;
 use mail_auth::{
@@ -42,6 +42,11 @@ pub enum TxtKind {
     DomainKey,
     /// `_dmarc.<domain>`: a DMARC policy record.
     Dmarc,
+    /// `_report._domainkey.<d>`: a DKIM failure-reporting record (RFC 6651 §3), read
+    /// when a signature has `r=y`.
+    DkimReport,
+    /// `<d or hash>._atps.<domain>`: an ATPS authorization (RFC 6541 §4).
+    Atps,
 }
 
 impl TxtKind {
@@ -82,7 +87,11 @@ impl RawTxt {
             Ok(a) if a.rcode == Rcode::NxDomain => RawTxt::NxDomain,
             Ok(a) => {
                 let txt = a.txt_bytes();
-                if txt.is_empty() { RawTxt::NoData } else { RawTxt::Records(txt) }
+                if txt.is_empty() {
+                    RawTxt::NoData
+                } else {
+                    RawTxt::Records(txt)
+                }
             }
         }
     }
@@ -90,7 +99,10 @@ impl RawTxt {
     /// The records as lossy UTF-8 strings (empty unless [`RawTxt::Records`]).
     pub fn texts(&self) -> Vec<String> {
         match self {
-            RawTxt::Records(r) => r.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect(),
+            RawTxt::Records(r) => r
+                .iter()
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .collect(),
             _ => Vec::new(),
         }
     }
@@ -102,6 +114,8 @@ impl RawTxt {
             RawTxt::Records(records) => match kind {
                 TxtKind::DomainKey => DomainKey::parse_records(records).into(),
                 TxtKind::Dmarc => DmarcRecord::parse_records(records).into(),
+                TxtKind::DkimReport => DkimReportRecord::parse_records(records).into(),
+                TxtKind::Atps => AtpsRecord::parse_records(records).into(),
             },
             RawTxt::NxDomain => TxtRecord::Error(Error::Dns(DnsError::RecordNotFound(3))),
             RawTxt::NoData => TxtRecord::Error(Error::Dns(DnsError::RecordNotFound(0))),
@@ -185,10 +199,10 @@ pub fn dmarc_walk_names(domain: &str) -> Vec<String> {
 }
 
 /// Lower-case FQDN with trailing dot: the key form `mail-auth` uses.
+/// Exactly `mail-auth`'s `ToFqdn`, so that a prefetched key always matches its lookup.
 pub fn fqdn(name: &str) -> String {
-    let mut n = name.trim_end_matches('.').to_ascii_lowercase();
-    n.push('.');
-    n
+    use mail_auth::dns::ToFqdn;
+    name.to_fqdn().into_owned()
 }
 
 /// TXT cache: parsed answers by FQDN; a miss answers a resolver error.
@@ -207,7 +221,9 @@ impl ResolverCache<Box<str>, TxtRecord> for TxtCache {
             Some(v) => Some(v.clone()),
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
-                Some(TxtRecord::Error(Error::Dns(DnsError::Resolver(NOT_PREFETCHED.to_string()))))
+                Some(TxtRecord::Error(Error::Dns(DnsError::Resolver(
+                    NOT_PREFETCHED.to_string(),
+                ))))
             }
         }
     }
@@ -228,7 +244,9 @@ pub struct AnswerCache<K, T> {
     misses: AtomicUsize,
 }
 
-impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>> for AnswerCache<K, T> {
+impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>>
+    for AnswerCache<K, T>
+{
     fn get<Q>(&self, name: &Q) -> Option<Result<RecordSet<T>, Negative>>
     where
         K: Borrow<Q>,
@@ -238,7 +256,9 @@ impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>> fo
             Some(v) => Some(v.clone()),
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
-                Some(Err(Negative { code: Rcode::ServFail.to_u16() }))
+                Some(Err(Negative {
+                    code: Rcode::ServFail.to_u16(),
+                }))
             }
         }
     }
@@ -249,9 +269,14 @@ impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>> fo
     {
         None
     }
-    fn insert(&self, _key: K, _value: Result<RecordSet<T>, Negative>, _valid_until: web_time::Instant) {}
+    fn insert(
+        &self,
+        _key: K,
+        _value: Result<RecordSet<T>, Negative>,
+        _valid_until: web_time::Instant,
+    ) {
+    }
 }
-
 
 /// A [`DnsCache`] holding exactly the seam's answers for one verification.
 pub struct SeamCache {
@@ -268,13 +293,22 @@ impl SeamCache {
     /// Fetches every name of `plan` through `resolver`, all in parallel, and keeps
     /// the answers (raw and parsed for `mail-auth`).
     pub async fn prefetch(resolver: &dyn Resolver, plan: &Prefetch) -> Self {
-        let txt_names: Vec<(String, TxtKind)> =
-            plan.txt.iter().take(MAX_PREFETCH).map(|(n, k)| (fqdn(n), *k)).collect();
+        let txt_names: Vec<(String, TxtKind)> = plan
+            .txt
+            .iter()
+            .take(MAX_PREFETCH)
+            .map(|(n, k)| (fqdn(n), *k))
+            .collect();
         let a_names: Vec<String> = plan.a.iter().take(MAX_PREFETCH).map(|n| fqdn(n)).collect();
-        let txt_futs = txt_names.iter().map(|(n, _)| resolver.query(n, RecordType::Txt));
+        let txt_futs = txt_names
+            .iter()
+            .map(|(n, _)| resolver.query(n, RecordType::Txt));
         let a_futs = a_names.iter().map(|n| resolver.query(n, RecordType::A));
-        let (txt_answers, a_answers) =
-            futures::future::join(futures::future::join_all(txt_futs), futures::future::join_all(a_futs)).await;
+        let (txt_answers, a_answers) = futures::future::join(
+            futures::future::join_all(txt_futs),
+            futures::future::join_all(a_futs),
+        )
+        .await;
 
         let mut txt_map = HashMap::new();
         let mut raw = HashMap::new();
@@ -287,9 +321,21 @@ impl SeamCache {
         let mut existence = HashMap::new();
         for (name, answer) in a_names.into_iter().zip(a_answers) {
             let (value, ex) = match answer {
-                Err(_) => (Err(Negative { code: Rcode::ServFail.to_u16() }), Existence::Unknown),
-                Ok(a) if a.is_failure() => (Err(Negative { code: a.rcode.to_u16() }), Existence::Unknown),
-                Ok(a) if a.rcode == Rcode::NxDomain => (Err(Negative { code: 3 }), Existence::NxDomain),
+                Err(_) => (
+                    Err(Negative {
+                        code: Rcode::ServFail.to_u16(),
+                    }),
+                    Existence::Unknown,
+                ),
+                Ok(a) if a.is_failure() => (
+                    Err(Negative {
+                        code: a.rcode.to_u16(),
+                    }),
+                    Existence::Unknown,
+                ),
+                Ok(a) if a.rcode == Rcode::NxDomain => {
+                    (Err(Negative { code: 3 }), Existence::NxDomain)
+                }
                 Ok(a) => {
                     let ips = a.ipv4();
                     if ips.is_empty() {
@@ -313,11 +359,26 @@ impl SeamCache {
             existence.insert(name, ex);
         }
         SeamCache {
-            txt: TxtCache { map: txt_map, misses: AtomicUsize::new(0) },
-            ipv4: AnswerCache { map: ipv4_map, misses: AtomicUsize::new(0) },
-            ipv6: AnswerCache { map: HashMap::new(), misses: AtomicUsize::new(0) },
-            mx: AnswerCache { map: HashMap::new(), misses: AtomicUsize::new(0) },
-            ptr: AnswerCache { map: HashMap::new(), misses: AtomicUsize::new(0) },
+            txt: TxtCache {
+                map: txt_map,
+                misses: AtomicUsize::new(0),
+            },
+            ipv4: AnswerCache {
+                map: ipv4_map,
+                misses: AtomicUsize::new(0),
+            },
+            ipv6: AnswerCache {
+                map: HashMap::new(),
+                misses: AtomicUsize::new(0),
+            },
+            mx: AnswerCache {
+                map: HashMap::new(),
+                misses: AtomicUsize::new(0),
+            },
+            ptr: AnswerCache {
+                map: HashMap::new(),
+                misses: AtomicUsize::new(0),
+            },
             raw,
             existence,
         }
@@ -335,7 +396,10 @@ impl SeamCache {
 
     /// Whether a prefetched A name exists.
     pub fn existence(&self, name: &str) -> Existence {
-        self.existence.get(&fqdn(name)).copied().unwrap_or(Existence::Unknown)
+        self.existence
+            .get(&fqdn(name))
+            .copied()
+            .unwrap_or(Existence::Unknown)
     }
 
     /// How many lookups asked for a name that was not prefetched (each answered as a
@@ -376,8 +440,13 @@ impl DnsCache for SeamCache {
 /// The `MessageAuthenticator` used with a [`SeamCache`]. It never performs I/O: every
 /// lookup is answered by the cache, and its DoH endpoint is an unparsable URL, so a
 /// request could not even be built.
+///
+/// Built once per process: constructing one builds an HTTP client, which loads the
+/// system's root certificates (~150 file reads) — measured as most of the time of a
+/// message analysis before this was cached. Clones share the client.
 pub fn authenticator() -> MessageAuthenticator {
-    MessageAuthenticator::new_doh("")
+    static AUTHENTICATOR: std::sync::OnceLock<MessageAuthenticator> = std::sync::OnceLock::new();
+    AUTHENTICATOR.get_or_init(|| MessageAuthenticator::new_doh("")).clone()
 }
 
 #[cfg(test)]
@@ -386,12 +455,82 @@ mod tests {
 
     #[test]
     fn walk_names_follow_rfc9989_order() {
-        assert_eq!(dmarc_walk_names("a.b.example.com."), vec!["a.b.example.com", "b.example.com", "example.com", "com"]);
+        assert_eq!(
+            dmarc_walk_names("a.b.example.com."),
+            vec!["a.b.example.com", "b.example.com", "example.com", "com"]
+        );
         let long = dmarc_walk_names("a.b.c.d.e.f.g.h.example.com");
-        assert_eq!(long.first().map(String::as_str), Some("a.b.c.d.e.f.g.h.example.com"));
-        assert_eq!(long.get(1).map(String::as_str), Some("e.f.g.h.example.com"));
+        assert_eq!(
+            long.first().map(String::as_str),
+            Some("a.b.c.d.e.f.g.h.example.com")
+        );
+        assert_eq!(
+            long.get(1).map(String::as_str),
+            Some("d.e.f.g.h.example.com")
+        );
         assert_eq!(long.len(), 8);
         assert!(dmarc_walk_names("localhost").is_empty());
+    }
+
+    #[tokio::test]
+    async fn prefetched_answers_only_and_misses_are_temperrors() {
+        use crate::dns::RecordData;
+        use crate::dns::zone::ZoneResolver;
+        let mut zone = ZoneResolver::new();
+        zone.add_record(
+            "sel._domainkey.example.com",
+            300,
+            RecordData::Txt {
+                strings: vec![
+                    b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".to_vec(),
+                ],
+            },
+        );
+        zone.add_record(
+            "_dmarc.example.com",
+            300,
+            RecordData::Txt {
+                strings: vec![b"v=DMARC1; p=reject".to_vec()],
+            },
+        );
+        zone.fail("_dmarc.slow.example", SeamError::Timeout);
+        let mut plan = Prefetch::default();
+        plan.add_txt("SEL._domainkey.Example.com.", TxtKind::DomainKey);
+        plan.add_txt("_dmarc.example.com", TxtKind::Dmarc);
+        plan.add_txt("_dmarc.slow.example", TxtKind::Dmarc);
+        plan.add_txt("_dmarc.missing.example", TxtKind::Dmarc);
+        plan.add_a("example.com");
+        let cache = SeamCache::prefetch(&zone, &plan).await;
+        assert!(matches!(
+            cache.txt_record("sel._domainkey.example.com"),
+            Some(TxtRecord::DomainKey(_))
+        ));
+        assert!(matches!(
+            cache.txt_record("_dmarc.example.com"),
+            Some(TxtRecord::Dmarc(_))
+        ));
+        assert!(matches!(
+            cache.txt_record("_dmarc.slow.example"),
+            Some(TxtRecord::Error(Error::Dns(DnsError::Resolver(_))))
+        ));
+        assert!(matches!(
+            cache.txt_record("_dmarc.missing.example"),
+            Some(TxtRecord::Error(Error::Dns(DnsError::RecordNotFound(3))))
+        ));
+        assert_eq!(cache.existence("example.com"), Existence::Exists);
+        // A name nobody prefetched never reaches mail-auth's resolver.
+        let txt = cache.txt().expect("txt cache");
+        assert!(matches!(
+            txt.get::<str>("other._domainkey.example.com."),
+            Some(TxtRecord::Error(Error::Dns(DnsError::Resolver(_))))
+        ));
+        assert_eq!(cache.misses(), 1);
+        let a = cache.ipv4().expect("a cache");
+        assert!(matches!(
+            a.get::<str>("nowhere.example."),
+            Some(Err(Negative { code: 2 }))
+        ));
+        assert_eq!(cache.misses(), 2);
     }
 
     #[test]
@@ -407,7 +546,10 @@ mod tests {
             TxtRecord::Error(Error::Dns(DnsError::RecordNotFound(0)))
         ));
         let timeout = RawTxt::from_answer(Err(SeamError::Timeout));
-        assert!(matches!(timeout.to_txt_record(TxtKind::Dmarc), TxtRecord::Error(Error::Dns(DnsError::Resolver(_)))));
+        assert!(matches!(
+            timeout.to_txt_record(TxtKind::Dmarc),
+            TxtRecord::Error(Error::Dns(DnsError::Resolver(_)))
+        ));
         let servfail = RawTxt::from_answer(Ok(DnsAnswer {
             rcode: Rcode::ServFail,
             records: vec![],
