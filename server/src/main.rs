@@ -2,6 +2,11 @@
 //! `inboxlens-core`. Subcommands live in `cli/`, one file each.
 
 mod cli;
+mod config;
+mod guard;
+mod http;
+mod limits;
+mod probe;
 
 use std::process::ExitCode;
 

@@ -1,0 +1,287 @@
+//! MTA-STS (RFC 8461): the `_mta-sts` TXT record, the policy file fetched over HTTPS
+//! by the caller's [`PolicyFetcher`](super::PolicyFetcher) (the core does no HTTP),
+//! its syntax, mode, max_age, and the `mx:` patterns matched against the real MX hosts.
+
+use super::query::{Ctx, TxtLookup, txt_with_prefix};
+use super::{FetchError, LookupStatus, PolicyFetcher, fixes};
+use crate::findings::{Finding, catalog::domain as cat};
+use serde::{Deserialize, Serialize};
+
+/// RFC 8461 §3.2: largest max_age (one year).
+pub const MAX_AGE_LIMIT: u64 = 31_557_600;
+/// Below this a policy is considered short-lived (one day).
+pub const MAX_AGE_SHORT: u64 = 86_400;
+
+/// The MTA-STS part of a domain report.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MtaStsReport {
+    /// found / none / temperror / permerror (of the TXT record).
+    pub status: LookupStatus,
+    /// The `_mta-sts` record.
+    pub record: Option<String>,
+    /// Its id=.
+    pub id: Option<String>,
+    /// The policy, when fetched.
+    pub policy: Option<MtaStsPolicy>,
+    /// fetched / not_fetched / failed / skipped.
+    pub policy_status: String,
+    /// Why the policy was not fetched or failed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy_error: Option<String>,
+    /// MX hosts matched by no `mx:` pattern.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mx_not_covered: Vec<String>,
+}
+
+/// A parsed policy file (RFC 8461 §3.2).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
+pub struct MtaStsPolicy {
+    /// version: (STSv1).
+    pub version: Option<String>,
+    /// enforce / testing / none.
+    pub mode: Option<String>,
+    /// max_age in seconds.
+    pub max_age: Option<u64>,
+    /// mx: patterns.
+    pub mx: Vec<String>,
+    /// Syntax problems.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+    /// The raw text.
+    pub text: String,
+}
+
+/// Parses a policy file. Never panics; problems are listed.
+pub fn parse_policy(text: &str) -> MtaStsPolicy {
+    let mut p = MtaStsPolicy { text: text.chars().take(65_536).collect(), ..Default::default() };
+    for line in text.lines().take(1000) {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((k, v)) = line.split_once(':') else {
+            p.problems.push(format!("line \"{line}\" is not key: value"));
+            continue;
+        };
+        let v = v.trim();
+        match k.trim() {
+            "version" => p.version = Some(v.to_string()),
+            "mode" => p.mode = Some(v.to_string()),
+            "max_age" => match v.parse::<u64>() {
+                Ok(n) if n <= MAX_AGE_LIMIT && v.len() <= 10 => p.max_age = Some(n),
+                _ => p.problems.push(format!("max_age \"{v}\" is not an integer 0-{MAX_AGE_LIMIT}")),
+            },
+            "mx" => p.mx.push(v.to_ascii_lowercase()),
+            _ => {}
+        }
+    }
+    if p.version.as_deref() != Some("STSv1") {
+        p.problems.push(format!("version must be STSv1 (got {})", p.version.as_deref().unwrap_or("nothing")));
+    }
+    match p.mode.as_deref() {
+        Some("enforce" | "testing" | "none") => {}
+        Some(m) => p.problems.push(format!("mode \"{m}\" is not enforce/testing/none")),
+        None => p.problems.push("no mode".into()),
+    }
+    if p.max_age.is_none() && !p.problems.iter().any(|x| x.starts_with("max_age")) {
+        p.problems.push("no max_age".into());
+    }
+    if p.mx.is_empty() && p.mode.as_deref() != Some("none") {
+        p.problems.push("no mx: line".into());
+    }
+    p
+}
+
+/// RFC 8461 §4.1: `*.example.com` matches exactly one leftmost label.
+pub fn mx_matches(pattern: &str, host: &str) -> bool {
+    let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    match pattern.strip_prefix("*.") {
+        Some(suffix) => host
+            .split_once('.')
+            .is_some_and(|(first, rest)| !first.is_empty() && rest == suffix),
+        None => pattern == host,
+    }
+}
+
+fn txt_problems(record: &str) -> (Option<String>, Vec<String>) {
+    let mut id = None;
+    let mut problems = Vec::new();
+    for (i, part) in record.split(';').map(str::trim).filter(|s| !s.is_empty()).enumerate() {
+        let (k, v) = part.split_once('=').unwrap_or((part, ""));
+        match k.trim() {
+            "v" if i == 0 && v.trim() == "STSv1" => {}
+            "v" => problems.push("v=STSv1 must be first".into()),
+            "id" => {
+                let v = v.trim();
+                if v.is_empty() || v.len() > 32 || !v.bytes().all(|b| b.is_ascii_alphanumeric()) {
+                    problems.push(format!("id=\"{v}\" must be 1-32 letters/digits"));
+                }
+                id = Some(v.to_string());
+            }
+            _ => {}
+        }
+    }
+    if id.is_none() {
+        problems.push("no id=".into());
+    }
+    (id, problems)
+}
+
+/// Checks MTA-STS of `domain`; `mx_hosts` is awaited only when a policy is fetched.
+/// The policy fetch starts together with the TXT query, and is dropped when there is no record.
+pub async fn check(
+    ctx: &Ctx<'_>,
+    domain: &str,
+    fetcher: Option<&dyn PolicyFetcher>,
+    mx_hosts: impl std::future::Future<Output = Vec<String>>,
+) -> (MtaStsReport, Vec<Finding>) {
+    let mut findings = Vec::new();
+    let mut report = MtaStsReport {
+        status: LookupStatus::None,
+        record: None,
+        id: None,
+        policy: None,
+        policy_status: "skipped".into(),
+        policy_error: None,
+        mx_not_covered: Vec::new(),
+    };
+    let name = format!("_mta-sts.{domain}");
+    let txt = txt_with_prefix(ctx, &name, "v=STSv1", 1);
+    let (lookup, fetched) = match fetcher {
+        Some(f) => {
+            // The fetch is bounded by the check's overall deadline too.
+            let deadline = ctx.deadline();
+            let fetch = Box::pin(async move {
+                match futures::future::select(f.fetch_mta_sts_policy(domain), deadline).await {
+                    futures::future::Either::Left((r, _)) => r,
+                    futures::future::Either::Right(_) => Err(FetchError::Timeout),
+                }
+            });
+            futures::pin_mut!(txt);
+            match futures::future::select(txt, fetch).await {
+                futures::future::Either::Left((lookup, fetch)) => {
+                    if matches!(lookup, TxtLookup::Found(_)) {
+                        (lookup, Some(fetch.await))
+                    } else {
+                        (lookup, None)
+                    }
+                }
+                futures::future::Either::Right((fetched, txt)) => (txt.await, Some(fetched)),
+            }
+        }
+        None => (txt.await, None),
+    };
+    let record = match lookup {
+        TxtLookup::TempError(e) => {
+            report.status = LookupStatus::Temperror;
+            findings.push(cat::MTA_STS_TEMPERROR.emit().detail(format!("TXT {name}: {}", e.message)));
+            return (report, findings);
+        }
+        TxtLookup::None => {
+            findings.push(cat::MTA_STS_MISSING.emit().fix(format!(
+                "{}\nand serve https://mta-sts.{domain}/.well-known/mta-sts.txt:\nversion: STSv1\nmode: testing\nmx: <each MX host>\nmax_age: 604800",
+                fixes::txt_line(&name, "v=STSv1; id=20240101000000")
+            )));
+            return (report, findings);
+        }
+        TxtLookup::Found(recs) => {
+            if recs.len() > 1 {
+                report.status = LookupStatus::Permerror;
+                findings.push(cat::MTA_STS_TXT_SYNTAX.emit().detail(format!("{} records at {name}: senders ignore MTA-STS", recs.len())));
+            }
+            recs.into_iter().next().unwrap_or_default()
+        }
+    };
+    let (id, problems) = txt_problems(&record);
+    report.record = Some(record.clone());
+    report.id = id;
+    if report.status == LookupStatus::None {
+        report.status = if problems.is_empty() { LookupStatus::Found } else { LookupStatus::Permerror };
+    }
+    if !problems.is_empty() {
+        findings.push(
+            cat::MTA_STS_TXT_SYNTAX
+                .emit()
+                .detail(problems.join("; "))
+                .fix(fixes::txt_line(&name, "v=STSv1; id=20240101000000"))
+                .evidence(format!("{name} TXT \"{record}\"")),
+        );
+    }
+    let text = match fetched {
+        None => {
+            report.policy_status = "not_fetched".into();
+            report.policy_error = Some("no HTTPS fetcher in this environment".into());
+            findings.push(cat::MTA_STS_NOT_FETCHED.emit());
+            return (report, findings);
+        }
+        Some(Err(e)) => {
+            report.policy_status = "failed".into();
+            report.policy_error = Some(e.to_string());
+            if matches!(e, FetchError::Unavailable(_)) {
+                findings.push(cat::MTA_STS_NOT_FETCHED.emit().detail(e.to_string()));
+            } else {
+                findings.push(
+                    cat::MTA_STS_FETCH.emit().detail(format!("https://mta-sts.{domain}/.well-known/mta-sts.txt: {e}")),
+                );
+            }
+            return (report, findings);
+        }
+        Some(Ok(t)) => t,
+    };
+    report.policy_status = "fetched".into();
+    let policy = parse_policy(&text);
+    let hosts = mx_hosts.await;
+    let policy_fix = format!(
+        "version: STSv1\nmode: {}\n{}max_age: 604800",
+        policy.mode.as_deref().filter(|m| matches!(*m, "enforce" | "testing")).unwrap_or("testing"),
+        hosts.iter().map(|h| format!("mx: {h}\n")).collect::<String>()
+    );
+    if !policy.problems.is_empty() {
+        findings.push(cat::MTA_STS_POLICY_SYNTAX.emit().detail(policy.problems.join("; ")).fix(policy_fix.clone()));
+    }
+    match policy.mode.as_deref() {
+        Some("testing") => findings.push(cat::MTA_STS_TESTING.emit()),
+        Some("none") => findings.push(cat::MTA_STS_NONE.emit()),
+        _ => {}
+    }
+    if let Some(age) = policy.max_age
+        && age < MAX_AGE_SHORT
+    {
+        findings.push(cat::MTA_STS_MAX_AGE.emit().detail(format!("max_age: {age}")));
+    }
+    if policy.mode.as_deref() != Some("none") {
+        report.mx_not_covered =
+            hosts.iter().filter(|h| !policy.mx.iter().any(|p| mx_matches(p, h))).cloned().collect();
+        if !report.mx_not_covered.is_empty() {
+            findings.push(
+                cat::MTA_STS_MX_MISMATCH
+                    .emit()
+                    .detail(format!(
+                        "MX {} not matched by mx: {}",
+                        report.mx_not_covered.join(", "),
+                        if policy.mx.is_empty() { "(none)".to_string() } else { policy.mx.join(", ") }
+                    ))
+                    .fix(policy_fix),
+            );
+        }
+    }
+    report.policy = Some(policy);
+    (report, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_and_patterns() {
+        let p = parse_policy("version: STSv1\r\nmode: enforce\r\nmx: *.example.com\r\nmax_age: 604800\r\n");
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert!(mx_matches("*.example.com", "mx1.example.com"));
+        assert!(!mx_matches("*.example.com", "a.b.example.com"));
+        assert!(!mx_matches("*.example.com", "example.com"));
+        let bad = parse_policy("version: STSv2\nmode: strict\nmax_age: x\n");
+        assert!(bad.problems.len() >= 3, "{:?}", bad.problems);
+    }
+}

@@ -1,0 +1,3 @@
+//! Catalog entries: probe.
+
+crate::findings! {}

@@ -1,0 +1,503 @@
+//! The bulk-sender checklist: what Gmail and Yahoo (February 2024) and Microsoft
+//! Outlook.com (May 2025) require from senders of 5,000+ messages a day, item by
+//! item, derived from the rest of the analysis.
+//!
+//! Sources:
+//! - Google, "Email sender guidelines" (support.google.com/a/answer/81126) and its FAQ.
+//! - Yahoo, "Sender Best Practices" (senders.yahooinc.com/best-practices).
+//! - Microsoft, "Strengthening Email Ecosystem: Outlook's New Requirements for
+//!   High-Volume Senders" (techcommunity.microsoft.com, April 2025; enforced 5 May 2025).
+//!
+//! Items a single message cannot show (spam rate, unsubscribe handling time, FCrDNS
+//! when the caller has no PTR result) are listed with status `not_visible`.
+
+use crate::findings::catalog::content as cat;
+use crate::findings::{Finding, FindingSpec};
+use serde::{Deserialize, Serialize};
+
+const GMAIL: &str = "Google Email sender guidelines (support.google.com/a/answer/81126)";
+const YAHOO: &str = "Yahoo Sender Best Practices (senders.yahooinc.com/best-practices)";
+const MICROSOFT: &str = "Microsoft Outlook.com high-volume sender requirements (May 2025)";
+
+/// One requirement and whether this message meets it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ChecklistItem {
+    /// Stable id (`spf_pass`, `one_click_unsubscribe`, ...).
+    pub id: String,
+    /// The requirement in one sentence.
+    pub requirement: String,
+    /// Who requires it, with the document.
+    pub source: String,
+    /// `pass`, `fail`, `warning` or `not_visible`.
+    pub status: String,
+    /// What was seen.
+    pub detail: String,
+}
+
+/// What the checklist is derived from (results of the other checks).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct BulkInput {
+    /// SPF result word (`pass`, `fail`, ...).
+    pub spf_result: Option<String>,
+    /// `d=` domains of the DKIM signatures that passed.
+    pub dkim_pass_domains: Vec<String>,
+    /// A passing DKIM signature is aligned with the From domain.
+    pub dkim_aligned_pass: bool,
+    /// DMARC result word.
+    pub dmarc_result: Option<String>,
+    /// Published DMARC policy (`none`, `quarantine`, `reject`), None if no record.
+    pub dmarc_policy: Option<String>,
+    /// RFC5322.From domain.
+    pub from_domain: Option<String>,
+    /// Forward-confirmed reverse DNS of the sending IP, when checked.
+    pub ptr_ok: Option<bool>,
+    /// TLS on the hop into the receiver, when the Received header says.
+    pub tls_on_last_hop: Option<bool>,
+    /// RFC 8058 one-click unsubscribe is complete (https URI + Post + DKIM coverage).
+    pub one_click_unsubscribe: bool,
+    /// A List-Unsubscribe field is present.
+    pub list_unsubscribe_present: bool,
+    /// Message-ID present and well-formed.
+    pub message_id_ok: bool,
+    /// Basic RFC 5322 structure holds.
+    pub rfc5322_ok: bool,
+}
+
+fn item(
+    id: &str,
+    requirement: &str,
+    source: String,
+    status: &str,
+    detail: String,
+) -> ChecklistItem {
+    ChecklistItem {
+        id: id.into(),
+        requirement: requirement.into(),
+        source,
+        status: status.into(),
+        detail,
+    }
+}
+
+fn all3() -> String {
+    format!("{GMAIL}; {YAHOO}; {MICROSOFT}")
+}
+
+/// Builds the checklist and one `bulk.*` finding per failed (or warning) item.
+pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
+    let mut items = Vec::new();
+    let from = input
+        .from_domain
+        .clone()
+        .unwrap_or_else(|| "example.com".into());
+    let spf = input.spf_result.as_deref().map(str::to_ascii_lowercase);
+    let dmarc = input.dmarc_result.as_deref().map(str::to_ascii_lowercase);
+
+    // SPF
+    items.push(match spf.as_deref() {
+        Some("pass") => item(
+            "spf_pass",
+            "SPF passes for the sending domain.",
+            all3(),
+            "pass",
+            "spf=pass".into(),
+        ),
+        Some(r @ "temperror") => item(
+            "spf_pass",
+            "SPF passes for the sending domain.",
+            all3(),
+            "warning",
+            format!("spf={r}: a DNS error prevented the check; retry before concluding"),
+        ),
+        Some(r) => item(
+            "spf_pass",
+            "SPF passes for the sending domain.",
+            all3(),
+            "fail",
+            format!("spf={r}"),
+        ),
+        None => item(
+            "spf_pass",
+            "SPF passes for the sending domain.",
+            all3(),
+            "not_visible",
+            "SPF was not evaluated.".into(),
+        ),
+    });
+    // DKIM
+    items.push(if input.dkim_pass_domains.is_empty() {
+        item(
+            "dkim_pass",
+            "The message carries a passing DKIM signature.",
+            all3(),
+            "fail",
+            "No DKIM signature passed.".into(),
+        )
+    } else {
+        item(
+            "dkim_pass",
+            "The message carries a passing DKIM signature.",
+            all3(),
+            "pass",
+            format!("passing d= {}", input.dkim_pass_domains.join(", ")),
+        )
+    });
+    // DMARC record
+    items.push(match input.dmarc_policy.as_deref() {
+        Some(p) => item(
+            "dmarc_record",
+            "The From domain publishes a DMARC record (p=none is enough).",
+            all3(),
+            "pass",
+            format!("p={p}"),
+        ),
+        None => item(
+            "dmarc_record",
+            "The From domain publishes a DMARC record (p=none is enough).",
+            all3(),
+            match dmarc.as_deref() {
+                None | Some("temperror") => "not_visible",
+                Some(_) => "fail",
+            },
+            match dmarc.as_deref() {
+                None => "DMARC was not evaluated.".into(),
+                Some("temperror") => "The DMARC lookup failed with a DNS error.".into(),
+                Some(_) => format!("No DMARC record for {from}."),
+            },
+        ),
+    });
+    // DMARC pass (alignment)
+    items.push(match dmarc.as_deref() {
+        Some("pass") => item(
+            "dmarc_aligned",
+            "DMARC passes: SPF or DKIM is aligned with the From domain.",
+            all3(),
+            "pass",
+            "dmarc=pass".into(),
+        ),
+        Some(r @ "temperror") => item(
+            "dmarc_aligned",
+            "DMARC passes: SPF or DKIM is aligned with the From domain.",
+            all3(),
+            "warning",
+            format!("dmarc={r}: a DNS error prevented the check; retry before concluding"),
+        ),
+        Some(r) => item(
+            "dmarc_aligned",
+            "DMARC passes: SPF or DKIM is aligned with the From domain.",
+            all3(),
+            "fail",
+            format!("dmarc={r}"),
+        ),
+        None => item(
+            "dmarc_aligned",
+            "DMARC passes: SPF or DKIM is aligned with the From domain.",
+            all3(),
+            "not_visible",
+            "DMARC was not evaluated.".into(),
+        ),
+    });
+    // DKIM alignment (recommended: survives forwarding, Yahoo asks for it)
+    items.push(if input.dkim_aligned_pass {
+        item(
+            "dkim_aligned",
+            "A passing DKIM signature uses the From domain (survives forwarding).",
+            format!("{YAHOO}; {GMAIL}"),
+            "pass",
+            format!("aligned DKIM for {from}"),
+        )
+    } else {
+        item(
+            "dkim_aligned",
+            "A passing DKIM signature uses the From domain (survives forwarding).",
+            format!("{YAHOO}; {GMAIL}"),
+            "warning",
+            "No passing DKIM signature is aligned with the From domain; DMARC then rests on SPF alone, which forwarding breaks.".into(),
+        )
+    });
+    // FCrDNS
+    items.push(match input.ptr_ok {
+        Some(true) => item(
+            "ptr",
+            "The sending IP has forward-confirmed reverse DNS (PTR).",
+            format!("{GMAIL}; {YAHOO}"),
+            "pass",
+            "PTR resolves back to the IP.".into(),
+        ),
+        Some(false) => item(
+            "ptr",
+            "The sending IP has forward-confirmed reverse DNS (PTR).",
+            format!("{GMAIL}; {YAHOO}"),
+            "fail",
+            "No PTR, or the PTR name does not resolve back to the IP.".into(),
+        ),
+        None => item(
+            "ptr",
+            "The sending IP has forward-confirmed reverse DNS (PTR).",
+            format!("{GMAIL}; {YAHOO}"),
+            "not_visible",
+            "Reverse DNS of the sending IP was not checked.".into(),
+        ),
+    });
+    // TLS
+    items.push(match input.tls_on_last_hop {
+        Some(true) => item(
+            "tls",
+            "The message is transmitted over TLS.",
+            GMAIL.into(),
+            "pass",
+            "The receiving hop used TLS.".into(),
+        ),
+        Some(false) => item(
+            "tls",
+            "The message is transmitted over TLS.",
+            GMAIL.into(),
+            "fail",
+            "The receiving hop shows no TLS (with SMTP/ESMTP, not ESMTPS).".into(),
+        ),
+        None => item(
+            "tls",
+            "The message is transmitted over TLS.",
+            GMAIL.into(),
+            "not_visible",
+            "The Received header does not say whether TLS was used.".into(),
+        ),
+    });
+    // RFC 5322
+    items.push(if input.rfc5322_ok {
+        item(
+            "rfc5322",
+            "The message is formatted according to RFC 5322.",
+            format!("{GMAIL}; {YAHOO}"),
+            "pass",
+            "One From, valid Date, no duplicated fields.".into(),
+        )
+    } else {
+        item(
+            "rfc5322",
+            "The message is formatted according to RFC 5322.",
+            format!("{GMAIL}; {YAHOO}"),
+            "fail",
+            "See the headers.* findings.".into(),
+        )
+    });
+    items.push(if input.message_id_ok {
+        item(
+            "message_id",
+            "The message has a valid Message-ID.",
+            GMAIL.into(),
+            "pass",
+            "Message-ID is well-formed.".into(),
+        )
+    } else {
+        item(
+            "message_id",
+            "The message has a valid Message-ID.",
+            GMAIL.into(),
+            "fail",
+            "Message-ID is missing or malformed.".into(),
+        )
+    });
+    // Unsubscribe
+    items.push(if input.list_unsubscribe_present {
+        item(
+            "list_unsubscribe",
+            "Marketing mail offers a List-Unsubscribe header.",
+            all3(),
+            "pass",
+            "List-Unsubscribe present.".into(),
+        )
+    } else {
+        item(
+            "list_unsubscribe",
+            "Marketing mail offers a List-Unsubscribe header.",
+            all3(),
+            "fail",
+            "No List-Unsubscribe header.".into(),
+        )
+    });
+    items.push(if input.one_click_unsubscribe {
+        item(
+            "one_click_unsubscribe",
+            "Marketing mail supports one-click unsubscribe (RFC 8058), DKIM-signed.",
+            format!("{GMAIL}; {YAHOO}"),
+            "pass",
+            "https URI, List-Unsubscribe-Post and DKIM coverage present.".into(),
+        )
+    } else {
+        item(
+            "one_click_unsubscribe",
+            "Marketing mail supports one-click unsubscribe (RFC 8058), DKIM-signed.",
+            format!("{GMAIL}; {YAHOO}"),
+            "fail",
+            "One-click unsubscribe is incomplete (see unsubscribe.* findings).".into(),
+        )
+    });
+    // Not visible from one message
+    items.push(item(
+        "spam_rate",
+        "User-reported spam rate stays below 0.3% (aim for under 0.1%).",
+        format!("{GMAIL}; {YAHOO}"),
+        "not_visible",
+        "Check Google Postmaster Tools and Yahoo's Complaint Feedback Loop.".into(),
+    ));
+    items.push(item(
+        "unsubscribe_honored",
+        "Unsubscribe requests are honored within 2 days.",
+        format!("{GMAIL}; {YAHOO}"),
+        "not_visible",
+        "Depends on the sender's list processing.".into(),
+    ));
+    items.push(item(
+        "list_hygiene",
+        "Invalid addresses are removed; mail goes only to recipients who asked for it.",
+        MICROSOFT.into(),
+        "not_visible",
+        "Watch bounce rates and Microsoft SNDS.".into(),
+    ));
+
+    let mut findings = Vec::new();
+    for it in &items {
+        if it.status != "fail" && it.status != "warning" {
+            continue;
+        }
+        let spec: &'static FindingSpec = match it.id.as_str() {
+            "spf_pass" => &cat::BULK_SPF_NOT_PASSING,
+            "dkim_pass" => &cat::BULK_DKIM_NOT_PASSING,
+            "dmarc_record" => &cat::BULK_DMARC_MISSING,
+            "dmarc_aligned" => &cat::BULK_DMARC_NOT_PASSING,
+            "dkim_aligned" => &cat::BULK_DKIM_NOT_ALIGNED,
+            "ptr" => &cat::BULK_NO_FCRDNS,
+            "tls" => &cat::BULK_NO_TLS,
+            "rfc5322" => &cat::BULK_NOT_RFC5322,
+            "message_id" => &cat::BULK_NO_MESSAGE_ID,
+            "list_unsubscribe" => &cat::BULK_NO_LIST_UNSUBSCRIBE,
+            "one_click_unsubscribe" => &cat::BULK_NO_ONE_CLICK,
+            _ => continue,
+        };
+        let mut fi = spec.emit().detail(it.detail.clone());
+        if it.id == "dmarc_record" {
+            fi = fi.fix(format!(
+                "Publish a DMARC record: _dmarc.{from}. TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@{from}\" and tighten to p=quarantine/reject once reports are clean."
+            ));
+        }
+        findings.push(fi);
+    }
+    (items, findings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn good() -> BulkInput {
+        BulkInput {
+            spf_result: Some("pass".into()),
+            dkim_pass_domains: vec!["example.com".into()],
+            dkim_aligned_pass: true,
+            dmarc_result: Some("pass".into()),
+            dmarc_policy: Some("reject".into()),
+            from_domain: Some("example.com".into()),
+            ptr_ok: Some(true),
+            tls_on_last_hop: Some(true),
+            one_click_unsubscribe: true,
+            list_unsubscribe_present: true,
+            message_id_ok: true,
+            rfc5322_ok: true,
+        }
+    }
+
+    fn status<'a>(items: &'a [ChecklistItem], id: &str) -> &'a str {
+        items
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| i.status.as_str())
+            .unwrap_or("absent")
+    }
+
+    #[test]
+    fn all_good_has_no_findings_and_lists_invisible_items() {
+        let (items, f) = bulk_checklist(&good());
+        assert!(f.is_empty(), "{f:?}");
+        assert_eq!(status(&items, "spam_rate"), "not_visible");
+        assert_eq!(status(&items, "unsubscribe_honored"), "not_visible");
+        assert!(items.iter().filter(|i| i.status == "pass").count() >= 11);
+        assert!(
+            items
+                .iter()
+                .all(|i| !i.source.is_empty() && !i.requirement.is_empty())
+        );
+    }
+
+    #[test]
+    fn failures_map_to_findings() {
+        let input = BulkInput {
+            spf_result: Some("softfail".into()),
+            dkim_pass_domains: vec![],
+            dkim_aligned_pass: false,
+            dmarc_result: Some("none".into()),
+            dmarc_policy: None,
+            from_domain: Some("shop.example".into()),
+            ptr_ok: None,
+            tls_on_last_hop: Some(false),
+            one_click_unsubscribe: false,
+            list_unsubscribe_present: false,
+            message_id_ok: false,
+            rfc5322_ok: false,
+        };
+        let (items, f) = bulk_checklist(&input);
+        assert_eq!(status(&items, "spf_pass"), "fail");
+        assert_eq!(status(&items, "dmarc_record"), "fail");
+        assert_eq!(status(&items, "ptr"), "not_visible");
+        assert_eq!(status(&items, "dkim_aligned"), "warning");
+        let ids: Vec<&str> = f.iter().map(|x| x.id.as_str()).collect();
+        for id in [
+            "bulk.spf_not_passing",
+            "bulk.dkim_not_passing",
+            "bulk.dmarc_missing",
+            "bulk.dmarc_not_passing",
+            "bulk.dkim_not_aligned",
+            "bulk.no_tls",
+            "bulk.not_rfc5322",
+            "bulk.no_message_id",
+            "bulk.no_list_unsubscribe",
+            "bulk.no_one_click",
+        ] {
+            assert!(ids.contains(&id), "{id} in {ids:?}");
+        }
+        assert!(!ids.contains(&"bulk.no_fcrdns"));
+        let dmarc = f
+            .iter()
+            .find(|x| x.id == "bulk.dmarc_missing")
+            .map(|x| x.fix.clone())
+            .unwrap_or_default();
+        assert!(dmarc.contains("_dmarc.shop.example"));
+    }
+
+    #[test]
+    fn dns_errors_are_not_failures() {
+        let input = BulkInput {
+            spf_result: Some("temperror".into()),
+            dmarc_result: Some("temperror".into()),
+            ..good()
+        };
+        let input = BulkInput {
+            dmarc_policy: None,
+            ..input
+        };
+        let (items, f) = bulk_checklist(&input);
+        assert_eq!(status(&items, "spf_pass"), "warning");
+        assert_eq!(status(&items, "dmarc_record"), "not_visible");
+        assert_eq!(status(&items, "dmarc_aligned"), "warning");
+        assert!(!f.iter().any(|x| x.id == "bulk.dmarc_missing"));
+    }
+
+    #[test]
+    fn unevaluated_inputs_are_not_visible() {
+        let (items, _) = bulk_checklist(&BulkInput::default());
+        assert_eq!(status(&items, "spf_pass"), "not_visible");
+        assert_eq!(status(&items, "dmarc_aligned"), "not_visible");
+        assert_eq!(status(&items, "dmarc_record"), "not_visible");
+        assert_eq!(status(&items, "tls"), "not_visible");
+    }
+}

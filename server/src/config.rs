@@ -1,0 +1,416 @@
+//! Configuration of `inboxlens serve`: a TOML file, then environment variables, then
+//! command-line flags (each layer overrides the one before). Every key has a safe default,
+//! so the server starts with no file at all. The README documents every key.
+
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The whole configuration. Unknown keys are an error, so a typo is not silently ignored.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server listens on (`127.0.0.1:8080`).
+    pub listen: String,
+    /// Allow probes to private / loopback addresses. For labs and tests only.
+    pub allow_private: bool,
+    /// Origins allowed to call the JSON API from another site (CORS). Empty = same origin only;
+    /// `"*"` = any origin. The DoH endpoint allows every origin regardless (it is public DNS).
+    pub cors_origins: Vec<String>,
+    /// Bearer token required on `/api/*` (except capabilities) and `/dns-query` when set.
+    /// Prefer the `INBOXLENS_TOKEN` environment variable: a token in a file is easy to leak.
+    pub token: Option<String>,
+    /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
+    pub trust_forwarded_for: bool,
+    /// DNS server (`IP` or `IP:PORT`) for every lookup of the server, when `--resolver`,
+    /// `--doh` and `--offline` are not given. Empty = the system resolver.
+    pub resolver: String,
+    /// SMTP probe settings.
+    pub smtp: SmtpConfig,
+    /// DNS blocklists.
+    pub dnsbl: DnsblConfig,
+    /// Rate limits, concurrency caps, body limits.
+    pub limits: LimitsConfig,
+    /// The DoH endpoint's upstream.
+    pub doh: DohConfig,
+    /// PEM files with extra trust anchors (CA certificates) for SMTP STARTTLS and MTA-STS fetches,
+    /// on top of the webpki (Mozilla) roots.
+    pub extra_trust_anchors: Vec<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: "127.0.0.1:8080".to_string(),
+            allow_private: false,
+            cors_origins: Vec::new(),
+            token: None,
+            trust_forwarded_for: false,
+            resolver: String::new(),
+            smtp: SmtpConfig::default(),
+            dnsbl: DnsblConfig::default(),
+            limits: LimitsConfig::default(),
+            doh: DohConfig::default(),
+            extra_trust_anchors: Vec::new(),
+        }
+    }
+}
+
+/// SMTP probe settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpConfig {
+    /// The name sent in EHLO. Must be a real FQDN of this host whose A/PTR match: a borrowed
+    /// name (gmail.com) gets the prober blocklisted. Empty = the machine's hostname.
+    pub ehlo_name: String,
+    /// Reverse-path used for mailbox checks (`MAIL FROM:<...>`); empty = null reverse-path `<>`.
+    pub mail_from: String,
+    /// Ports probed when the request names none.
+    pub default_ports: Vec<u16>,
+    /// TCP connect deadline, milliseconds.
+    pub connect_timeout_ms: u64,
+    /// Deadline for the greeting banner, milliseconds (RFC 5321 §4.5.3.2 allows 5 min; probes are impatient).
+    pub banner_timeout_ms: u64,
+    /// Deadline for each command's reply, milliseconds.
+    pub command_timeout_ms: u64,
+    /// Deadline for one whole session (one host, address and port), milliseconds.
+    pub session_timeout_ms: u64,
+    /// Most bytes accepted for one reply (all its lines); a flooding peer ends the session.
+    pub max_reply_bytes: usize,
+    /// Most RCPT TO addresses per request.
+    pub max_rcpt: usize,
+    /// Most MX hosts probed per domain.
+    pub max_mx_hosts: usize,
+    /// Most addresses probed per host.
+    pub max_addresses_per_host: usize,
+    /// Foreign recipient used by the optional open-relay test; must not be local to any probed server.
+    pub relay_test_recipient: String,
+}
+
+impl Default for SmtpConfig {
+    fn default() -> Self {
+        SmtpConfig {
+            ehlo_name: String::new(),
+            mail_from: String::new(),
+            default_ports: vec![25, 465, 587, 2525],
+            connect_timeout_ms: 8_000,
+            banner_timeout_ms: 20_000,
+            command_timeout_ms: 15_000,
+            session_timeout_ms: 60_000,
+            max_reply_bytes: 64 * 1024,
+            max_rcpt: 10,
+            max_mx_hosts: 5,
+            max_addresses_per_host: 2,
+            relay_test_recipient: "inboxlens-relay-test@example.org".to_string(),
+        }
+    }
+}
+
+/// One DNS blocklist.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DnsblList {
+    /// The list's zone (`zen.spamhaus.org`).
+    pub zone: String,
+    /// How to read its answers: `spamhaus` (127.255.255.x = query refused), `surbl` / `uribl`
+    /// (127.0.0.1 = query refused, other codes are bit masks), or `generic`.
+    #[serde(default = "default_profile")]
+    pub profile: String,
+}
+
+fn default_profile() -> String {
+    "generic".to_string()
+}
+
+impl DnsblList {
+    fn new(zone: &str, profile: &str) -> Self {
+        DnsblList { zone: zone.to_string(), profile: profile.to_string() }
+    }
+}
+
+/// DNS blocklist settings.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsblConfig {
+    /// Lists queried by IP address (reversed octets, RFC 5782 §2.1).
+    pub ip_lists: Vec<DnsblList>,
+    /// Lists queried by domain name (RFC 5782 §2.3).
+    pub domain_lists: Vec<DnsblList>,
+    /// Deadline for one list's answer, milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for DnsblConfig {
+    fn default() -> Self {
+        DnsblConfig {
+            ip_lists: vec![
+                DnsblList::new("zen.spamhaus.org", "spamhaus"),
+                DnsblList::new("bl.spamcop.net", "generic"),
+                DnsblList::new("b.barracudacentral.org", "generic"),
+                DnsblList::new("dnsbl-1.uceprotect.net", "generic"),
+                DnsblList::new("psbl.surriel.com", "generic"),
+                DnsblList::new("bl.mailspike.net", "generic"),
+            ],
+            domain_lists: vec![
+                DnsblList::new("dbl.spamhaus.org", "spamhaus"),
+                DnsblList::new("multi.surbl.org", "surbl"),
+                DnsblList::new("multi.uribl.com", "uribl"),
+            ],
+            timeout_ms: 5_000,
+        }
+    }
+}
+
+/// Rate limits, concurrency caps and body limits.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LimitsConfig {
+    /// API requests per minute per client address (0 = unlimited).
+    pub api_per_minute: u32,
+    /// Burst allowance of the API bucket.
+    pub api_burst: u32,
+    /// DoH queries per minute per client address (0 = unlimited); a domain check is dozens of queries.
+    pub doh_per_minute: u32,
+    /// Burst allowance of the DoH bucket.
+    pub doh_burst: u32,
+    /// Extra cost (in API tokens) of one SMTP probe request.
+    pub smtp_probe_cost: u32,
+    /// SMTP probes running at once, server-wide.
+    pub max_concurrent_smtp: usize,
+    /// DNSBL lookups running at once, server-wide.
+    pub max_concurrent_dnsbl: usize,
+    /// Message analyses running at once, server-wide.
+    pub max_concurrent_analyze: usize,
+    /// Domain checks running at once, server-wide.
+    pub max_concurrent_domain: usize,
+    /// DoH queries forwarded at once, server-wide.
+    pub max_concurrent_doh: usize,
+    /// Seconds a target host stays in cooldown after a probe (identical requests get the cached result).
+    pub target_cooldown_secs: u64,
+    /// SMTP sessions per minute to one IP address, server-wide, whoever asks (0 = unlimited):
+    /// many domains share one MX, so the per-request cooldown alone cannot protect it.
+    pub host_sessions_per_minute: u32,
+    /// Burst allowance of the per-address session budget.
+    pub host_sessions_burst: u32,
+    /// Largest message accepted by `/api/analyze`, bytes (25 MB).
+    pub analyze_body_bytes: usize,
+    /// Largest body of every other endpoint, bytes.
+    pub other_body_bytes: usize,
+    /// How long a request waits for a concurrency slot before getting 503, milliseconds.
+    pub queue_timeout_ms: u64,
+    /// Deadline of a whole request until its response starts (slow bodies included), milliseconds.
+    pub request_timeout_ms: u64,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        LimitsConfig {
+            api_per_minute: 120,
+            api_burst: 60,
+            doh_per_minute: 3_000,
+            doh_burst: 600,
+            smtp_probe_cost: 10,
+            max_concurrent_smtp: 8,
+            max_concurrent_dnsbl: 16,
+            max_concurrent_analyze: 16,
+            max_concurrent_domain: 32,
+            max_concurrent_doh: 256,
+            target_cooldown_secs: 60,
+            host_sessions_per_minute: 30,
+            host_sessions_burst: 12,
+            analyze_body_bytes: 25 * 1024 * 1024,
+            other_body_bytes: 256 * 1024,
+            queue_timeout_ms: 10_000,
+            request_timeout_ms: 120_000,
+        }
+    }
+}
+
+/// Where the DoH endpoint forwards queries.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct DohConfig {
+    /// Upstream DNS server (`IP` or `IP:PORT`). Empty = the `--resolver` flag, else the first
+    /// `nameserver` of /etc/resolv.conf.
+    pub upstream: String,
+    /// Deadline for one forwarded query (UDP, then TCP on truncation), milliseconds.
+    pub timeout_ms: u64,
+}
+
+impl Default for DohConfig {
+    fn default() -> Self {
+        DohConfig { upstream: String::new(), timeout_ms: 4_000 }
+    }
+}
+
+/// Why the configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    /// The file is not valid TOML or has an unknown key.
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    /// An environment variable has a value that cannot be used.
+    #[error("invalid environment variable {name}: {message}")]
+    Env { name: &'static str, message: String },
+    /// A value is out of range.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Config {
+    /// Loads the file (if any), then applies the environment ([`Config::apply_env`]).
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut cfg = match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .map_err(|source| ConfigError::Read { path: p.to_path_buf(), source })?;
+                Config::from_toml(&text)
+                    .map_err(|message| ConfigError::Parse { path: p.to_path_buf(), message })?
+            }
+            None => Config::default(),
+        };
+        cfg.apply_env(|k| std::env::var(k).ok())?;
+        Ok(cfg)
+    }
+
+    /// Parses TOML text.
+    pub fn from_toml(text: &str) -> Result<Config, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    /// Applies `INBOXLENS_*` environment variables through `get` (injected for tests):
+    /// `INBOXLENS_LISTEN`, `INBOXLENS_TOKEN`, `INBOXLENS_EHLO_NAME`, `INBOXLENS_MAIL_FROM`,
+    /// `INBOXLENS_CORS_ORIGINS` (comma-separated), `INBOXLENS_TRUST_ANCHORS` (colon-separated
+    /// paths), `INBOXLENS_RESOLVER`, `INBOXLENS_DOH_UPSTREAM`, `INBOXLENS_ALLOW_PRIVATE`.
+    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(v) = get("INBOXLENS_LISTEN").filter(|v| !v.is_empty()) {
+            self.listen = v;
+        }
+        if let Some(v) = get("INBOXLENS_TOKEN").filter(|v| !v.is_empty()) {
+            self.token = Some(v);
+        }
+        if let Some(v) = get("INBOXLENS_EHLO_NAME").filter(|v| !v.is_empty()) {
+            self.smtp.ehlo_name = v;
+        }
+        if let Some(v) = get("INBOXLENS_MAIL_FROM") {
+            self.smtp.mail_from = v;
+        }
+        if let Some(v) = get("INBOXLENS_CORS_ORIGINS") {
+            self.cors_origins =
+                v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+        }
+        if let Some(v) = get("INBOXLENS_TRUST_ANCHORS") {
+            self.extra_trust_anchors =
+                v.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+        }
+        if let Some(v) = get("INBOXLENS_RESOLVER") {
+            self.resolver = v;
+        }
+        if let Some(v) = get("INBOXLENS_DOH_UPSTREAM") {
+            self.doh.upstream = v;
+        }
+        if let Some(v) = get("INBOXLENS_ALLOW_PRIVATE") {
+            self.allow_private = match v.as_str() {
+                "1" | "true" | "yes" => true,
+                "0" | "false" | "no" | "" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "INBOXLENS_ALLOW_PRIVATE",
+                        message: format!("expected 1/0/true/false, got {v:?}"),
+                    });
+                }
+            };
+        }
+        Ok(())
+    }
+
+    /// Checks values that would make the server misbehave.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let s = &self.smtp;
+        if s.default_ports.is_empty() {
+            return Err(ConfigError::Invalid("smtp.default_ports is empty".into()));
+        }
+        for p in &s.default_ports {
+            if !crate::guard::ALLOWED_PORTS.contains(p) {
+                return Err(ConfigError::Invalid(format!(
+                    "smtp.default_ports: {p} is not an SMTP port (allowed: 25, 465, 587, 2525)"
+                )));
+            }
+        }
+        if s.max_reply_bytes < 512 {
+            return Err(ConfigError::Invalid("smtp.max_reply_bytes must be at least 512 (RFC 5321 §4.5.3.1.5)".into()));
+        }
+        let l = &self.limits;
+        for (name, v) in [
+            ("limits.max_concurrent_smtp", l.max_concurrent_smtp),
+            ("limits.max_concurrent_dnsbl", l.max_concurrent_dnsbl),
+            ("limits.max_concurrent_analyze", l.max_concurrent_analyze),
+            ("limits.max_concurrent_domain", l.max_concurrent_domain),
+            ("limits.max_concurrent_doh", l.max_concurrent_doh),
+        ] {
+            if v == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
+        }
+        for list in self.dnsbl.ip_lists.iter().chain(&self.dnsbl.domain_lists) {
+            if !matches!(list.profile.as_str(), "generic" | "spamhaus" | "surbl" | "uribl") {
+                return Err(ConfigError::Invalid(format!(
+                    "dnsbl list {}: unknown profile {:?} (generic, spamhaus, surbl, uribl)",
+                    list.zone, list.profile
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// The EHLO name to use: the configured one, else the machine's hostname.
+    pub fn ehlo_name(&self) -> String {
+        if !self.smtp.ehlo_name.is_empty() {
+            return self.smtp.ehlo_name.clone();
+        }
+        std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| "localhost".to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_then_env_layering() {
+        let mut cfg = Config::from_toml(
+            "listen = \"0.0.0.0:9000\"\n[smtp]\nehlo_name = \"probe.example.net\"\n[limits]\napi_per_minute = 5\n",
+        )
+        .unwrap();
+        assert_eq!(cfg.listen, "0.0.0.0:9000");
+        assert_eq!(cfg.limits.api_per_minute, 5);
+        assert_eq!(cfg.limits.analyze_body_bytes, 25 * 1024 * 1024);
+        cfg.apply_env(|k| match k {
+            "INBOXLENS_LISTEN" => Some("127.0.0.1:1".into()),
+            "INBOXLENS_CORS_ORIGINS" => Some("https://a.example, https://b.example".into()),
+            "INBOXLENS_RESOLVER" => Some("127.0.0.1:53".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(cfg.listen, "127.0.0.1:1");
+        assert_eq!(cfg.cors_origins, vec!["https://a.example", "https://b.example"]);
+        assert_eq!(cfg.smtp.ehlo_name, "probe.example.net");
+        assert_eq!(cfg.resolver, "127.0.0.1:53");
+        cfg.validate().unwrap();
+    }
+
+    #[test]
+    fn unknown_key_and_bad_port_are_errors() {
+        assert!(Config::from_toml("lisen = \"x\"").is_err());
+        let cfg = Config::from_toml("[smtp]\ndefault_ports = [25, 80]").unwrap();
+        assert!(cfg.validate().is_err());
+        let cfg = Config::from_toml("[[dnsbl.ip_lists]]\nzone = \"bl.test\"\nprofile = \"weird\"").unwrap();
+        assert!(cfg.validate().is_err());
+    }
+}

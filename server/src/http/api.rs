@@ -1,0 +1,374 @@
+//! JSON API handlers. Each is a thin shell: validate, take a concurrency slot, call the
+//! core or a probe, map errors to `{error}` with the right status.
+
+use super::AppState;
+use super::doh::DohError;
+use super::error::{ApiError, body_rejection};
+use crate::limits::{CooldownCheck, Kind};
+use crate::probe::smtp::{ProbeError, SmtpProbeRequest, SmtpProber};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use base64::Engine as _;
+use inboxlens_core::analyze::{AnalyzeOptions, analyze_message};
+use inboxlens_core::bounce::{BounceError, try_explain_bounce};
+use inboxlens_core::domain::{DomainOptions, SectionUpdate, check_domain, check_domain_streaming, normalize_domain};
+use serde::Deserialize;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+/// Unix seconds now (the shell reads the clock; the core never does).
+pub fn now_unix() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+/// Query string of `/api/analyze`.
+#[derive(Debug, Deserialize)]
+pub struct AnalyzeQuery {
+    /// Judge signatures and dates as of this unix time instead of now.
+    pub now: Option<i64>,
+}
+
+/// `POST /api/analyze`: the raw message is the body; the answer is the core's report.
+pub async fn analyze(
+    State(st): State<Arc<AppState>>,
+    Query(q): Query<AnalyzeQuery>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|r| body_rejection(r, st.config.limits.analyze_body_bytes))?;
+    let permit = st.concurrency.acquire(Kind::Analyze).await.ok_or_else(|| ApiError::busy(Kind::Analyze.as_str()))?;
+    let opts = AnalyzeOptions::at(q.now.unwrap_or_else(now_unix));
+    // Parsing and signature checks are CPU work: run them on the blocking pool (bounded by the
+    // analyze cap) so the async workers stay free for DoH, probes and health checks.
+    let handle = tokio::runtime::Handle::current();
+    let resolver = st.resolver.clone();
+    let result = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        handle.block_on(analyze_message(&body, resolver, &opts))
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the analysis failed unexpectedly"))?;
+    match result {
+        Ok(report) => Ok(Json(report).into_response()),
+        Err(e) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+    }
+}
+
+/// Query string of `/api/domain/{domain}`.
+#[derive(Debug, Deserialize)]
+pub struct DomainQuery {
+    /// DKIM selectors, comma-separated (`selector=s1,s2`); default: the common-selector probe.
+    pub selector: Option<String>,
+    /// Check the parked-domain profile.
+    #[serde(default)]
+    pub parked: bool,
+}
+
+/// Most selectors in one request.
+const MAX_SELECTORS: usize = 20;
+
+/// `GET /api/domain/{domain}`: the core's domain report; with `Accept: text/event-stream`
+/// each section is sent as an SSE `section` event as it completes, then the whole
+/// report as a `report` event.
+pub async fn domain(
+    State(st): State<Arc<AppState>>,
+    Path(domain): Path<String>,
+    Query(q): Query<DomainQuery>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let d = normalize_domain(&domain);
+    if !crate::guard::is_valid_dns_name(&d) {
+        return Err(ApiError::bad_request(format!("{:?} is not a domain name", domain.chars().take(100).collect::<String>())));
+    }
+    let selectors: Vec<String> = q
+        .selector
+        .as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if selectors.len() > MAX_SELECTORS {
+        return Err(ApiError::bad_request(format!("at most {MAX_SELECTORS} DKIM selectors per request")));
+    }
+    if let Some(bad) = selectors.iter().find(|s| {
+        s.len() > 63 || !s.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+    }) {
+        return Err(ApiError::bad_request(format!("{bad:?} is not a DKIM selector")));
+    }
+    let opts = DomainOptions { selectors, parked: q.parked, ..DomainOptions::default() };
+    let permit = st.concurrency.acquire(Kind::Domain).await.ok_or_else(|| ApiError::busy(Kind::Domain.as_str()))?;
+    let wants_sse = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/event-stream"));
+    // The core's check future is not `Send` (it is shared with the single-threaded wasm32
+    // build), so it runs on a blocking-pool thread driven by this runtime's handle.
+    let handle = tokio::runtime::Handle::current();
+    let st2 = st.clone();
+    if !wants_sse {
+        let report = tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            handle.block_on(check_domain(&d, st2.resolver.as_ref(), Some(&st2.mta_sts), &opts))
+        })
+        .await
+        .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the domain check failed unexpectedly"))?;
+        st.metrics.probe("domain", if report.inconclusive { "inconclusive" } else { "ok" });
+        return Ok(Json(report).into_response());
+    }
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<Event>();
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        handle.block_on(async {
+            let report = {
+                let mut on_section = |u: SectionUpdate| {
+                    if let Ok(ev) = Event::default().event("section").json_data(&u) {
+                        let _ = tx.send(ev);
+                    }
+                };
+                check_domain_streaming(&d, st2.resolver.as_ref(), Some(&st2.mta_sts), &opts, &mut on_section).await
+            };
+            st2.metrics.probe("domain", if report.inconclusive { "inconclusive" } else { "ok" });
+            if let Ok(ev) = Event::default().event("report").json_data(&report) {
+                let _ = tx.send(ev);
+            }
+        })
+    });
+    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|ev| (Ok::<_, Infallible>(ev), rx)) });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
+}
+
+/// `POST /api/explain-bounce`: a DSN (RFC 3464) or a pasted SMTP reply, explained by the core.
+pub async fn explain_bounce(
+    State(st): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|r| body_rejection(r, st.config.limits.analyze_body_bytes))?;
+    match try_explain_bounce(&body) {
+        Ok(report) => Ok(Json(report).into_response()),
+        Err(e @ BounceError::TooLarge(_)) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())),
+        Err(e) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
+    }
+}
+
+/// `POST /api/probe/smtp`.
+pub async fn probe_smtp(
+    State(st): State<Arc<AppState>>,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = body.map_err(|r| body_rejection(r, st.config.limits.other_body_bytes))?;
+    let req: SmtpProbeRequest = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(format!(
+            "the body must be JSON like {{\"domain\": \"example.com\"}} or {{\"host\": \"mx.example.com\", \"ports\": [25], \"rcpt\": [\"user@example.com\"]}}: {e}"
+        ))
+    })?;
+    let target = SmtpProber::target_key(&req).map_err(probe_error)?;
+    let request_key = serde_json::to_string(&req).unwrap_or_default();
+    match st.smtp_cooldown.check(&target, &request_key, Instant::now()) {
+        CooldownCheck::Free => {}
+        CooldownCheck::Cached(mut report) => {
+            report.cached = true;
+            st.metrics.probe("smtp", "cached");
+            return Ok(Json(report).into_response());
+        }
+        CooldownCheck::Busy(wait) => {
+            let secs = wait.as_secs().max(1);
+            return Err(ApiError {
+                status: StatusCode::TOO_MANY_REQUESTS,
+                message: format!(
+                    "this target was probed moments ago with other parameters; to protect it, try again in {secs} s"
+                ),
+                retry_after: Some(secs),
+            });
+        }
+    }
+    let _permit = st.concurrency.acquire(Kind::Smtp).await.ok_or_else(|| ApiError::busy(Kind::Smtp.as_str()))?;
+    let report = st.smtp.probe(&req, now_unix().max(0) as u64).await.map_err(|e| {
+        st.metrics.probe("smtp", "refused");
+        probe_error(e)
+    })?;
+    for r in &report.results {
+        st.metrics.probe("smtp", match r.verdict {
+            crate::probe::smtp::Verdict::Ok => "ok",
+            crate::probe::smtp::Verdict::Fail => "fail",
+            crate::probe::smtp::Verdict::Inconclusive => "inconclusive",
+        });
+    }
+    tracing::info!(target = %target, sessions = report.results.len(), verdict = ?report.verdict, "smtp probe");
+    st.smtp_cooldown.record(target, request_key, report.clone(), Instant::now());
+    Ok(Json(report).into_response())
+}
+
+fn probe_error(e: ProbeError) -> ApiError {
+    let status = match &e {
+        ProbeError::BadRequest(_) => StatusCode::BAD_REQUEST,
+        ProbeError::Refused(_) => StatusCode::FORBIDDEN,
+        ProbeError::NotFound(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        ProbeError::Dns(_) => StatusCode::BAD_GATEWAY,
+    };
+    ApiError::new(status, e.to_string())
+}
+
+/// `GET /api/dnsbl/{ip-or-domain}`.
+pub async fn dnsbl(State(st): State<Arc<AppState>>, Path(query): Path<String>) -> Result<Response, ApiError> {
+    let _permit = st.concurrency.acquire(Kind::Dnsbl).await.ok_or_else(|| ApiError::busy(Kind::Dnsbl.as_str()))?;
+    let report = st.dnsbl.check(&query).await.map_err(|e| ApiError::bad_request(e.to_string()))?;
+    for l in &report.lists {
+        st.metrics.probe("dnsbl", match l.status {
+            crate::probe::dnsbl::Status::Listed => "listed",
+            crate::probe::dnsbl::Status::NotListed => "not_listed",
+            crate::probe::dnsbl::Status::Unknown => "unknown",
+        });
+    }
+    Ok(Json(report).into_response())
+}
+
+/// `GET /api/mta-sts/{domain}`: the policy file, fetched for the browser (no CORS there).
+pub async fn mta_sts(State(st): State<Arc<AppState>>, Path(domain): Path<String>) -> Result<Response, ApiError> {
+    let _permit = st.concurrency.acquire(Kind::Domain).await.ok_or_else(|| ApiError::busy(Kind::Domain.as_str()))?;
+    let fetched = st.mta_sts.fetch(&domain).await.map_err(ApiError::bad_request)?;
+    st.metrics.probe("mta_sts", if fetched.error.is_none() { "ok" } else { "fail" });
+    Ok(Json(fetched).into_response())
+}
+
+/// `GET /api/capabilities`: lets the web app detect the companion and its features.
+pub async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
+    let c = &st.config;
+    Json(serde_json::json!({
+        "name": "inboxlens",
+        "version": env!("CARGO_PKG_VERSION"),
+        "companion": true,
+        "doh": st.doh.as_ref().map(|_| "/dns-query"),
+        "probes": {
+            "smtp": true,
+            "dnsbl": true,
+            "mta_sts": true,
+        },
+        "api": {
+            "analyze": "/api/analyze",
+            "domain": "/api/domain/{domain}",
+            "probe_smtp": "/api/probe/smtp",
+            "dnsbl": "/api/dnsbl/{query}",
+            "explain_bounce": "/api/explain-bounce",
+            "mta_sts": "/api/mta-sts/{domain}",
+            "openapi": "/api/openapi.json",
+        },
+        "smtp": {
+            "ports": c.smtp.default_ports,
+            "allowed_ports": crate::guard::ALLOWED_PORTS,
+            "ehlo_name": st.smtp_ehlo(),
+            "max_rcpt": c.smtp.max_rcpt,
+        },
+        "extra_trust_anchors": st.extra_anchor_count,
+        "dnsbl": {
+            "ip_lists": st.dnsbl.config().ip_lists.iter().map(|l| l.zone.clone()).collect::<Vec<_>>(),
+            "domain_lists": st.dnsbl.config().domain_lists.iter().map(|l| l.zone.clone()).collect::<Vec<_>>(),
+        },
+        "limits": {
+            "analyze_body_bytes": c.limits.analyze_body_bytes,
+            "api_per_minute": c.limits.api_per_minute,
+        },
+        "auth_required": c.token.is_some(),
+        "allow_private": c.allow_private,
+        "webapp_embedded": super::assets::has_webapp(),
+    }))
+    .into_response()
+}
+
+impl AppState {
+    fn smtp_ehlo(&self) -> String {
+        self.config.ehlo_name()
+    }
+}
+
+/// `GET /healthz`.
+pub async fn healthz() -> Response {
+    Json(serde_json::json!({"status": "ok"})).into_response()
+}
+
+/// `GET /metrics` (Prometheus text format 0.0.4).
+pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
+    let mut r = st.metrics.render().into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
+    r
+}
+
+/// Unknown `/api/...` path.
+pub async fn api_not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, format!("no API endpoint at {}; see /api/openapi.json", uri.path()))
+}
+
+/// Query string of `GET /dns-query`.
+#[derive(Debug, Deserialize)]
+pub struct DohQuery {
+    /// The wire query, base64url without padding (RFC 8484 §4.1).
+    pub dns: Option<String>,
+}
+
+/// `GET /dns-query?dns=...`.
+pub async fn doh_get(State(st): State<Arc<AppState>>, Query(q): Query<DohQuery>) -> Result<Response, ApiError> {
+    let Some(b64) = q.dns else {
+        return Err(ApiError::bad_request("missing ?dns= (RFC 8484 §4.1: the query, base64url-encoded)"));
+    };
+    if b64.len() > super::doh::MAX_QUERY * 2 {
+        return Err(ApiError::new(StatusCode::URI_TOO_LONG, "the dns parameter is too long"));
+    }
+    let wire = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(b64.trim_end_matches('='))
+        .map_err(|_| ApiError::bad_request("the dns parameter is not base64url (RFC 8484 §4.1)"))?;
+    doh_answer(&st, &wire).await
+}
+
+/// `POST /dns-query` with `Content-Type: application/dns-message`.
+pub async fn doh_post(
+    State(st): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let ct = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    if !ct.starts_with("application/dns-message") {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "POST /dns-query needs Content-Type: application/dns-message (RFC 8484 §4.1)",
+        ));
+    }
+    let body = body.map_err(|r| body_rejection(r, super::doh::MAX_QUERY))?;
+    doh_answer(&st, &body).await
+}
+
+async fn doh_answer(st: &AppState, wire: &[u8]) -> Result<Response, ApiError> {
+    let Some(fwd) = &st.doh else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "this server has no upstream DNS resolver for DoH (it runs with --offline or --doh); set doh.upstream",
+        ));
+    };
+    let _permit = st.concurrency.acquire(Kind::Doh).await.ok_or_else(|| ApiError::busy(Kind::Doh.as_str()))?;
+    match fwd.forward(wire).await {
+        Ok(ans) => {
+            st.metrics.doh_upstream(ans.transport);
+            let mut r = ans.wire.into_response();
+            let h = r.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/dns-message"));
+            let cache = format!("max-age={}", ans.min_ttl.unwrap_or(0));
+            if let Ok(v) = HeaderValue::from_str(&cache) {
+                h.insert(header::CACHE_CONTROL, v);
+            }
+            Ok(r)
+        }
+        Err(e) => {
+            st.metrics.doh_upstream("error");
+            let status = match e {
+                DohError::BadQuery(_) => StatusCode::BAD_REQUEST,
+                DohError::Timeout(_) => StatusCode::GATEWAY_TIMEOUT,
+                DohError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            };
+            Err(ApiError::new(status, e.to_string()))
+        }
+    }
+}
