@@ -51,10 +51,26 @@ pub struct AnalyzeArgs {
     pub dns: DnsArgs,
 }
 
-/// One input: a name for messages and its bytes.
+/// One input: a name for messages, and where its bytes are (files are read by the
+/// worker that analyzes them, so a large directory is never all in memory).
 struct Input {
     name: String,
-    bytes: Vec<u8>,
+    bytes: Option<Vec<u8>>,
+    path: Option<PathBuf>,
+}
+
+impl Input {
+    fn load(&self) -> Result<Vec<u8>, String> {
+        if let Some(b) = &self.bytes {
+            return Ok(b.clone());
+        }
+        let Some(path) = &self.path else { return Err("no input".into()) };
+        let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+        if meta.len() > inboxlens_core::analyze::MAX_MESSAGE_BYTES as u64 {
+            return Err(format!("{} bytes is over the 64 MiB limit", meta.len()));
+        }
+        std::fs::read(path).map_err(|e| e.to_string())
+    }
 }
 
 /// Runs the subcommand.
@@ -93,32 +109,87 @@ pub async fn run(args: AnalyzeArgs) -> ExitCode {
     let style = Style::detect();
     let mut worst = 0u8;
     let many = inputs.len() > 1;
-    for input in inputs {
-        match analyze_message(&input.bytes, resolver.clone(), &opts).await {
-            Ok(report) => {
-                if args.jsonl {
-                    println!("{}", serde_json::to_string(&with_source(&report, &input.name)).unwrap_or_default());
-                } else if args.json {
-                    println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
-                } else {
-                    print!("{}", human(&report, &input.name, many, style));
-                }
-                let below = args.fail_under.is_some_and(|t| report.score < t);
-                if below || render::has_error(&report.findings) {
-                    worst = worst.max(EXIT_FINDINGS);
-                }
+    let fail_under = args.fail_under;
+    let (json, jsonl) = (args.json, args.jsonl);
+    // Messages are independent: analyze them on every core, print in input order.
+    for_each_in_order(inputs, resolver, &opts, |name, result| match result {
+        Ok(report) => {
+            if jsonl {
+                println!("{}", serde_json::to_string(&Sourced { source: &name, report: &report }).unwrap_or_default());
+            } else if json {
+                println!("{}", serde_json::to_string_pretty(&report).unwrap_or_default());
+            } else {
+                print!("{}", human(&report, &name, many, style));
             }
-            Err(err) => {
-                if args.jsonl || args.json {
-                    let line = serde_json::json!({"source": input.name, "error": err.to_string()});
-                    println!("{line}");
-                }
-                eprintln!("inboxlens analyze: {}: {err}", input.name);
-                worst = EXIT_USAGE;
+            let below = fail_under.is_some_and(|t| report.score < t);
+            if below || render::has_error(&report.findings) {
+                worst = worst.max(EXIT_FINDINGS);
             }
         }
-    }
+        Err(err) => {
+            if jsonl || json {
+                println!("{}", serde_json::json!({"source": name, "error": err}));
+            }
+            eprintln!("inboxlens analyze: {name}: {err}");
+            worst = EXIT_USAGE;
+        }
+    });
     ExitCode::from(worst)
+}
+
+/// A JSONL line: the report plus the file it came from.
+#[derive(serde::Serialize)]
+struct Sourced<'a> {
+    source: &'a str,
+    #[serde(flatten)]
+    report: &'a MessageReport,
+}
+
+/// Analyzes every input with one worker thread per core (each with its own
+/// single-threaded runtime: the analysis future borrows the message and is not `Send`),
+/// and hands the results to `emit` in input order.
+fn for_each_in_order(
+    inputs: Vec<Input>,
+    resolver: Arc<dyn Resolver>,
+    opts: &AnalyzeOptions,
+    mut emit: impl FnMut(String, Result<MessageReport, String>),
+) {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::mpsc;
+    let total = inputs.len();
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).min(total).max(1);
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = mpsc::sync_channel::<(usize, String, Result<MessageReport, String>)>(workers * 4);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let tx = tx.clone();
+            let (next, inputs, resolver) = (&next, &inputs, resolver.clone());
+            scope.spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let result = input.load().and_then(|bytes| {
+                        rt.block_on(analyze_message(&bytes, resolver.clone(), opts)).map_err(|e| e.to_string())
+                    });
+                    if tx.send((i, input.name.clone(), result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut want = 0;
+        for (i, name, result) in rx {
+            pending.insert(i, (name, result));
+            while let Some((name, result)) = pending.remove(&want) {
+                emit(name, result);
+                want += 1;
+            }
+        }
+    });
 }
 
 /// The resolver of the DNS flags; with `--sample`, the sample's zone laid over it (or
@@ -139,14 +210,6 @@ fn sample_or_flags_resolver(args: &AnalyzeArgs) -> Result<Arc<dyn Resolver>, Str
     Ok(Arc::new(Overlay::new(zone, below)))
 }
 
-fn with_source(report: &MessageReport, name: &str) -> serde_json::Value {
-    let mut v = serde_json::to_value(report).unwrap_or_default();
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("source".into(), serde_json::Value::String(name.to_string()));
-    }
-    v
-}
-
 fn parse_now(flag: Option<&str>) -> Result<Now, String> {
     let clock = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -162,7 +225,7 @@ fn parse_now(flag: Option<&str>) -> Result<Now, String> {
 fn collect_inputs(args: &AnalyzeArgs) -> Result<Vec<Input>, String> {
     let mut out = Vec::new();
     if args.sample {
-        out.push(Input { name: "sample".into(), bytes: SAMPLE_MESSAGE.to_vec() });
+        out.push(Input { name: "sample".into(), bytes: Some(SAMPLE_MESSAGE.to_vec()), path: None });
     }
     if args.inputs.is_empty() && !args.sample {
         if std::io::stdin().is_terminal() {
@@ -194,12 +257,9 @@ fn collect_inputs(args: &AnalyzeArgs) -> Result<Vec<Input>, String> {
 }
 
 fn read_file(path: &Path) -> Result<Input, String> {
-    let meta = std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    if meta.len() > inboxlens_core::analyze::MAX_MESSAGE_BYTES as u64 {
-        return Err(format!("{}: {} bytes is over the 64 MiB limit", path.display(), meta.len()));
-    }
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(Input { name: path.display().to_string(), bytes })
+    // Unreadable named files are a usage error up front (exit 2), not a late surprise.
+    std::fs::metadata(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(Input { name: path.display().to_string(), bytes: None, path: Some(path.to_path_buf()) })
 }
 
 fn read_stdin() -> Result<Input, String> {
@@ -208,7 +268,7 @@ fn read_stdin() -> Result<Input, String> {
         .take(inboxlens_core::analyze::MAX_MESSAGE_BYTES as u64 + 1)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("stdin: {e}"))?;
-    Ok(Input { name: "stdin".into(), bytes })
+    Ok(Input { name: "stdin".into(), bytes: Some(bytes), path: None })
 }
 
 /// The human report.

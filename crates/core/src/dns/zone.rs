@@ -78,7 +78,7 @@ impl ZoneResolver {
         // Pasted snippets often have neither $ORIGIN nor SOA; default the origin to the
         // root so absolute names work and relative ones are read as absolute.
         let origin = origin.or_else(|| Some(Name::root()));
-        let text = with_default_ttl(text);
+        let text = with_default_ttl(&join_parenthesized(text));
         let (_, sets) = Parser::new(text.as_str(), None, origin)
             .parse()
             .map_err(|e| ZoneError::Syntax(e.to_string()))?;
@@ -233,6 +233,53 @@ impl Resolver for ZoneResolver {
     }
 }
 
+/// Joins `( ... )` groups onto one line (RFC 1035 §5.1), dropping comments outside
+/// quotes. hickory's lexer reads a `;` inside a quoted string within parentheses as a
+/// comment, which breaks the common multi-line DKIM record
+/// `( "v=DKIM1; k=rsa; " "p=..." )`; doing the grouping here avoids that.
+fn join_parenthesized(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut depth, mut quoted, mut escaped, mut comment) = (0usize, false, false, false);
+    for c in text.chars() {
+        if comment {
+            if c == '\n' {
+                comment = false;
+                out.push(if depth > 0 { ' ' } else { '\n' });
+            }
+            continue;
+        }
+        if quoted {
+            out.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                quoted = false;
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                quoted = true;
+                out.push(c);
+            }
+            ';' => comment = true,
+            '(' => {
+                depth += 1;
+                out.push(' ');
+            }
+            ')' if depth > 0 => {
+                depth -= 1;
+                out.push(' ');
+            }
+            '\n' if depth > 0 => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
 /// hickory's parser needs a TTL on the first record; snippets often have none.
 fn with_default_ttl(text: &str) -> String {
     if text.lines().any(|l| l.trim_start().to_ascii_uppercase().starts_with("$TTL")) {
@@ -302,6 +349,15 @@ a.b.c   IN A 192.0.2.99
         assert!(ZoneResolver::from_zone_text("example.test. IN A not-an-ip", None).is_err());
         assert!(ZoneResolver::from_zone_text("$INCLUDE /etc/passwd", None).is_err());
         assert!(matches!(block_on(z.query("a..b", RecordType::A)), Err(DnsError::InvalidName(_))));
+    }
+
+    #[test]
+    fn multi_line_record_with_semicolons_in_quotes() {
+        let text = "$ORIGIN example.test.\ns1._domainkey IN TXT ( \"v=DKIM1; k=rsa; \" ; key follows\n    \"p=MIIB\\\"x;y\" )\nmx IN A 192.0.2.1 ; comment\n";
+        let z = ZoneResolver::from_zone_text(text, None).unwrap();
+        let a = block_on(z.query("s1._domainkey.example.test", RecordType::Txt)).unwrap();
+        assert_eq!(a.txt(), vec!["v=DKIM1; k=rsa; p=MIIB\"x;y".to_string()]);
+        assert_eq!(block_on(z.query("mx.example.test", RecordType::A)).unwrap().ipv4().len(), 1);
     }
 
     #[test]
