@@ -382,6 +382,15 @@ impl Config {
 mod tests {
     use super::*;
 
+    /// The documented example (repo root) parses and equals the defaults, so the README's
+    /// configuration reference cannot drift from the code.
+    #[test]
+    fn example_config_is_the_defaults() {
+        let example = Config::from_toml(include_str!("../../inboxlens.example.toml")).expect("example parses");
+        let defaults = Config::from_toml("").expect("empty config");
+        assert_eq!(format!("{example:?}"), format!("{defaults:?}"));
+    }
+
     #[test]
     fn file_then_env_layering() {
         let mut cfg = Config::from_toml(
