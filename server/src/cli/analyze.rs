@@ -321,13 +321,13 @@ fn human(r: &MessageReport, name: &str, many: bool, s: Style) -> String {
 
     if !r.hops.is_empty() {
         let _ = writeln!(o, "\n{}", s.bold("Delivery path"));
-        for h in &r.hops {
+        for (n, h) in r.hops.iter().enumerate() {
             let delay = h.delay_seconds.map(|d| format!("+{d}s")).unwrap_or_default();
             let tls = h.tls_version.clone().unwrap_or_else(|| h.with.clone().unwrap_or_default());
             let _ = writeln!(
                 o,
                 "  {:>2}. {} → {} {} {}",
-                h.index,
+                n + 1,
                 h.from.as_deref().or(h.from_ip.as_deref()).unwrap_or("?"),
                 h.by.as_deref().unwrap_or("?"),
                 s.dim(&tls),
