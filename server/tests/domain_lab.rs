@@ -4,9 +4,11 @@
 //! `INBOXLENS_REQUIRE_LAB=1` (then they fail). The offline tests (`--offline --zone`)
 //! need no lab.
 
+mod serve_support;
+
 use serde_json::Value;
+use serve_support::lab_ca;
 use std::net::UdpSocket;
-use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -43,17 +45,6 @@ fn lab_or_skip(test: &str) -> bool {
     }
     eprintln!("SKIPPED: {test}: the mail lab does not answer on 127.0.0.1:53 (start it with tests/lab/up.sh)");
     false
-}
-
-/// The lab CA: `$LAB_STATE/keys/tls/ca.crt`, else the project's lab copy, else the shared lab.
-fn lab_ca() -> Option<PathBuf> {
-    let mut dirs = Vec::new();
-    if let Ok(s) = std::env::var("LAB_STATE") {
-        dirs.push(PathBuf::from(s));
-    }
-    dirs.push(PathBuf::from("/tmp/inboxlens-lab"));
-    dirs.push(PathBuf::from("/tmp/mail-lab"));
-    dirs.into_iter().map(|d| d.join("keys/tls/ca.crt")).find(|p| p.exists())
 }
 
 fn run(args: &[&str]) -> Output {

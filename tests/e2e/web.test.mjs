@@ -78,8 +78,12 @@ test('load sample: score and verdicts, no console errors', async (t) => {
     for (const [k, word] of Object.entries(v)) {
       assert.match(word, /\b(pass|fail|softfail|neutral|none|temperror|permerror|policy)\b/, `${k} verdict shows a result word: ${word}`);
     }
-    // The sample is SPF-authorized by good.test's record (127.0.0.10); its DMARC record exists.
+    // The bundled sample is answered from its own zone (shop.example): every verdict is known.
     assert.match(v.spf, /\bpass\b/, `sample SPF: ${v.spf}`);
+    assert.match(v.dkim, /\bpass\b/, `sample DKIM: ${v.dkim}`);
+    assert.match(v.dmarc, /\bpass\b/, `sample DMARC: ${v.dmarc}`);
+    assert.match(v.arc, /\bnone\b/, `sample ARC: ${v.arc}`);
+    assert.ok((await findingIds(b.page)).some((f) => f.id === 'dmarc.policy_none'), 'the sample\'s p=none is reported');
     assert.ok((await findingIds(b.page)).length > 0, 'findings are listed');
     assert.ok(await b.page.$('[data-finding-id]'), 'findings carry data-finding-id');
     await screenshot(b.page, 'analyze-sample');
@@ -156,6 +160,16 @@ test('domain check: good.test clean, bad.test shows its problems; shareable URL;
     assert.ok(bad.includes('mx.cname'), 'bad.test: MX points to a CNAME');
     await screenshot(b.page, 'domain-bad');
 
+    // Sections fill in live: slow.test's nameserver answers after 500 ms, so the page shows
+    // the sections pending and then done before the whole report.
+    await b.page.goto(base + '/#/domain');
+    await b.page.fill('[data-testid=domain-input]', 'slow.test');
+    await b.page.click('[data-testid=check-domain]');
+    await b.page.waitForSelector('[data-testid=live-sections] [data-pending]', { timeout: REPORT_TIMEOUT });
+    await b.page.waitForSelector('[data-testid=live-sections] [data-section]', { timeout: REPORT_TIMEOUT });
+    await screenshot(b.page, 'domain-live');
+    await b.page.waitForSelector('[data-testid=domain-report]', { timeout: REPORT_TIMEOUT });
+
     // What-if: overlay a DMARC record on none.test (which has none) before publishing.
     await b.page.goto(base + '/#/domain');
     await b.page.fill('[data-testid=domain-input]', 'none.test');
@@ -224,7 +238,8 @@ test('without the companion server: public DoH default, companion features say w
     assert.match(await b.page.textContent('main'), /inboxlens serve/, 'says how to get the companion features');
     // A DoH endpoint that fails: verdicts are temperror and the page says so in words.
     await b.page.goto(plain.url + '/#/');
-    await b.page.click('[data-testid=load-sample]');
+    await b.page.fill('[data-testid=message-input]', newsletter({ keyPem: lab.dkimKeyPem, date: new Date(), upstream: false }));
+    await b.page.click('[data-testid=analyze]');
     await waitForReport(b.page);
     assert.match(await b.page.textContent('[data-testid=report]'), /could not be reached|DNS questions failed/, 'DoH failure explained');
     assert.match(await b.page.textContent('[data-testid=verdict-spf]'), /temperror/);

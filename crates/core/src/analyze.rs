@@ -144,6 +144,9 @@ pub async fn analyze_message(
     if message.headers().is_empty() {
         return Err(AnalyzeError::NotAnEmail);
     }
+    // Shared by the pipeline's futures; natively it is Send + Sync, on wasm32 (one thread)
+    // nothing is, and an Arc costs nothing more than an Rc there.
+    #[cfg_attr(target_arch = "wasm32", allow(clippy::arc_with_non_send_sync))]
     let recorder = Arc::new(Recorder::new(resolver));
     let dns: &dyn Resolver = recorder.as_ref();
     let mut findings: Vec<Finding> = Vec::new();

@@ -9,11 +9,11 @@
 //! (RFC 6376 §3.2); a missing `c=` defaults to simple/simple (RFC 6376 §3.5) and an
 //! empty `h=` is refused by mail-auth's parser (both listed in `KNOWN_DISPUTES`).
 
+mod support;
+
 use inboxlens_core::auth::dkim::verify_auth;
-use inboxlens_core::dns::RecordData;
 use inboxlens_core::dns::zone::ZoneResolver;
-use mail_auth::{SpfOutput, SpfResult};
-use std::path::{Path, PathBuf};
+use support::{corpora, crlf, dns_and_message, no_spf, txt_zone};
 
 /// Verification time for the suite (its signatures carry t=12345 and no x=).
 const NOW: u64 = 1_700_000_000;
@@ -30,23 +30,6 @@ const KNOWN_DISPUTES: &[(&str, &str)] = &[
         "empty h=: mail-auth rejects the AMS tag-list; RFC 8617 §4.1.2 requires h= to list the signed fields, so refusing an empty list is a defensible reading",
     ),
 ];
-
-fn corpora() -> Option<PathBuf> {
-    let p = std::env::var_os("INBOXLENS_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"));
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "INBOXLENS_REQUIRE_CORPORA=1 but corpora not found at {}",
-            p.display()
-        );
-    }
-    eprintln!("SKIPPED: corpora not found at {}", p.display());
-    None
-}
 
 /// One scenario document. `tests` tolerates the duplicate key the upstream file has
 /// (`as_fields_b_head_case`); like YAML loaders, the later entry wins.
@@ -83,33 +66,23 @@ impl<'de> serde::Deserialize<'de> for Tests {
     }
 }
 
-fn txt(value: &str) -> RecordData {
-    RecordData::Txt {
-        strings: value.as_bytes().chunks(255).map(|c| c.to_vec()).collect(),
-    }
-}
-
-fn crlf(text: &str) -> Vec<u8> {
-    text.replace("\r\n", "\n")
-        .replace('\n', "\r\n")
-        .into_bytes()
-}
-
 #[tokio::test]
 async fn valimail_arc_validation_suite() {
     let Some(root) = corpora() else { return };
     let path = root.join("arc-test-suite/arc-draft-validation-tests.yml");
     let text = std::fs::read_to_string(&path).expect("read ARC suite");
-    let spf = SpfOutput::new(String::new()).with_result(SpfResult::None);
+    let spf = no_spf();
     let mut total = 0;
     let mut passed = 0;
     let mut misses = Vec::new();
     for doc in serde_yaml_ng::Deserializer::from_str(&text) {
         let scenario = <Scenario as serde::Deserialize>::deserialize(doc).expect("yaml document");
-        let mut zone = ZoneResolver::new();
-        for (n, v) in &scenario.txt_records {
-            zone.add_record(n, 300, txt(v));
-        }
+        let zone = txt_zone(
+            scenario
+                .txt_records
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_str())),
+        );
         for (name, test) in &scenario.tests.0 {
             let name = name.clone();
             let message = test
@@ -121,7 +94,7 @@ async fn valimail_arc_validation_suite() {
                 "None" => "none",
                 _ => "fail",
             };
-            let raw = crlf(message);
+            let raw = crlf(message.as_bytes());
             let v = verify_auth(&raw, &zone, "", &spf, NOW).await;
             total += 1;
             if v.arc.result == expected {
@@ -174,15 +147,9 @@ async fn stalwart_arc_resources() {
         let text =
             std::fs::read_to_string(root.join("stalwart-mail-auth/resources/arc").join(file))
                 .expect("read arc resource");
-        let (dns, msg) = text.split_once("\n\n").expect("dns and message");
-        let mut zone = ZoneResolver::new();
-        for line in dns.lines() {
-            if let Some((n, v)) = line.split_once(' ') {
-                zone.add_record(n, 300, txt(v));
-            }
-        }
-        let spf = SpfOutput::new(String::new()).with_result(SpfResult::None);
-        let v = verify_auth(&crlf(msg), &zone, "", &spf, 1_667_843_664).await;
+        let (zone, msg) = dns_and_message(&text);
+        let spf = no_spf();
+        let v = verify_auth(&msg, &zone, "", &spf, 1_667_843_664).await;
         assert_eq!(v.unprefetched_lookups, 0);
         assert_eq!(v.arc.result, "pass", "{file}: {:?}", v.arc);
         assert!(v.arc.instances >= 1);
@@ -202,7 +169,7 @@ async fn stalwart_arc_resources() {
 async fn broken_chain_is_fail_not_none() {
     // An ARC-Seal without any ARC-Message-Signature (RFC 8617 §5.2): fail, with the reason.
     let raw = b"ARC-Seal: i=1; a=rsa-sha256; cv=none; d=example.org; s=dummy; t=12345; b=AAAA\r\nFrom: a@example.com\r\nSubject: x\r\n\r\nbody\r\n";
-    let spf = SpfOutput::new(String::new()).with_result(SpfResult::None);
+    let spf = no_spf();
     let v = verify_auth(raw, &ZoneResolver::new(), "", &spf, NOW).await;
     assert_eq!(v.arc.result, "fail");
     assert!(

@@ -10,6 +10,8 @@
 //! Where we deliberately differ from the Python library (it rejects some real-world
 //! deviations we accept), the test asserts that a deviation is recorded instead.
 
+mod support;
+
 use inboxlens_core::message::auth_results::{
     AuthResultsHeader, FreshVerdicts, MethodResult, collect_upstream, compare,
     parse_authentication_results,
@@ -17,33 +19,7 @@ use inboxlens_core::message::auth_results::{
 use mail_parser::MessageParser;
 use serde_json::Value;
 use std::collections::HashMap;
-use std::path::PathBuf;
-
-/// Writes to the real stderr: libtest captures `eprintln!` of passing tests, and
-/// the SKIPPED line and the pass counts must be seen.
-fn say(line: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-fn corpora() -> Option<PathBuf> {
-    let dir = std::env::var_os("INBOXLENS_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").is_ok_and(|v| v == "1") {
-        panic!(
-            "corpora not found at {} and INBOXLENS_REQUIRE_CORPORA=1",
-            dir.display()
-        );
-    }
-    say(&format!("SKIPPED: corpora not found at {}", dir.display()));
-    None
-}
+use support::{corpora, say};
 
 fn matches_filter(r: &MethodResult, key: &str, value: &str) -> bool {
     match key.split_once('.') {

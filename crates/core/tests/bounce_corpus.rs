@@ -3,33 +3,12 @@
 //! §6.3, and every other corpus message, which must *not* be taken for a bounce.
 //! Plus pasted provider replies end to end, and mangled copies of the DSN.
 
+mod support;
+
 use inboxlens_core::bounce::classify::BounceCause;
 use inboxlens_core::bounce::{BounceError, explain_bounce};
 use inboxlens_core::findings::Severity;
-use std::path::{Path, PathBuf};
-
-fn corpora() -> Option<PathBuf> {
-    let p = std::env::var_os("INBOXLENS_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
-        });
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "corpora not found at {} and INBOXLENS_REQUIRE_CORPORA=1",
-            p.display()
-        );
-    }
-    eprintln!("SKIPPED: corpora not found at {}", p.display());
-    None
-}
-
-fn read(root: &Path, rel: &str) -> Vec<u8> {
-    std::fs::read(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
-}
+use support::{corpora, read};
 
 #[test]
 fn amazon_ses_dsn() {

@@ -2,35 +2,18 @@
 //! real messages from the public corpora in `../shared/corpora`, plus generated
 //! hostile inputs (CR-only, LF-only, no headers, headers only, MIME nested 100 deep).
 
+mod support;
+
 use inboxlens_core::findings::Finding;
 use inboxlens_core::message::body::{self, BodyReport};
 use inboxlens_core::message::bulk::{self, BulkInput};
 use inboxlens_core::message::headers::{self, HeaderReport};
 use inboxlens_core::message::unsubscribe::{self, UnsubscribeReport};
 use mail_parser::{HeaderName, MessageParser};
-use std::path::{Path, PathBuf};
+use support::{corpora, read};
 
 /// Analysis time for every test: 2025-11-23T00:00:00Z.
 const NOW: i64 = 1_763_856_000;
-
-fn corpora() -> Option<PathBuf> {
-    let p = std::env::var_os("INBOXLENS_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
-        });
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "corpora not found at {} and INBOXLENS_REQUIRE_CORPORA=1",
-            p.display()
-        );
-    }
-    eprintln!("SKIPPED: corpora not found at {}", p.display());
-    None
-}
 
 struct Analysis {
     headers: HeaderReport,
@@ -61,10 +44,6 @@ fn analyze(raw: &[u8], dkim_h: &[Vec<String>]) -> Analysis {
         body,
         findings,
     }
-}
-
-fn read(root: &Path, rel: &str) -> Vec<u8> {
-    std::fs::read(root.join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
 }
 
 /// The `h=` lists of the DKIM-Signature fields of a message (lower case).

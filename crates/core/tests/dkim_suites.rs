@@ -10,11 +10,13 @@
 //!   on the real clock: only the as-of-`now` re-verification makes it pass);
 //! - RFC 8463 Ed25519 vectors (dkimpy `rfc6376.signed.msg`, mailauth `dkim-ec/signed.eml`).
 
+mod support;
+
 use inboxlens_core::auth::dkim::{AuthVerdicts, verify_auth};
 use inboxlens_core::dns::zone::ZoneResolver;
 use inboxlens_core::dns::{DnsError, RecordData};
-use mail_auth::{SpfOutput, SpfResult};
 use std::path::{Path, PathBuf};
+use support::{corpora, crlf, dns_and_message, no_spf, txt, txt_zone};
 
 /// Verification time for Mail::DKIM (its newest signatures are from 2023; ignore_7's
 /// x= is in 2007).
@@ -42,44 +44,6 @@ const MAIL_DKIM_DISPUTES: &[(&str, &str)] = &[
         "key g= tag: RFC 6376 removed g= (RFC 4871 only); dkimpy passes it too",
     ),
 ];
-
-fn corpora() -> Option<PathBuf> {
-    let p = std::env::var_os("INBOXLENS_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"));
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "INBOXLENS_REQUIRE_CORPORA=1 but corpora not found at {}",
-            p.display()
-        );
-    }
-    eprintln!("SKIPPED: corpora not found at {}", p.display());
-    None
-}
-
-fn txt(value: &str) -> RecordData {
-    RecordData::Txt {
-        strings: value.as_bytes().chunks(255).map(|c| c.to_vec()).collect(),
-    }
-}
-
-fn crlf(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 20);
-    for (i, &b) in text.iter().enumerate() {
-        if b == b'\n' && (i == 0 || text.get(i - 1) != Some(&b'\r')) {
-            out.push(b'\r');
-        }
-        out.push(b);
-    }
-    out
-}
-
-fn no_spf() -> SpfOutput {
-    SpfOutput::new(String::new()).with_result(SpfResult::None)
-}
 
 async fn verify(raw: &[u8], zone: &ZoneResolver, now: u64) -> AuthVerdicts {
     let v = verify_auth(raw, zone, "", &no_spf(), now).await;
@@ -279,15 +243,7 @@ async fn mail_dkim_failure_forensics() {
 
 /// stalwart resources: DNS lines (`name value`), a blank line, the message (LF).
 fn stalwart(path: &Path) -> (ZoneResolver, Vec<u8>) {
-    let text = std::fs::read_to_string(path).expect("resource");
-    let (dns, msg) = text.split_once("\n\n").expect("dns and message");
-    let mut zone = ZoneResolver::new();
-    for line in dns.lines() {
-        if let Some((n, v)) = line.split_once(' ') {
-            zone.add_record(n, 300, txt(v));
-        }
-    }
-    (zone, crlf(msg.as_bytes()))
+    dns_and_message(&std::fs::read_to_string(path).expect("resource"))
 }
 
 #[tokio::test]
@@ -398,18 +354,13 @@ fn rfc8463_signer_key() -> mail_auth::crypto::Ed25519Key {
 }
 
 fn rfc8463_zone() -> ZoneResolver {
-    let mut zone = ZoneResolver::new();
-    zone.add_record(
-        "brisbane._domainkey.football.example.com",
-        300,
-        txt("v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo="),
-    );
-    zone.add_record(
-        "_dmarc.football.example.com",
-        300,
-        txt("v=DMARC1; p=reject"),
-    );
-    zone
+    txt_zone([
+        (
+            "brisbane._domainkey.football.example.com",
+            "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
+        ),
+        ("_dmarc.football.example.com", "v=DMARC1; p=reject"),
+    ])
 }
 
 /// Signs `message` with mail-auth's own signer; returns header + message.

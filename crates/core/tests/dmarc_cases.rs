@@ -6,12 +6,15 @@
 //! Compared: `dmarc=` and `policy.dmarc=` of the expected Authentication-Results, and
 //! `dkim=pass header.d=` where DMARC is switched off.
 
+mod support;
+
 use inboxlens_core::auth::dkim::{AuthVerdicts, verify_auth};
 use inboxlens_core::dns::RecordData;
 use inboxlens_core::dns::zone::ZoneResolver;
 use mail_auth::{SpfOutput, SpfResult};
 use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
+use support::{corpora, crlf, no_spf, txt};
 
 /// Messages are from 2011-2018 and carry no x=.
 const NOW: u64 = 1_700_000_000;
@@ -28,40 +31,6 @@ const DISPUTES: &[(&str, &str)] = &[
         "From example.gov with only _dmarc.gov (psd=y; p=reject; sp=none): example.gov has no record of its own, so we (like mail-auth) apply the PSD record as an inherited record, i.e. its sp=none; authheaders treats example.gov as the organizational domain and applies p=reject. Both fail the message; only policy.dmarc differs",
     ),
 ];
-
-fn corpora() -> Option<PathBuf> {
-    let p = std::env::var_os("INBOXLENS_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"));
-    if p.is_dir() {
-        return Some(p);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "INBOXLENS_REQUIRE_CORPORA=1 but corpora not found at {}",
-            p.display()
-        );
-    }
-    eprintln!("SKIPPED: corpora not found at {}", p.display());
-    None
-}
-
-fn txt(value: &str) -> RecordData {
-    RecordData::Txt {
-        strings: vec![value.as_bytes().to_vec()],
-    }
-}
-
-fn crlf(text: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() + text.len() / 20);
-    for (i, &b) in text.iter().enumerate() {
-        if b == b'\n' && (i == 0 || text.get(i - 1) != Some(&b'\r')) {
-            out.push(b'\r');
-        }
-        out.push(b);
-    }
-    out
-}
 
 /// `dns_txt`: `null` = the name does not exist; `""` = no TXT record (the name exists
 /// for a non-`_dmarc` name); other non-`_dmarc` values = the name exists (A record).
@@ -102,16 +71,22 @@ fn field<'a>(ar: &'a str, key: &str) -> Option<&'a str> {
     )
 }
 
-#[tokio::test]
-async fn authheaders_dmarc_cases() {
-    let Some(root) = corpora() else { return };
+/// The authheaders folder, `dmarc-cases.json` and the zone of its `dns_txt`.
+fn load_cases(root: &Path) -> (PathBuf, serde_json::Value, ZoneResolver) {
     let base = root.join("authheaders");
     let spec: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(base.join("dmarc-cases.json")).expect("cases"),
     )
     .expect("json");
     let zone = zone_of(spec["dns_txt"].as_object().expect("dns_txt"));
-    let spf = SpfOutput::new(String::new()).with_result(SpfResult::None);
+    (base, spec, zone)
+}
+
+#[tokio::test]
+async fn authheaders_dmarc_cases() {
+    let Some(root) = corpora() else { return };
+    let (base, spec, zone) = load_cases(&root);
+    let spf = no_spf();
     let mut total = 0;
     let mut matched = 0;
     let mut misses = Vec::new();
@@ -187,13 +162,8 @@ async fn authheaders_dmarc_cases() {
 #[tokio::test]
 async fn dmarc_details_np_sp_and_alignment_rows() {
     let Some(root) = corpora() else { return };
-    let base = root.join("authheaders");
-    let spec: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(base.join("dmarc-cases.json")).expect("cases"),
-    )
-    .expect("json");
-    let zone = zone_of(spec["dns_txt"].as_object().expect("dns_txt"));
-    let spf = SpfOutput::new(String::new()).with_result(SpfResult::None);
+    let (base, _, zone) = load_cases(&root);
+    let spf = no_spf();
     let read = |f: &str| crlf(&std::fs::read(base.join("messages").join(f)).expect("message"));
 
     // np=: sub.example.biz does not exist → np=reject from the org record.

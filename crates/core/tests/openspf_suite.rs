@@ -18,38 +18,18 @@
 //! suite already lists the RFC 7208 result as an accepted alternative, so every test is
 //! one "whose result is the same under RFC 7208" and the whole file is asserted too.
 
+mod support;
+
 use inboxlens_core::auth::spf::{SpfRequest, SpfResult, check_host};
+use inboxlens_core::dns::wire::record_type_of;
 use inboxlens_core::dns::zone::ZoneResolver;
 use inboxlens_core::dns::{DnsError, RecordData, RecordType};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 use std::collections::BTreeSet;
-use std::io::Write;
 use std::net::IpAddr;
 use std::path::PathBuf;
-
-fn corpora_dir() -> Option<PathBuf> {
-    let dir = match std::env::var_os("INBOXLENS_CORPORA") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"),
-    };
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").is_ok_and(|v| v == "1") {
-        panic!(
-            "corpora not found at {} and INBOXLENS_REQUIRE_CORPORA=1",
-            dir.display()
-        );
-    }
-    // Written to the real stderr (not eprintln!, which the test harness captures).
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: corpora not found at {}",
-        dir.display()
-    );
-    None
-}
+use support::corpora;
 
 /// A YAML string as bytes: each char one byte (latin-1), as the suite's escapes mean.
 fn bytes_of(s: &str) -> Vec<u8> {
@@ -80,18 +60,6 @@ fn txt_strings(v: &Value) -> Vec<Vec<u8>> {
     match v {
         Value::Sequence(items) => items.iter().map(|i| bytes_of(&as_text(i))).collect(),
         other => vec![bytes_of(&as_text(other))],
-    }
-}
-
-fn rtype_of(data: &RecordData) -> RecordType {
-    match data {
-        RecordData::A { .. } => RecordType::A,
-        RecordData::Aaaa { .. } => RecordType::Aaaa,
-        RecordData::Mx { .. } => RecordType::Mx,
-        RecordData::Txt { .. } => RecordType::Txt,
-        RecordData::Ptr { .. } => RecordType::Ptr,
-        RecordData::Cname { .. } => RecordType::Cname,
-        _ => RecordType::Ns,
     }
 }
 
@@ -157,7 +125,7 @@ fn build_zone(zonedata: &Value) -> ZoneResolver {
         if !has_txt {
             records.extend(spf);
         }
-        let types: BTreeSet<RecordType> = records.iter().map(rtype_of).collect();
+        let types: BTreeSet<RecordType> = records.iter().filter_map(record_type_of).collect();
         for r in records {
             zone.add_record(&name, 300, r);
         }
@@ -256,7 +224,7 @@ fn run_suite(path: &PathBuf) -> Tally {
 
 #[test]
 fn openspf_rfc7208_suite() {
-    let Some(dir) = corpora_dir() else { return };
+    let Some(dir) = corpora() else { return };
     let tally = run_suite(&dir.join("openspf-spf-tests/rfc7208-tests.yml"));
     for f in &tally.failures {
         eprintln!("FAIL {f}");
@@ -269,7 +237,7 @@ fn openspf_rfc7208_suite() {
 
 #[test]
 fn openspf_rfc4408_suite() {
-    let Some(dir) = corpora_dir() else { return };
+    let Some(dir) = corpora() else { return };
     let tally = run_suite(&dir.join("openspf-spf-tests/rfc4408-tests.yml"));
     for f in &tally.failures {
         eprintln!("FAIL rfc4408 {f}");

@@ -7,37 +7,13 @@
 //! Corpora are read in place from `../shared/corpora` (or `$INBOXLENS_CORPORA`); when
 //! absent the tests print a SKIPPED line, unless `INBOXLENS_REQUIRE_CORPORA=1`.
 
+mod support;
+
 use inboxlens_core::message::envelope::{EnvelopeOverrides, infer_envelope};
 use inboxlens_core::message::hops::{Hop, parse_hops, parse_received_value};
 use mail_parser::MessageParser;
 use serde_json::Value;
-use std::path::PathBuf;
-
-/// Writes to the real stderr: libtest captures `eprintln!` of passing tests, and
-/// the SKIPPED line and the pass counts must be seen.
-fn say(line: &str) {
-    use std::io::Write;
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
-fn corpora() -> Option<PathBuf> {
-    let dir = std::env::var_os("INBOXLENS_CORPORA")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
-        });
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("INBOXLENS_REQUIRE_CORPORA").is_ok_and(|v| v == "1") {
-        panic!(
-            "corpora not found at {} and INBOXLENS_REQUIRE_CORPORA=1",
-            dir.display()
-        );
-    }
-    say(&format!("SKIPPED: corpora not found at {}", dir.display()));
-    None
-}
+use support::{corpora, say};
 
 /// Days since 1970-01-01 of a civil date (proleptic Gregorian), for an independent
 /// check of the timestamps.

@@ -77,7 +77,13 @@ fn verdicts(report: &Value) -> Value {
         .map(|sigs| {
             sigs.iter()
                 .map(|d| {
-                    serde_json::json!([s(d, "/result"), s(d, "/domain"), s(d, "/selector"), s(d, "/algorithm"), s(d, "/key_bits")])
+                    serde_json::json!([
+                        s(d, "/result"),
+                        s(d, "/domain"),
+                        s(d, "/selector"),
+                        s(d, "/algorithm"),
+                        s(d, "/key_bits")
+                    ])
                 })
                 .collect()
         })
@@ -88,7 +94,11 @@ fn verdicts(report: &Value) -> Value {
         .map(|fs| {
             fs.iter()
                 .filter_map(|f| f.get("id").and_then(Value::as_str))
-                .filter(|id| ["spf.", "dkim.", "dmarc.", "arc."].iter().any(|p| id.starts_with(p)))
+                .filter(|id| {
+                    ["spf.", "dkim.", "dmarc.", "arc."]
+                        .iter()
+                        .any(|p| id.starts_with(p))
+                })
                 .map(str::to_string)
                 .collect()
         })
@@ -122,7 +132,8 @@ async fn all_pass() -> Value {
 
 /// Scenario 2: from an address SPF does not authorize, body changed after signing.
 async fn tampered() -> Value {
-    let msg = format!("{}{SIGNED}", received("198.51.100.7")).replace("same verdicts", "SAME verdicts");
+    let msg =
+        format!("{}{SIGNED}", received("198.51.100.7")).replace("same verdicts", "SAME verdicts");
     verdicts(&analyze(zone(), &msg).await)
 }
 
@@ -175,7 +186,10 @@ mod native {
     }
     #[test]
     fn key_timeout_natively() {
-        assert_eq!(futures::executor::block_on(key_timeout()), expected_key_timeout());
+        assert_eq!(
+            futures::executor::block_on(key_timeout()),
+            expected_key_timeout()
+        );
     }
 }
 

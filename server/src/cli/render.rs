@@ -64,7 +64,7 @@ pub fn findings(out: &mut String, style: Style, findings: &[Finding]) {
         by_area.entry(f.area.title()).or_default().push(f);
     }
     for (area, mut list) in by_area {
-        list.sort_by(|a, b| b.severity.cmp(&a.severity));
+        list.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let _ = writeln!(out, "\n  {}", style.bold(area));
         for f in list {
             let _ = writeln!(out, "    {} {} {}", style.severity(f.severity), f.title, style.dim(&format!("[{}]", f.id)));

@@ -1,6 +1,6 @@
 // Realistic test messages from good.test (the lab's well-configured domain), relayed by
 // mx.good.test (127.0.0.10, the address good.test's SPF record allows), DKIM-signed with
-// the lab's s1 key. Used by the e2e tests and by make-sample.mjs for the bundled sample.
+// the lab's s1 key. Used by the e2e tests.
 import { dkimSign } from './dkim.mjs';
 
 const HEADERS = ['from', 'to', 'subject', 'date', 'message-id', 'mime-version', 'content-type',

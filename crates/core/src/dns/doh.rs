@@ -78,10 +78,8 @@ impl DohResolver {
         if !status.is_success() {
             return Err(DnsError::Transport(format!("DoH endpoint answered HTTP {status}")));
         }
-        if let Some(len) = response.content_length() {
-            if len as usize > MAX_MESSAGE {
-                return Err(DnsError::Malformed("DoH answer larger than 65535 bytes".into()));
-            }
+        if response.content_length().is_some_and(|len| len as usize > MAX_MESSAGE) {
+            return Err(DnsError::Malformed("DoH answer larger than 65535 bytes".into()));
         }
         let body = response.bytes().await.map_err(map_http_error)?;
         parse_response(&body, name, rtype)

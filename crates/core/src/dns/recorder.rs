@@ -34,7 +34,11 @@ pub struct DnsEvidence {
 }
 
 impl DnsEvidence {
-    fn from_result(name: &str, rtype: RecordType, result: &Result<DnsAnswer, DnsError>) -> Self {
+    /// The evidence row of one question and its outcome: the answer's rcode, records
+    /// (CNAMEs first, as zone-file lines), smallest TTL and AD bit, or the transport
+    /// error when no answer came. Shared by [`Recorder`] and the domain check's query
+    /// layer so both write the same `dns[]` rows.
+    pub fn from_result(name: &str, rtype: RecordType, result: &Result<DnsAnswer, DnsError>) -> Self {
         match result {
             Ok(answer) => DnsEvidence {
                 name: name.to_string(),

@@ -119,7 +119,7 @@ impl SystemResolver {
         let mut lenbuf = [0u8; 2];
         stream.read_exact(&mut lenbuf).await.map_err(|e| DnsError::Transport(e.to_string()))?;
         let n = u16::from_be_bytes(lenbuf) as usize;
-        if n > MAX_MESSAGE || n < 12 {
+        if !(12..=MAX_MESSAGE).contains(&n) {
             return Err(DnsError::Malformed(format!("TCP answer of {n} bytes")));
         }
         let mut reply = vec![0u8; n];

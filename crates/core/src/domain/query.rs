@@ -7,7 +7,6 @@
 //! A timeout, SERVFAIL or any transport error becomes [`QueryError`], which the
 //! checks turn into `temperror` findings — never into "no record".
 
-use crate::dns::recorder::zone_line;
 use crate::dns::{DnsAnswer, DnsError, Rcode, RecordType, Resolver, normalize_name};
 use futures::FutureExt;
 use futures::future::{BoxFuture, Shared};
@@ -164,7 +163,7 @@ fn run_query<'a>(
             raced.factor_first().0
         };
         let raw = raw.unwrap_or(Err(DnsError::Timeout));
-        let ev = to_evidence(&name, rtype, &raw);
+        let ev = DnsEvidence::from_result(&name, rtype, &raw);
         match evidence.lock() {
             Ok(mut e) => e.push((ev, depth)),
             Err(poisoned) => poisoned.into_inner().push((ev, depth)),
@@ -199,29 +198,6 @@ fn from_dns_error(e: &DnsError) -> QueryError {
         DnsError::InvalidName(_) => "invalid_name",
     };
     QueryError { kind: kind.into(), message: e.to_string() }
-}
-
-fn to_evidence(name: &str, rtype: RecordType, result: &Result<DnsAnswer, DnsError>) -> DnsEvidence {
-    match result {
-        Ok(answer) => DnsEvidence {
-            name: name.to_string(),
-            rtype,
-            rcode: Some(answer.rcode.to_string()),
-            records: answer.cnames.iter().chain(answer.records.iter()).map(zone_line).collect(),
-            ttl: answer.min_ttl(),
-            ad: answer.authenticated,
-            error: None,
-        },
-        Err(err) => DnsEvidence {
-            name: name.to_string(),
-            rtype,
-            rcode: None,
-            records: Vec::new(),
-            ttl: None,
-            ad: false,
-            error: Some(err.to_string()),
-        },
-    }
 }
 
 /// The outcome of looking up a set of TXT records that start with a version tag.

@@ -1211,25 +1211,18 @@ pub struct UrlParts {
     pub userinfo: bool,
 }
 
-/// Parses `scheme://[userinfo@]host[:port]/...`; the host is lower case without a
-/// trailing dot (IPv6 literals keep their brackets).
-pub fn parse_url(url: &str) -> Option<UrlParts> {
-    let url = url.trim();
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if scheme.is_empty()
-        || !scheme
-            .chars()
+/// RFC 3986 §3.1 scheme characters (letters, digits, `+`, `-`, `.`), not empty.
+pub(crate) fn is_scheme(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or_default();
-    let (userinfo, hostport) = match authority.rsplit_once('@') {
-        Some((_, h)) => (true, h),
-        None => (false, authority),
-    };
-    let host = if hostport.starts_with('[') {
+}
+
+/// The host of an RFC 3986 §3.2.2 `host[:port]`: an IP-literal keeps its brackets
+/// (`[2001:db8::1]:443` → `[2001:db8::1]`), otherwise everything before the first `:`.
+/// Case and a trailing dot are left to the caller.
+pub(crate) fn host_of(hostport: &str) -> String {
+    if hostport.starts_with('[') {
         hostport
             .split(']')
             .next()
@@ -1237,7 +1230,24 @@ pub fn parse_url(url: &str) -> Option<UrlParts> {
             .unwrap_or_default()
     } else {
         hostport.split(':').next().unwrap_or_default().to_string()
+    }
+}
+
+/// Parses `scheme://[userinfo@]host[:port]/...`; the host is lower case without a
+/// trailing dot (IPv6 literals keep their brackets).
+pub fn parse_url(url: &str) -> Option<UrlParts> {
+    let url = url.trim();
+    let (scheme, rest) = url.split_once("://")?;
+    let scheme = scheme.to_ascii_lowercase();
+    if !is_scheme(&scheme) {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or_default();
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((_, h)) => (true, h),
+        None => (false, authority),
     };
+    let host = host_of(hostport);
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if host.is_empty() {
         return None;

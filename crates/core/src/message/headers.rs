@@ -503,38 +503,9 @@ fn is_dot_atom(s: &str) -> bool {
         })
 }
 
-/// Removes RFC 5322 comments `( ... )`, nesting bounded by the input length.
+/// Removes RFC 5322 comments `( ... )` without a trace (`1.0 (x)` → `1.0 `).
 fn strip_comments(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    let mut depth = 0usize;
-    let mut escaped = false;
-    let mut in_quote = false;
-    for c in s.chars() {
-        if escaped {
-            escaped = false;
-            if depth == 0 {
-                out.push(c);
-            }
-            continue;
-        }
-        match c {
-            '\\' => {
-                escaped = true;
-                if depth == 0 {
-                    out.push(c);
-                }
-            }
-            '"' if depth == 0 => {
-                in_quote = !in_quote;
-                out.push(c);
-            }
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote && depth > 0 => depth -= 1,
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
-    }
-    out
+    super::hops::strip_comments_with(s, None)
 }
 
 /// At least 6 letters and none lower case.

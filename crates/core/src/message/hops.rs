@@ -237,8 +237,15 @@ fn parse_loose_date(text: &str) -> Option<i64> {
 }
 
 /// Removes RFC 5322 comments (nested parentheses, backslash escapes, quoted strings
-/// kept), in one bounded pass.
+/// kept), in one bounded pass. Each comment leaves a space behind (RFC 5322 §3.2.2:
+/// a comment is CFWS), so the words around it stay apart.
 pub(crate) fn strip_comments(value: &str) -> String {
+    strip_comments_with(value, Some(' '))
+}
+
+/// [`strip_comments`] with the stand-in for each comment's `(` chosen by the caller:
+/// `Some(' ')` keeps words apart, `None` drops comments without a trace.
+pub(crate) fn strip_comments_with(value: &str, stand_in: Option<char>) -> String {
     let mut out = String::with_capacity(value.len());
     let mut depth: u32 = 0;
     let mut escaped = false;
@@ -264,7 +271,7 @@ pub(crate) fn strip_comments(value: &str) -> String {
             }
             '(' if !in_quote => {
                 depth = depth.saturating_add(1);
-                out.push(' ');
+                out.extend(stand_in);
             }
             ')' if !in_quote && depth > 0 => depth -= 1,
             _ if depth == 0 => out.push(c),

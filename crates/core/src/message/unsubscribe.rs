@@ -7,6 +7,7 @@
 
 use crate::findings::Finding;
 use crate::findings::catalog::content as cat;
+use crate::message::body::{host_of, is_scheme};
 use crate::message::headers::{lossy_trim, truncate};
 use mail_parser::{HeaderName, Message};
 use serde::{Deserialize, Serialize};
@@ -208,13 +209,7 @@ pub fn parse_uris(value: &str) -> Vec<UnsubscribeUri> {
             continue;
         }
         let (scheme, tail) = match inner.split_once(':') {
-            Some((s, t))
-                if !s.is_empty()
-                    && s.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)) =>
-            {
-                (s.to_ascii_lowercase(), t)
-            }
+            Some((s, t)) if is_scheme(s) => (s.to_ascii_lowercase(), t),
             _ => (String::new(), inner.as_str()),
         };
         let host = match scheme.as_str() {
@@ -222,16 +217,7 @@ pub fn parse_uris(value: &str) -> Vec<UnsubscribeUri> {
                 let t = tail.trim_start_matches('/');
                 let auth = t.split(['/', '?', '#']).next().unwrap_or_default();
                 let hostport = auth.rsplit('@').next().unwrap_or_default();
-                let host = if hostport.starts_with('[') {
-                    hostport
-                        .split(']')
-                        .next()
-                        .map(|h| format!("{h}]"))
-                        .unwrap_or_default()
-                } else {
-                    hostport.split(':').next().unwrap_or_default().to_string()
-                };
-                Some(host.to_ascii_lowercase()).filter(|h| !h.is_empty())
+                Some(host_of(hostport).to_ascii_lowercase()).filter(|h| !h.is_empty())
             }
             "mailto" => {
                 let addr = tail.split('?').next().unwrap_or_default();

@@ -177,20 +177,7 @@ pub(super) async fn run(
         opts: opts.clone(),
     };
     let domain_clean = domain.strip_suffix('.').unwrap_or(domain).to_string();
-    let mut outcome = SpfOutcome {
-        result: SpfResult::None,
-        domain: domain_clean.clone(),
-        identity: "mailfrom".into(),
-        record: None,
-        explanation: None,
-        lookups: 0,
-        void_lookups: 0,
-        matched: None,
-        matched_domain: None,
-        via: Vec::new(),
-        problem: None,
-        problem_kind: None,
-    };
+    let mut outcome = SpfOutcome::none(domain_clean.clone(), "mailfrom");
     if !valid_domain(&domain_clean) {
         // RFC 7208 §4.3: a malformed initial domain is "none".
         return outcome;

@@ -170,6 +170,26 @@ pub struct SpfOutcome {
 }
 
 impl SpfOutcome {
+    /// A `none` outcome for `domain` checked as `identity` (`mailfrom` / `helo`), before
+    /// any lookup: no record, no match, no problem. The starting point of an evaluation
+    /// and of the outcomes that never reach one.
+    pub(crate) fn none(domain: String, identity: &str) -> SpfOutcome {
+        SpfOutcome {
+            result: SpfResult::None,
+            domain,
+            identity: identity.into(),
+            record: None,
+            explanation: None,
+            lookups: 0,
+            void_lookups: 0,
+            matched: None,
+            matched_domain: None,
+            via: Vec::new(),
+            problem: None,
+            problem_kind: None,
+        }
+    }
+
     /// The outcome when the client address is unknown (e.g. no trustworthy Received
     /// hop): SPF cannot be evaluated (RFC 7208 §4.1 needs `<ip>`). The result is `none`
     /// with `problem` saying why, so it is never mistaken for "no record".
@@ -187,20 +207,11 @@ impl SpfOutcome {
             _ => (helo.trim().to_string(), "helo"),
         };
         SpfOutcome {
-            result: SpfResult::None,
-            domain,
-            identity: identity.into(),
-            record: None,
-            explanation: None,
-            lookups: 0,
-            void_lookups: 0,
-            matched: None,
-            matched_domain: None,
-            via: Vec::new(),
             problem: Some(
                 "the connecting client's IP address is unknown, so SPF was not evaluated".into(),
             ),
             problem_kind: Some(SpfProblem::NotEvaluated),
+            ..SpfOutcome::none(domain, identity)
         }
     }
 
