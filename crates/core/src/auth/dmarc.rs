@@ -596,11 +596,11 @@ pub async fn evaluate_dmarc(
                     verdict.record_domain.clone().unwrap_or_default()
                 ))
                 .evidence(verdict.record.clone().unwrap_or_default())
-                .fix(format!(
-                    "_dmarc.{} TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{}\"",
-                    verdict.record_domain.clone().unwrap_or(d.clone()),
-                    verdict.record_domain.clone().unwrap_or(d.clone())
-                )),
+                .fix({
+                    let at = verdict.record_domain.clone().unwrap_or(d.clone());
+                    let record = verdict.record.as_deref().unwrap_or("v=DMARC1; p=none");
+                    format!("_dmarc.{at} TXT \"{}\"", enforcing_record(record, &at))
+                }),
         );
     }
     if let Some(rec) = &verdict.record
@@ -623,4 +623,51 @@ pub async fn evaluate_dmarc(
         );
     }
     (verdict, findings)
+}
+
+/// The published record with its `none` policies raised to `quarantine`, keeping every
+/// other tag the owner chose (`rua`, `adkim`, ...), dropping the tags RFC 9989 removed
+/// (`pct`, `rf`, `ri`), and adding an aggregate-report address when there is none, so the
+/// owner keeps seeing what enforcement does (RFC 9989 §4.7, §5.3).
+pub fn enforcing_record(record: &str, domain: &str) -> String {
+    let mut tags: Vec<String> = Vec::new();
+    let mut has_rua = false;
+    for tag in record.split(';') {
+        let tag = tag.trim();
+        if tag.is_empty() {
+            continue;
+        }
+        let (key, value) = tag.split_once('=').map(|(k, v)| (k.trim(), v.trim())).unwrap_or((tag, ""));
+        let key_lc = key.to_ascii_lowercase();
+        match key_lc.as_str() {
+            "pct" | "rf" | "ri" => continue,
+            "p" | "sp" | "np" if value.eq_ignore_ascii_case("none") => tags.push(format!("{key_lc}=quarantine")),
+            "rua" => {
+                has_rua = true;
+                tags.push(format!("{key_lc}={value}"));
+            }
+            _ => tags.push(if value.is_empty() { key.to_string() } else { format!("{key}={value}") }),
+        }
+    }
+    if !has_rua {
+        tags.push(format!("rua=mailto:dmarc-reports@{domain}"));
+    }
+    tags.join("; ")
+}
+
+#[cfg(test)]
+mod enforcing_record_tests {
+    use super::enforcing_record;
+
+    #[test]
+    fn keeps_owner_tags_raises_none_drops_removed_tags() {
+        assert_eq!(
+            enforcing_record("v=DMARC1; p=none; rua=mailto:d@shop.example; pct=100", "shop.example"),
+            "v=DMARC1; p=quarantine; rua=mailto:d@shop.example"
+        );
+        assert_eq!(
+            enforcing_record("v=DMARC1;p=reject;sp=none", "x.example"),
+            "v=DMARC1; p=reject; sp=quarantine; rua=mailto:dmarc-reports@x.example"
+        );
+    }
 }
