@@ -175,10 +175,11 @@ fn domain_resolver(input: &DomainInput, endpoint: &str) -> Result<Arc<dyn Resolv
 pub async fn check_domain(
     input: &DomainInput,
     endpoint: &str,
+    companion_mta_sts: bool,
     on_section: impl FnMut(Value) + 'static,
 ) -> Result<Value, UiError> {
     let resolver = domain_resolver(input, endpoint)?;
-    crate::domain_glue::run(input, resolver, on_section).await
+    crate::domain_glue::run(input, resolver, companion_mta_sts, on_section).await
 }
 
 /// Explains a bounce (DSN or pasted SMTP reply). Pure parsing: no DNS, nothing leaves the page.

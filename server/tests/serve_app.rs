@@ -27,6 +27,12 @@ async fn web_app_health_capabilities_openapi() {
     let body = r.text().await.unwrap();
     let index = repo_root().join("dist/index.html");
     let caps: serde_json::Value = c.get(srv.url("/api/capabilities")).send().await.unwrap().json().await.unwrap();
+    for feature in ["smtp_probe", "dnsbl", "mta_sts"] {
+        assert!(
+            caps["features"].as_array().is_some_and(|f| f.iter().any(|x| x == feature)),
+            "capabilities announce {feature}: {caps}"
+        );
+    }
     if caps["webapp_embedded"] == true {
         let on_disk = std::fs::read_to_string(&index).unwrap_or_default();
         assert_eq!(body, on_disk, "/ serves the embedded dist/index.html");

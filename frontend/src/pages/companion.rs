@@ -91,10 +91,10 @@ pub fn smtp_probe_box(props: &SmtpProps) -> Html {
         })
     };
     html! {
-        <section class="panel" aria-labelledby="smtp-h">
+        <section class="panel" aria-labelledby="smtp-h" data-testid="smtp-probe">
             <h2 id="smtp-h">{"SMTP probe"}</h2>
             <p class="small muted">{"The Inboxlens server connects to each MX host (ports 25, 465, 587), reads the banner, tries STARTTLS and checks the certificate. It never sends a message."}</p>
-            <button type="button" {onclick} disabled={*state == State::Running}>{format!("Probe the mail servers of {}", props.domain)}</button>
+            <button type="button" data-testid="smtp-probe-run" {onclick} disabled={*state == State::Running}>{format!("Probe the mail servers of {}", props.domain)}</button>
             {match &*state {
                 State::Idle => html! {},
                 State::Running => html! { <p><span class="spinner"></span>{" Probing (slow servers can take up to a minute)…"}</p> },
@@ -102,14 +102,14 @@ pub fn smtp_probe_box(props: &SmtpProps) -> Html {
                 State::Done(v) => {
                     let results = util::list(v, "/results");
                     html! {
-                        <>
+                        <div data-testid="smtp-probe-results">
                             {object_table(results)}
                             { for results.iter().filter_map(|r| {
                                 let t = util::text(r, "/transcript")?;
                                 let head = format!("Transcript {}:{}", util::text(r, "/host").unwrap_or_default(), util::text(r, "/port").unwrap_or_default());
                                 Some(html! { <details><summary class="small">{head}</summary><pre>{t}</pre></details> })
                             }) }
-                        </>
+                        </div>
                     }
                 }
             }}

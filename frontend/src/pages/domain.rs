@@ -87,6 +87,7 @@ pub fn domain_page(props: &DomainProps) -> Html {
         let whatif = whatif.clone();
         let checked_whatif = checked_whatif.clone();
         let doh = ctx.settings.doh.clone();
+        let companion_mta_sts = matches!(&ctx.settings.companion, Companion::Present(c) if c.has("mta_sts"));
         Callback::from(move |name: String| {
             let name = name.trim().trim_end_matches('.').to_ascii_lowercase();
             if let Err(msg) = engine::check_domain_name(&name) {
@@ -122,7 +123,7 @@ pub fn domain_page(props: &DomainProps) -> Html {
                     let live = live.clone();
                     move |s: Value| live.dispatch(LiveAction::Section(run_id, s))
                 };
-                let result = engine::check_domain(&input, &doh, on_section).await;
+                let result = engine::check_domain(&input, &doh, companion_mta_sts, on_section).await;
                 if *run_counter.borrow() != run_id {
                     return; // a newer check replaced this one
                 }

@@ -249,6 +249,8 @@ pub async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
             "dnsbl": true,
             "mta_sts": true,
         },
+        // The names the web app switches its companion features on by.
+        "features": ["smtp_probe", "dnsbl", "mta_sts"],
         "api": {
             "analyze": "/api/analyze",
             "domain": "/api/domain/{domain}",
