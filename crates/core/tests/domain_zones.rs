@@ -137,7 +137,9 @@ async fn bad_test_apex_has_every_problem() {
     assert!(has(&r, "spf_record.macros"));
 
     // DMARC: p=none, pct=150, rua without mailto:, sp=maybe, fo=9.
-    assert_eq!(r.dmarc.policy.as_deref(), Some("none"));
+    // sp=maybe is invalid and rua= holds no valid URI: receivers apply no DMARC (RFC 9989 §4.10.1).
+    assert_eq!(r.dmarc.policy, None);
+    assert_eq!(r.dmarc.status, LookupStatus::Permerror);
     assert_eq!(r.dmarc.domain.as_deref(), Some("bad.test"));
     assert!(has(&r, "dmarc_record.pct_invalid"));
     assert!(has(&r, "dmarc_record.report_uri_invalid"));

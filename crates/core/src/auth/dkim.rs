@@ -262,6 +262,8 @@ pub struct KeyRecordInfo {
     pub services: Option<Vec<String>>,
     /// `v=` present and not `DKIM1`.
     pub bad_version: bool,
+    /// Tag-list syntax error (RFC 6376 §3.2): a duplicate tag, or whitespace after the final `;`.
+    pub syntax_error: Option<String>,
 }
 
 /// Parses a key record's tag list. Never fails: unknown tags are ignored (§3.6.1).
@@ -271,11 +273,26 @@ pub fn parse_key_record(text: &str) -> KeyRecordInfo {
         ..Default::default()
     };
     let mut p: Option<String> = None;
+    // §3.2: tag-list = tag-spec *( ";" tag-spec ) [ ";" ]: nothing but the end after a final ';'.
+    if let Some(pos) = text.rfind(';')
+        && let Some(tail) = text.get(pos + 1..)
+        && !tail.is_empty()
+        && tail.bytes().all(|b| b.is_ascii_whitespace())
+    {
+        info.syntax_error = Some("whitespace after the final ';' (RFC 6376 §3.2)".into());
+    }
+    let mut seen: Vec<&str> = Vec::new();
     for (i, spec) in text.split(';').enumerate() {
         let Some((name, value)) = spec.split_once('=') else {
             continue;
         };
         let name = name.trim();
+        // §3.2: "if a tag name does occur more than once, the entire tag-list is invalid".
+        if seen.contains(&name) {
+            info.syntax_error = Some(format!("tag {name}= appears more than once (RFC 6376 §3.2)"));
+        } else if seen.len() < 64 {
+            seen.push(name);
+        }
         let compact: String = value.chars().filter(|c| !c.is_ascii_whitespace()).collect();
         match name {
             "v" => info.bad_version = i != 0 || compact != "DKIM1",
@@ -1520,6 +1537,11 @@ mod tests {
         let k = parse_key_record("v=DKIM1; p=");
         assert!(k.revoked);
         assert!(parse_key_record("v=DKIM2; p=abc").bad_version);
+        // RFC 6376 §3.2 tag-list syntax.
+        assert_eq!(parse_key_record("v=DKIM1; p=").syntax_error, None);
+        assert_eq!(parse_key_record("v=DKIM1; p=;").syntax_error, None);
+        assert!(parse_key_record("v=DKIM1; p=; p=").syntax_error.is_some());
+        assert!(parse_key_record("v=DKIM1; p=; ").syntax_error.is_some());
     }
 
     #[test]

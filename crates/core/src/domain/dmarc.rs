@@ -161,8 +161,63 @@ fn uri_ok(u: &str) -> bool {
     let Some(rest) = u.get(..7).filter(|p| p.eq_ignore_ascii_case("mailto:")).map(|_| &u[7..]) else {
         return false;
     };
-    let addr = rest.split('!').next().unwrap_or("");
-    addr.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+    let (addr, size) = match rest.split_once('!') {
+        Some((a, s)) => (a, Some(s)),
+        None => (rest, None),
+    };
+    // RFC 7489 §6.4: dmarc-uri = URI [ "!" 1*DIGIT [ "k" / "m" / "g" / "t" ] ]. RFC 9989 makes
+    // receivers ignore the size, but a malformed suffix still makes the URI invalid.
+    let size_ok = size.is_none_or(|s| {
+        let digits = s.strip_suffix(['k', 'm', 'g', 't', 'K', 'M', 'G', 'T']).unwrap_or(s);
+        !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+    });
+    size_ok && addr.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.'))
+}
+
+/// True when `text` starts with the DMARC version tag: `"v" *WSP "=" *WSP "DMARC1"` followed by
+/// the end, whitespace or `;` (RFC 7489 §6.4 / RFC 9989 ABNF `dmarc-version`: spaces around `=`
+/// are allowed). `DMARC1` is matched case-insensitively here so that a wrongly cased version is
+/// found and reported by the lint rather than read as "no record".
+pub fn is_dmarc_record(text: &str) -> bool {
+    let t = text.trim_start_matches([' ', '\t']);
+    let Some(rest) = t.strip_prefix(['v', 'V']) else {
+        return false;
+    };
+    let Some(rest) = rest.trim_start_matches([' ', '\t']).strip_prefix('=') else {
+        return false;
+    };
+    let rest = rest.trim_start_matches([' ', '\t']);
+    match rest.get(..6) {
+        Some(head) if head.eq_ignore_ascii_case("DMARC1") => {
+            matches!(rest[6..].chars().next(), None | Some(' ' | '\t' | ';'))
+        }
+        _ => false,
+    }
+}
+
+/// TXT records at `name` that are DMARC records ([`is_dmarc_record`]).
+async fn dmarc_txt(ctx: &Ctx<'_>, name: &str, depth: u32) -> TxtLookup {
+    match ctx.query(name, crate::dns::RecordType::Txt, depth).await {
+        Err(e) => TxtLookup::TempError(e),
+        Ok(a) => {
+            let found: Vec<String> = a.txt().into_iter().filter(|t| is_dmarc_record(t)).collect();
+            if found.is_empty() { TxtLookup::None } else { TxtLookup::Found(found) }
+        }
+    }
+}
+
+/// The policy a receiver applies from a record's tags (RFC 9989 §4.10.1): a valid `p=`, unless
+/// `p` is missing/invalid or an `sp=`/`np=` is present but invalid; then `none` when `rua=` holds a
+/// valid URI, else `None` (no DMARC processing).
+pub fn recovered_policy(tags: &[(String, String)]) -> Option<String> {
+    let p = tag(tags, "p").filter(|v| valid_policy(v)).map(str::to_ascii_lowercase);
+    let bad_sub = ["sp", "np"].iter().any(|k| tag(tags, k).is_some_and(|v| !valid_policy(v)));
+    let has_rua = tag(tags, "rua").is_some_and(|v| v.split(',').any(|u| uri_ok(u.trim())));
+    match p {
+        Some(p) if !bad_sub => Some(p),
+        _ if has_rua => Some("none".into()),
+        _ => None,
+    }
 }
 
 /// The mailbox domain of a report URI (`mailto:a@b.example!10m` → `b.example`).
@@ -230,7 +285,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         all_names.push(org7489.clone());
     }
     let lookups: Vec<TxtLookup> = futures::future::join_all(
-        all_names.iter().map(|n| async move { txt_with_prefix(ctx, &format!("_dmarc.{n}"), "v=DMARC1", 1).await }),
+        all_names.iter().map(|n| async move { dmarc_txt(ctx, &format!("_dmarc.{n}"), 1).await }),
     )
     .await;
     let at = |name: &str| -> Option<&TxtLookup> { all_names.iter().position(|n| n == name).and_then(|i| lookups.get(i)) };
@@ -388,8 +443,8 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
     let sp = tag(&tags, "sp").filter(|v| valid_policy(v)).map(str::to_ascii_lowercase);
     let np = tag(&tags, "np").filter(|v| valid_policy(v)).map(str::to_ascii_lowercase);
     let has_rua = tag(&tags, "rua").is_some_and(|v| v.split(',').any(|u| uri_ok(u.trim())));
-    // RFC 9989: no valid p= but a valid rua= → treat as p=none.
-    let p_eff = p.clone().or_else(|| if has_rua { Some("none".into()) } else { None });
+    // RFC 9989 §4.10.1: no valid p= (or an invalid sp=/np=) but a valid rua= → treat as p=none.
+    let p_eff = recovered_policy(&tags);
     let effective = if inherited { sp.clone().or_else(|| p_eff.clone()) } else { p_eff.clone() };
 
     let corrected = corrected_record(&tags, None);
@@ -414,7 +469,14 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         );
     }
     if !invalid.is_empty() {
-        findings.push(cat::DMARC_INVALID_VALUE.emit().detail(invalid.join(", ")).fix(corrected_line.clone()).evidence(ev.clone()));
+        let mut detail = invalid.join(", ");
+        if ["sp", "np"].iter().any(|k| tag(&tags, k).is_some_and(|v| !valid_policy(v))) {
+            detail.push_str(match &p_eff {
+                Some(_) => "; an invalid sp=/np= makes receivers treat the whole record as p=none (RFC 9989 §4.10.1)",
+                None => "; an invalid sp=/np= with no valid rua= makes receivers ignore the record (RFC 9989 §4.10.1)",
+            });
+        }
+        findings.push(cat::DMARC_INVALID_VALUE.emit().detail(detail).fix(corrected_line.clone()).evidence(ev.clone()));
     }
     if let Some(v) = tag(&tags, "pct")
         && tag_problem("pct", v).is_some()
@@ -447,7 +509,8 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         t.push(("rua".into(), format!("mailto:dmarc-reports@{policy_domain}")));
         findings.push(cat::DMARC_NO_RUA.emit().fix(fixes::txt_line(&dmarc_name, &corrected_record(&t, None))));
     }
-    if p_eff.as_deref() == Some("none") {
+    // The effective policy is none, or the record is ignored while it asks for none.
+    if p_eff.as_deref().or(p.as_deref()) == Some("none") {
         findings.push(
             cat::DMARC_POLICY_NONE
                 .emit()
@@ -577,5 +640,32 @@ mod tests {
         assert!(tag_problem("rua", "mailto:a@b.example!10m, mailto:c@d.example").is_none());
         assert!(tag_problem("rua", "dmarc@bad.test").is_some());
         assert_eq!(registrable_domain("a.b.example.com"), "example.com");
+        // RFC 7489 §6.4 size suffix: "!" 1*DIGIT [k/m/g/t].
+        assert!(tag_problem("rua", "mailto:a@b.example!10m").is_none());
+        assert!(tag_problem("rua", "mailto:a@b.example!0G").is_none());
+        assert!(tag_problem("rua", "mailto:a@b.example!").is_some());
+        assert!(tag_problem("rua", "mailto:a@b.example!10p").is_some());
+    }
+
+    #[test]
+    fn version_tag_allows_spaces_around_equals() {
+        assert!(is_dmarc_record("v=DMARC1; p=none"));
+        assert!(is_dmarc_record("V = DMARC1 ; P = reject"));
+        assert!(is_dmarc_record("v=DMARC1"));
+        assert!(is_dmarc_record("v=dmarc1; p=none")); // found, then flagged by the lint
+        assert!(!is_dmarc_record("v=DMARC12"));
+        assert!(!is_dmarc_record("v="));
+        assert!(!is_dmarc_record("x v=DMARC1"));
+    }
+
+    #[test]
+    fn invalid_sub_policy_recovers_to_none_only_with_rua() {
+        let t = |s: &str| recovered_policy(&parse_tags(s));
+        assert_eq!(t("v=DMARC1; p=reject").as_deref(), Some("reject"));
+        assert_eq!(t("v=DMARC1; p=reject; sp=invalid; rua=mailto:a@b.example").as_deref(), Some("none"));
+        assert_eq!(t("v=DMARC1; p=reject; np=bogus; rua=mailto:a@b.example").as_deref(), Some("none"));
+        assert_eq!(t("v=DMARC1; p=reject; sp=invalid"), None);
+        assert_eq!(t("v=DMARC1; rua=mailto:a@b.example").as_deref(), Some("none"));
+        assert_eq!(t("v=DMARC1; sp=reject"), None);
     }
 }

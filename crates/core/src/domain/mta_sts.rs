@@ -71,8 +71,19 @@ pub fn parse_policy(text: &str) -> MtaStsPolicy {
                 Ok(n) if n <= MAX_AGE_LIMIT && v.len() <= 10 => p.max_age = Some(n),
                 _ => p.problems.push(format!("max_age \"{v}\" is not an integer 0-{MAX_AGE_LIMIT}")),
             },
-            "mx" => p.mx.push(v.to_ascii_lowercase()),
-            _ => {}
+            "mx" => {
+                if !is_mx_pattern(v) {
+                    p.problems.push(format!("mx \"{v}\" is not a host name or *.host name (RFC 8461 §3.2)"));
+                }
+                p.mx.push(v.to_ascii_lowercase());
+            }
+            k => {
+                // RFC 8461 §3.2: sts-policy-extension = sts-policy-ext-name *WSP ":" *WSP
+                // sts-policy-ext-value, the value non-empty.
+                if !is_ext_name(k.trim()) || v.is_empty() {
+                    p.problems.push(format!("line \"{line}\" is not a valid extension (RFC 8461 §3.2)"));
+                }
+            }
         }
     }
     if p.version.as_deref() != Some("STSv1") {
@@ -92,6 +103,32 @@ pub fn parse_policy(text: &str) -> MtaStsPolicy {
     p
 }
 
+/// `sts-ext-name` / `sts-policy-ext-name` (RFC 8461 §3.1, §3.2) and `tlsrpt-ext-name` (RFC 8460
+/// §3): `(ALPHA / DIGIT) *31(ALPHA / DIGIT / "_" / "-" / ".")`.
+pub fn is_ext_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.first().is_some_and(|c| c.is_ascii_alphanumeric())
+        && b.len() <= 32
+        && b.iter().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
+}
+
+/// An `mx:` value (RFC 8461 §3.2: `[ "*." ] Domain`, Domain per RFC 5321 §4.1.2): ASCII labels of
+/// letters, digits and inner hyphens, optionally after one leading `*.` wildcard label.
+pub fn is_mx_pattern(v: &str) -> bool {
+    let host = v.strip_prefix("*.").unwrap_or(v);
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.len() <= 253
+        && host.split('.').all(|l| {
+            let b = l.as_bytes();
+            !b.is_empty()
+                && b.len() <= 63
+                && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+                && b.first().is_some_and(|c| c.is_ascii_alphanumeric())
+                && b.last().is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+}
+
 /// RFC 8461 §4.1: `*.example.com` matches exactly one leftmost label.
 pub fn mx_matches(pattern: &str, host: &str) -> bool {
     let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
@@ -104,10 +141,22 @@ pub fn mx_matches(pattern: &str, host: &str) -> bool {
     }
 }
 
-fn txt_problems(record: &str) -> (Option<String>, Vec<String>) {
+/// Reads an `_mta-sts` TXT record (RFC 8461 §3.1): its `id=` and the syntax problems (empty when
+/// the record is valid). `sts-text-record = sts-version 1*(sts-field-delim sts-field)
+/// [sts-field-delim]`: no empty fields, `id` 1-32 alphanumerics, extensions `sts-ext-name=value`.
+pub fn txt_problems(record: &str) -> (Option<String>, Vec<String>) {
     let mut id = None;
     let mut problems = Vec::new();
-    for (i, part) in record.split(';').map(str::trim).filter(|s| !s.is_empty()).enumerate() {
+    let parts: Vec<&str> = record.split(';').map(str::trim).take(64).collect();
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.iter().enumerate() {
+        if part.is_empty() {
+            // One trailing delimiter is allowed; any other empty field is not.
+            if i != last || i == 0 {
+                problems.push("empty field between ';' (RFC 8461 §3.1)".into());
+            }
+            continue;
+        }
         let (k, v) = part.split_once('=').unwrap_or((part, ""));
         match k.trim() {
             "v" if i == 0 && v.trim() == "STSv1" => {}
@@ -119,7 +168,14 @@ fn txt_problems(record: &str) -> (Option<String>, Vec<String>) {
                 }
                 id = Some(v.to_string());
             }
-            _ => {}
+            k => {
+                // sts-ext-value = 1*(%x21-3A / %x3C / %x3E-7E): no '=' or ';', not empty.
+                let v = v.trim();
+                let value_ok = !v.is_empty() && v.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'=' && b != b';');
+                if !is_ext_name(k) || !value_ok || !part.contains('=') {
+                    problems.push(format!("\"{part}\" is not a valid extension (RFC 8461 §3.1)"));
+                }
+            }
         }
     }
     if id.is_none() {
@@ -283,5 +339,26 @@ mod tests {
         assert!(!mx_matches("*.example.com", "example.com"));
         let bad = parse_policy("version: STSv2\nmode: strict\nmax_age: x\n");
         assert!(bad.problems.len() >= 3, "{:?}", bad.problems);
+    }
+
+    #[test]
+    fn policy_mx_and_extensions_follow_rfc8461_abnf() {
+        let ok = |t: &str| parse_policy(t).problems.is_empty();
+        assert!(ok("version: STSv1\nmode: enforce\nmx: *.example.com\nmax_age: 1\nmore: ext e  ns ion"));
+        for bad in ["mx:", "mx: *.*.example", "mx: **.example", "mx: test.example-", "mx: m\u{f8}x.example"] {
+            assert!(!ok(&format!("version: STSv1\nmode: enforce\nmax_age: 0\n{bad}")), "{bad}");
+        }
+        for bad in ["ext:", "_bad: x", "a12345678901234567890123456789012: 1"] {
+            assert!(!ok(&format!("version: STSv1\nmode: none\nmax_age: 0\n{bad}")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn txt_record_fields() {
+        assert!(txt_problems("v=STSv1; id=20160831085700Z;").1.is_empty());
+        assert!(txt_problems("v=STSv1; id=a; more=a; ext=2").1.is_empty());
+        for bad in ["v=STSv1; id=a;;", "v=STSv1; id=a; more=", "v=STSv1; id=a; 1%=a", "v=STSv1; id=a; test==", "v=STSv1; id=test-123"] {
+            assert!(!txt_problems(bad).1.is_empty(), "{bad}");
+        }
     }
 }

@@ -24,7 +24,17 @@ pub fn lint(record: &str) -> (Vec<String>, Vec<String>) {
     let mut problems = Vec::new();
     let mut rua = Vec::new();
     let mut saw_rua = false;
-    for (i, part) in record.split(';').map(str::trim).filter(|s| !s.is_empty()).take(32).enumerate() {
+    let parts: Vec<&str> = record.split(';').map(str::trim).take(32).collect();
+    let last = parts.len().saturating_sub(1);
+    for (i, part) in parts.iter().copied().enumerate() {
+        if part.is_empty() {
+            // §3: tlsrpt-record = tlsrpt-version 1*(field-delim tlsrpt-field) [field-delim]:
+            // one trailing ';' is allowed, an empty field is not.
+            if i != last || i == 0 {
+                problems.push("empty field between ';' (RFC 8460 §3)".into());
+            }
+            continue;
+        }
         let (k, v) = part.split_once('=').map(|(k, v)| (k.trim(), v.trim())).unwrap_or((part, ""));
         match k {
             "v" if i == 0 && v == "TLSRPTv1" => {}
@@ -33,14 +43,23 @@ pub fn lint(record: &str) -> (Vec<String>, Vec<String>) {
                 saw_rua = true;
                 for u in v.split(',').map(str::trim).filter(|u| !u.is_empty()) {
                     let lower = u.to_ascii_lowercase();
-                    let ok = (lower.starts_with("mailto:") && u.contains('@')) || lower.starts_with("https://");
+                    // A URI (RFC 3986) holds no whitespace: "mailto:a@b.example other" is not one.
+                    let ok = ((lower.starts_with("mailto:") && u.contains('@')) || lower.starts_with("https://"))
+                        && !u.bytes().any(|b| b.is_ascii_whitespace() || b.is_ascii_control());
                     if !ok {
                         problems.push(format!("rua \"{u}\" is not a mailto: or https: URI"));
                     }
                     rua.push(u.to_string());
                 }
             }
-            _ => {}
+            k => {
+                // §3: tlsrpt-extension = tlsrpt-ext-name "=" tlsrpt-ext-value,
+                // tlsrpt-ext-value = 1*(%x21-3A / %x3C / %x3E-7E).
+                let value_ok = !v.is_empty() && v.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'=' && b != b';');
+                if !super::mta_sts::is_ext_name(k) || !value_ok || !part.contains('=') {
+                    problems.push(format!("\"{part}\" is not a valid extension (RFC 8460 §3)"));
+                }
+            }
         }
     }
     if !saw_rua || rua.is_empty() {
@@ -91,5 +110,20 @@ mod tests {
         assert!(lint("v=TLSRPTv1; rua=mailto:a@example.com,https://r.example/x").0.is_empty());
         assert!(!lint("v=TLSRPTv1; rua=a@example.com").0.is_empty());
         assert!(!lint("v=TLSRPTv1").0.is_empty());
+    }
+
+    #[test]
+    fn lint_fields_follow_rfc8460_abnf() {
+        assert!(lint("v=TLSRPTv1; rua=mailto:a@example.com;").0.is_empty());
+        assert!(lint("v=TLSRPTv1; rua=mailto:a@example.com; ext=yes").0.is_empty());
+        for bad in [
+            "v=TLSRPTv1; rua=mailto:a@example.com;;",
+            "v=TLSRPTv1; rua=mailto:a@example.com; more=",
+            "v=TLSRPTv1; rua=mailto:a@example.com; 1%=a",
+            "v=TLSRPTv1; rua=mailto:a@example.com; test==",
+            "v=TLSRPTv1; rua=mailto:a@example.com other",
+        ] {
+            assert!(!lint(bad).0.is_empty(), "{bad}");
+        }
     }
 }
