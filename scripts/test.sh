@@ -6,9 +6,9 @@
 # Stages (each runs even when an earlier one failed; output streams through):
 #   setup      scripts/setup.sh (toolchain, apt, trunk, wasm-bindgen-cli, npm, crates, lab tools)
 #   lab        tests/lab/up.sh (real DNS/DNSBL/SMTP/HTTPS servers on 127.0.0.x; see tests/lab/README.md)
+#   web-build  trunk build --release --offline (the Yew app, embedded by the server build)
 #   native     cargo test --workspace --exclude inboxlens-web (unit + integration + lab tests)
 #   wasm       wasm-bindgen tests of inboxlens-core in headless Chromium (tests/wasm_parity.rs)
-#   web-build  trunk build --release --offline (the Yew app)
 #   e2e        node --test tests/e2e/ (playwright-core + Debian's chromium)
 #   bench      bench/smoke.sh, when there is one
 # A stage whose tests do not exist (yet) is reported as skipped.
@@ -98,19 +98,8 @@ TARGET_DIR=$(cargo metadata --format-version 1 --no-deps 2>/dev/null \
   || TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 export INBOXLENS_BIN=$TARGET_DIR/debug/inboxlens
 
-read -r -a EXTRA_TEST_ARGS <<< "${INBOXLENS_CARGO_TEST_ARGS:-}"
-stage native "cargo test --workspace --exclude inboxlens-web" \
-  cargo test --workspace --exclude inboxlens-web --no-fail-fast "${EXTRA_TEST_ARGS[@]}"
-
-if [ -f "$ROOT/crates/core/tests/wasm_parity.rs" ]; then
-  stage wasm "inboxlens-core wasm_parity on wasm32 in headless Chromium" \
-    env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-        CHROMEDRIVER="$CHROMEDRIVER" WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/scripts/webdriver.json" \
-        cargo test -p inboxlens-core --target wasm32-unknown-unknown --test wasm_parity
-else
-  skip wasm "crates/core/tests/wasm_parity.rs does not exist"
-fi
-
+# The web app first: the companion server binary built by the native stage embeds
+# dist/ (server/build.rs rebuilds it when dist/ changes), and the e2e stage runs it.
 # the Trunk project: the folder holding Trunk.toml (or index.html); frontend/ first
 TRUNK_DIR=${INBOXLENS_TRUNK_DIR:-}
 if [ -z "$TRUNK_DIR" ]; then
@@ -131,6 +120,20 @@ web_build() {
   (cd "$TRUNK_DIR" && CARGO_TARGET_DIR="$TARGET_DIR/web" trunk build --release --offline)
 }
 stage web-build "trunk build --release --offline (in ${TRUNK_DIR:-?}, CARGO_TARGET_DIR=$TARGET_DIR/web)" web_build
+
+read -r -a EXTRA_TEST_ARGS <<< "${INBOXLENS_CARGO_TEST_ARGS:-}"
+stage native "cargo test --workspace --exclude inboxlens-web" \
+  cargo test --workspace --exclude inboxlens-web --no-fail-fast "${EXTRA_TEST_ARGS[@]}"
+
+if [ -f "$ROOT/crates/core/tests/wasm_parity.rs" ]; then
+  stage wasm "inboxlens-core wasm_parity on wasm32 in headless Chromium" \
+    env CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+        CHROMEDRIVER="$CHROMEDRIVER" WASM_BINDGEN_TEST_WEBDRIVER_JSON="$ROOT/scripts/webdriver.json" \
+        cargo test -p inboxlens-core --target wasm32-unknown-unknown --test wasm_parity
+else
+  skip wasm "crates/core/tests/wasm_parity.rs does not exist"
+fi
+
 
 if [ -d "$ROOT/tests/e2e" ]; then
   stage e2e "node --test tests/e2e/ (INBOXLENS_DIST=$INBOXLENS_DIST)" node --test tests/e2e/
