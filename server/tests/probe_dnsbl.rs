@@ -45,12 +45,17 @@ async fn lab_blocklists() {
     assert_eq!(zen["status"], "listed");
     assert_eq!(zen["codes"].as_array().unwrap().len(), 2, "{zen}");
     assert_eq!(rep["listed_count"], 2);
+    let ids = |rep: &serde_json::Value| -> Vec<String> {
+        rep["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(ids(&rep).iter().filter(|i| *i == "blocklist.listed").count(), 2, "one finding per listing: {rep}");
 
     let rep = get("127.0.0.1").await;
     for l in rep["lists"].as_array().unwrap() {
         assert_eq!(l["status"], "not_listed", "{l}");
         assert!(l["codes"].as_array().unwrap().is_empty());
     }
+    assert!(ids(&rep).is_empty(), "not listed anywhere: no findings: {rep}");
 
     let rep = get("127.0.0.2").await;
     assert_eq!(list(&rep, "bl.test")["status"], "listed");

@@ -73,6 +73,11 @@ async fn postfix_mx_good_test() {
     assert_eq!(r25["catch_all"], false);
     assert_eq!(r25["open_relay"], false);
     assert_eq!(r25["verdict"], "fail", "one address is rejected");
+    let ids: Vec<&str> = rep["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"smtp.mailbox_rejected"), "{ids:?}");
+    for absent in ["smtp.no_starttls", "smtp.cert_untrusted", "smtp.cert_name_mismatch", "smtp.open_relay", "smtp.auth_before_tls", "smtp.unreachable"] {
+        assert!(!ids.contains(&absent), "mx.good.test is set up right, yet {absent}: {ids:?}");
+    }
     let transcript: Vec<&str> = r25["transcript"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
     assert!(transcript.iter().any(|l| l.starts_with("C: STARTTLS")));
     assert!(transcript.iter().any(|l| l.starts_with("C: MAIL FROM:<probe@inboxlens.test>")));
@@ -117,6 +122,9 @@ async fn greylisting_slow_and_tarpit_are_inconclusive() {
     assert_eq!(r["rcpt"][0]["accepted"], false);
     assert_eq!(r["verdict"], "inconclusive");
     assert!(r["verdict_reason"].as_str().unwrap().contains("retry later"));
+    let ids: Vec<&str> = rep["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&"smtp.greylisted"), "{ids:?}");
+    assert!(ids.contains(&"smtp.cert_untrusted"), "grey's self-signed certificate: {ids:?}");
 
     // slow (5 s before the banner) and tarpit (never a banner), with a 1.5 s banner deadline.
     for host in ["127.0.0.12", "127.0.0.13"] {

@@ -74,6 +74,8 @@ test('served by the companion: its DoH, MTA-STS policy fetch and SMTP probe work
     const probe = await b.page.textContent('[data-testid=smtp-probe-results]');
     assert.match(probe, /mx\.good\.test/, 'the probe reports the MX host');
     assert.match(probe, /TLSv?1\.[23]/, 'STARTTLS negotiated with the lab Postfix');
+    const probeFindings = await b.page.$$eval('[data-testid=smtp-probe-results] [data-testid=finding]', (els) => els.map((e) => e.getAttribute('data-finding-id')));
+    assert.ok(!probeFindings.includes('smtp.no_starttls') && !probeFindings.includes('smtp.cert_untrusted'), `mx.good.test's TLS is fine: ${probeFindings.join(' ')}`);
     await screenshot(b.page, 'companion-domain-good');
     assert.deepEqual(b.consoleErrors, [], 'no console errors');
   } finally { await b.close(); }

@@ -2,7 +2,7 @@
 //! look-ups, which a browser cannot do itself (port 25; resolvers refused by blocklists).
 //! Shown only when the page is served by it; they run only on an explicit click.
 
-use crate::components::{ErrorBox, object_table};
+use crate::components::{ErrorBox, FindingsView, findings_of, object_table};
 use crate::engine::{self, UiError};
 use crate::util;
 use serde_json::Value;
@@ -57,7 +57,12 @@ pub fn dnsbl_box(props: &DnsblProps) -> Html {
                 State::Idle => html! {},
                 State::Running => html! { <p><span class="spinner"></span>{" Querying blocklists…"}</p> },
                 State::Failed(e) => html! { <ErrorBox title={e.title.clone()} message={e.message.clone()} /> },
-                State::Done(v) => html! { {object_table(util::list(v, "/lists"))} },
+                State::Done(v) => html! {
+                    <>
+                        <FindingsView findings={findings_of(v)} />
+                        {object_table(util::list(v, "/lists"))}
+                    </>
+                },
             }}
         </section>
     }
@@ -103,6 +108,7 @@ pub fn smtp_probe_box(props: &SmtpProps) -> Html {
                     let results = util::list(v, "/results");
                     html! {
                         <div data-testid="smtp-probe-results">
+                            <FindingsView findings={findings_of(v)} />
                             {object_table(results)}
                             { for results.iter().filter_map(|r| {
                                 let t = util::text(r, "/transcript")?;

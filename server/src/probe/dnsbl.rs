@@ -24,6 +24,9 @@ pub struct DnsblReport {
     pub lists: Vec<ListResult>,
     /// Number of lists with status `listed`.
     pub listed_count: usize,
+    /// The catalog findings these answers amount to (`blocklist.*`).
+    #[serde(default)]
+    pub findings: Vec<inboxlens_core::findings::Finding>,
 }
 
 /// One list's answer. `zone`, `status`, `codes`, `txt` are the API contract.
@@ -198,7 +201,9 @@ impl DnsblChecker {
         let futs = lists.iter().map(|list| self.one(&subject, list, timeout));
         let lists = futures::future::join_all(futs).await;
         let listed_count = lists.iter().filter(|l| l.status == Status::Listed).count();
-        Ok(DnsblReport { query, kind: kind.to_string(), lists, listed_count })
+        let mut report = DnsblReport { query, kind: kind.to_string(), lists, listed_count, findings: Vec::new() };
+        report.findings = super::findings::dnsbl_findings(&report);
+        Ok(report)
     }
 
     async fn one(&self, subject: &Subject, list: &DnsblList, timeout: Duration) -> ListResult {

@@ -78,6 +78,9 @@ pub struct SmtpProbeReport {
     pub ehlo_name: String,
     /// Served from the per-target cooldown cache.
     pub cached: bool,
+    /// The catalog findings these results amount to (`smtp.*`).
+    #[serde(default)]
+    pub findings: Vec<inboxlens_core::findings::Finding>,
 }
 
 /// An MX record.
@@ -573,8 +576,15 @@ impl SmtpProber {
         }
     }
 
-    /// Runs the probe. `now_unix` is used for certificate expiry.
+    /// Runs the probe. `now_unix` is used for certificate expiry. The report carries the
+    /// findings its results amount to.
     pub async fn probe(&self, req: &SmtpProbeRequest, now_unix: u64) -> Result<SmtpProbeReport, ProbeError> {
+        let mut report = self.probe_sessions(req, now_unix).await?;
+        report.findings = super::findings::smtp_findings(&report);
+        Ok(report)
+    }
+
+    async fn probe_sessions(&self, req: &SmtpProbeRequest, now_unix: u64) -> Result<SmtpProbeReport, ProbeError> {
         Self::target_key(req)?;
         let ports = req.ports.clone().unwrap_or_else(|| self.settings.default_ports.clone());
         if ports.is_empty() || ports.len() > 4 {
@@ -609,6 +619,7 @@ impl SmtpProber {
             verdict: Verdict::Ok,
             ehlo_name: self.ehlo_name.clone(),
             cached: false,
+            findings: Vec::new(),
         };
 
         // 1. Hosts to probe.
