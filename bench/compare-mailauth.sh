@@ -2,6 +2,7 @@
 # Throughput: Inboxlens `analyze --offline --jsonl` vs mailauth (npm, 4.x on Node 20) on the
 # same messages and the same DNS answers, both in one process. Prints messages/s and the ratio.
 #   N=1000 bench/compare-mailauth.sh
+#   INBOXLENS_BIN=target/debug/inboxlens N=50 bench/compare-mailauth.sh   # skip the release build
 # Needs: the lab's mailauth ($LAB_STATE/node, installed by tests/lab/install.sh) or MAILAUTH_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,8 +13,11 @@ for d in "$MAILAUTH_DIR" "$LAB_STATE/node/node_modules/mailauth" /tmp/mail-lab/n
   [ -n "$d" ] && [ -f "$d/lib/mailauth.js" ] && { MAILAUTH_DIR=$d; break; }
 done
 [ -f "${MAILAUTH_DIR:-}/lib/mailauth.js" ] || { echo "compare-mailauth: mailauth not found (run tests/lab/install.sh or set MAILAUTH_DIR)" >&2; exit 2; }
-cargo build --release -q -p inboxlens
-BIN=${CARGO_TARGET_DIR:-target}/release/inboxlens
+if [ -z "${INBOXLENS_BIN:-}" ]; then
+  cargo build --release -q -p inboxlens
+  INBOXLENS_BIN=${CARGO_TARGET_DIR:-target}/release/inboxlens
+fi
+BIN=$INBOXLENS_BIN
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 mkdir "$WORK/msgs"
 # The messages: the bundled sample (DKIM-signed, SPF/DMARC pass) and a tampered copy (body hash

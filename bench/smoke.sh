@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Bench smoke (a stage of scripts/test.sh): runs every comparison script briefly with the
+# debug binary the tests already built, so the scripts keep working and CI prints their
+# figures. Debug-build figures are NOT the README's (those come from release builds with
+# the full sizes); nothing here is a pass/fail on speed — only a script that breaks fails.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BIN=${INBOXLENS_BIN:-${CARGO_TARGET_DIR:-target}/debug/inboxlens}
+[ -x "$BIN" ] || { echo "bench/smoke.sh: no $BIN (build it first: cargo build -p inboxlens)" >&2; exit 1; }
+echo "== bench smoke with $BIN (debug build: figures are indicative only)"
+echo "-- message analysis vs mailauth (N=60)"
+INBOXLENS_BIN=$BIN N=60 bash bench/compare-mailauth.sh
+echo "-- domain check vs checkdmarc (1 run, good.test)"
+INBOXLENS_BIN=$BIN RUNS=1 DOMAINS="good.test" bash bench/compare-checkdmarc.sh
