@@ -108,7 +108,9 @@ impl FindingSpec {
     pub fn emit(&'static self) -> Finding {
         // Every explanation names its source (the guide's rule): append it when the
         // catalog text does not already cite it.
-        let explanation = if self.explanation.contains(self.reference) {
+        let cited = self.explanation.contains(self.reference)
+            || self.reference.split(';').map(str::trim).any(|part| !part.is_empty() && self.explanation.contains(part));
+        let explanation = if cited {
             self.explanation.to_string()
         } else {
             format!("{} ({})", self.explanation.trim_end(), self.reference)
