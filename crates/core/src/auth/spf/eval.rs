@@ -402,6 +402,16 @@ fn dns_temp(what: &str, e: &DnsError) -> Abort {
     Abort::Temp(format!("{what} failed: {e}"))
 }
 
+/// One DNS question of the evaluation: a transport failure or a failure rcode (SERVFAIL,
+/// REFUSED, ...) is a temperror (§4.4, §5), described by `what`.
+async fn checked_query(ctx: &Ctx<'_>, name: &str, rtype: RecordType, what: &str) -> Result<crate::dns::DnsAnswer, Abort> {
+    let ans = ctx.resolver.query(name, rtype).await.map_err(|e| dns_temp(what, &e))?;
+    if ans.is_failure() {
+        return Err(Abort::Temp(format!("{what} answered {}", ans.rcode)));
+    }
+    Ok(ans)
+}
+
 /// Address query for `a`/`mx` targets: Ok(addresses) or temperror; counts a void answer.
 async fn address_lookup(
     ctx: &Ctx<'_>,
@@ -415,14 +425,7 @@ async fn address_lookup(
         RecordType::Aaaa
     };
     let what = format!("the {rtype} lookup for {name} ('{term}')");
-    let ans = ctx
-        .resolver
-        .query(name, rtype)
-        .await
-        .map_err(|e| dns_temp(&what, &e))?;
-    if ans.is_failure() {
-        return Err(Abort::Temp(format!("{what} answered {}", ans.rcode)));
-    }
+    let ans = checked_query(ctx, name, rtype, &what).await?;
     if ans.is_empty_or_nxdomain() {
         st.count_void(&what)?;
     }
@@ -479,14 +482,7 @@ async fn match_mechanism(
                 return Ok(None);
             }
             let what = format!("the MX lookup for {name} ('{term}')");
-            let ans = ctx
-                .resolver
-                .query(&name, RecordType::Mx)
-                .await
-                .map_err(|e| dns_temp(&what, &e))?;
-            if ans.is_failure() {
-                return Err(Abort::Temp(format!("{what} answered {}", ans.rcode)));
-            }
+            let ans = checked_query(ctx, &name, RecordType::Mx, &what).await?;
             let mx = ans.mx();
             if mx.is_empty() {
                 st.count_void(&what)?;
@@ -542,14 +538,7 @@ async fn match_mechanism(
             }
             // §5.7: always an A query, whatever the client's address family.
             let what = format!("the A lookup for {name} ('{term}')");
-            let ans = ctx
-                .resolver
-                .query(&name, RecordType::A)
-                .await
-                .map_err(|e| dns_temp(&what, &e))?;
-            if ans.is_failure() {
-                return Err(Abort::Temp(format!("{what} answered {}", ans.rcode)));
-            }
+            let ans = checked_query(ctx, &name, RecordType::A, &what).await?;
             if ans.ipv4().is_empty() {
                 st.count_void(&what)?;
                 return Ok(None);
