@@ -23,10 +23,7 @@ impl Route {
         let mut parts = path.splitn(2, '/');
         match parts.next().unwrap_or("") {
             "domain" => {
-                let d = parts
-                    .next()
-                    .map(|d| decode_component(d).trim().to_string())
-                    .filter(|d| !d.is_empty());
+                let d = parts.next().map(|d| decode_component(d).trim().to_string()).filter(|d| !d.is_empty());
                 Route::Domain(d)
             }
             "bounce" => Route::Bounce,
@@ -46,16 +43,11 @@ impl Route {
 }
 
 fn decode_component(s: &str) -> String {
-    js_sys::decode_uri_component(s)
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| s.to_string())
+    js_sys::decode_uri_component(s).ok().and_then(|v| v.as_string()).unwrap_or_else(|| s.to_string())
 }
 
 fn encode_component(s: &str) -> String {
-    js_sys::encode_uri_component(s)
-        .as_string()
-        .unwrap_or_else(|| s.to_string())
+    js_sys::encode_uri_component(s).as_string().unwrap_or_else(|| s.to_string())
 }
 
 /// Sets the URL fragment without adding a history entry per keystroke.
@@ -78,13 +70,8 @@ pub struct AppCtx {
 /// The root component.
 #[component(App)]
 pub fn app() -> Html {
-    let route = use_state(|| {
-        Route::from_hash(
-            &util::window()
-                .and_then(|w| w.location().hash().ok())
-                .unwrap_or_default(),
-        )
-    });
+    let route =
+        use_state(|| Route::from_hash(&util::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()));
     let settings = use_state(Settings::initial);
     let theme = use_state(|| util::storage_get(util::KEY_THEME));
 
@@ -93,22 +80,16 @@ pub fn app() -> Html {
         let route = route.clone();
         use_effect_with((), move |_| {
             let cb = Closure::<dyn Fn()>::new(move || {
-                let hash = util::window()
-                    .and_then(|w| w.location().hash().ok())
-                    .unwrap_or_default();
+                let hash = util::window().and_then(|w| w.location().hash().ok()).unwrap_or_default();
                 route.set(Route::from_hash(&hash));
             });
             let w = util::window();
             if let Some(w) = &w {
-                let _ =
-                    w.add_event_listener_with_callback("hashchange", cb.as_ref().unchecked_ref());
+                let _ = w.add_event_listener_with_callback("hashchange", cb.as_ref().unchecked_ref());
             }
             move || {
                 if let Some(w) = w {
-                    let _ = w.remove_event_listener_with_callback(
-                        "hashchange",
-                        cb.as_ref().unchecked_ref(),
-                    );
+                    let _ = w.remove_event_listener_with_callback("hashchange", cb.as_ref().unchecked_ref());
                 }
                 drop(cb);
             }
@@ -245,9 +226,7 @@ fn dns_settings() -> Html {
     let source = match ctx.settings.source {
         DohSource::User => "your choice, remembered in this browser",
         DohSource::Companion => "the Inboxlens server that serves this page",
-        DohSource::Public => {
-            "a public DNS-over-HTTPS resolver (default when no Inboxlens server is present)"
-        }
+        DohSource::Public => "a public DNS-over-HTTPS resolver (default when no Inboxlens server is present)",
     };
     let companion = match &ctx.settings.companion {
         Companion::Probing => {

@@ -11,12 +11,8 @@ use serde_json::Value;
 use std::sync::Arc;
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<Value, UiError> {
-    serde_json::to_value(v).map_err(|e| {
-        UiError::new(
-            "Internal error",
-            format!("The report could not be serialized: {e}"),
-        )
-    })
+    serde_json::to_value(v)
+        .map_err(|e| UiError::new("Internal error", format!("The report could not be serialized: {e}")))
 }
 
 /// The browser's MTA-STS policy fetcher: the policy lives on another origin (no CORS), so
@@ -56,11 +52,7 @@ pub async fn run(
     companion_mta_sts: bool,
     mut on_section: impl FnMut(Value) + 'static,
 ) -> Result<Value, UiError> {
-    let opts = DomainOptions {
-        selectors: input.selectors.clone(),
-        parked: input.parked,
-        ..DomainOptions::default()
-    };
+    let opts = DomainOptions { selectors: input.selectors.clone(), parked: input.parked, ..DomainOptions::default() };
     let companion = CompanionPolicyFetcher;
     let fetcher: Option<&dyn PolicyFetcher> = companion_mta_sts.then_some(&companion as &dyn PolicyFetcher);
     let mut forward = |s: SectionUpdate| {
@@ -68,8 +60,7 @@ pub async fn run(
             on_section(v);
         }
     };
-    let report =
-        check_domain_streaming(&input.domain, resolver.as_ref(), fetcher, &opts, &mut forward).await;
+    let report = check_domain_streaming(&input.domain, resolver.as_ref(), fetcher, &opts, &mut forward).await;
     to_json(&report)
 }
 
@@ -77,14 +68,8 @@ pub async fn run(
 pub fn bounce(text: &[u8]) -> Result<Value, UiError> {
     let report = explain_bounce(text);
     if !report.recognised {
-        let why = report
-            .error_message
-            .clone()
-            .unwrap_or_else(|| "this is not a bounce".into());
-        return Err(UiError::new(
-            "This does not look like a bounce",
-            format!("{why}. {}", report.fix),
-        ));
+        let why = report.error_message.clone().unwrap_or_else(|| "this is not a bounce".into());
+        return Err(UiError::new("This does not look like a bounce", format!("{why}. {}", report.fix)));
     }
     to_json(&report)
 }

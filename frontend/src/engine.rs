@@ -23,10 +23,7 @@ pub struct UiError {
 impl UiError {
     /// A titled message.
     pub fn new(title: impl Into<String>, message: impl Into<String>) -> Self {
-        UiError {
-            title: title.into(),
-            message: message.into(),
-        }
+        UiError { title: title.into(), message: message.into() }
     }
 }
 
@@ -46,8 +43,7 @@ pub fn textarea_to_wire(text: &str) -> Vec<u8> {
 
 /// The browser's resolver: DoH to the chosen endpoint.
 fn doh(endpoint: &str) -> Result<Arc<dyn Resolver>, UiError> {
-    crate::settings::check_endpoint(endpoint)
-        .map_err(|m| UiError::new("The DNS endpoint is not usable", m))?;
+    crate::settings::check_endpoint(endpoint).map_err(|m| UiError::new("The DNS endpoint is not usable", m))?;
     Ok(Arc::new(DohResolver::new(endpoint.trim().to_string())))
 }
 
@@ -65,7 +61,10 @@ fn is_bundled_sample(raw: &[u8]) -> bool {
 pub async fn analyze(raw: &[u8], endpoint: &str, ov: &Overrides) -> Result<Value, UiError> {
     let sample = is_bundled_sample(raw);
     let resolver: Arc<dyn Resolver> = if sample {
-        Arc::new(ZoneResolver::from_zone_text(SAMPLE_ZONE, None).map_err(|e| UiError::new("Internal error", e.to_string()))?)
+        Arc::new(
+            ZoneResolver::from_zone_text(SAMPLE_ZONE, None)
+                .map_err(|e| UiError::new("Internal error", e.to_string()))?,
+        )
     } else {
         doh(endpoint)?
     };
@@ -93,12 +92,8 @@ pub async fn analyze(raw: &[u8], endpoint: &str, ov: &Overrides) -> Result<Value
         ),
         other => UiError::new("The message cannot be analysed", other.to_string()),
     })?;
-    serde_json::to_value(&report).map_err(|e| {
-        UiError::new(
-            "Internal error",
-            format!("The report could not be serialized: {e}"),
-        )
-    })
+    serde_json::to_value(&report)
+        .map_err(|e| UiError::new("Internal error", format!("The report could not be serialized: {e}")))
 }
 
 /// What the domain form holds.
@@ -120,10 +115,7 @@ pub fn check_domain_name(name: &str) -> Result<(), UiError> {
         )
     };
     if name.is_empty() {
-        return Err(UiError::new(
-            "No domain",
-            "Type the domain that sends your mail, e.g. example.com.",
-        ));
+        return Err(UiError::new("No domain", "Type the domain that sends your mail, e.g. example.com."));
     }
     if name.contains("://") || name.contains('/') {
         return Err(bad("a web address, not a domain"));
@@ -132,21 +124,14 @@ pub fn check_domain_name(name: &str) -> Result<(), UiError> {
         return Err(bad("an email address; use the part after the @"));
     }
     if name.len() > 253 || !name.contains('.') {
-        return Err(bad(
-            "a domain has at least two labels and at most 253 characters",
-        ));
+        return Err(bad("a domain has at least two labels and at most 253 characters"));
     }
     for label in name.split('.') {
         if label.is_empty() || label.len() > 63 {
             return Err(bad("a label is empty or longer than 63 characters"));
         }
-        if !label
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(bad(
-                "only letters, digits, hyphens and underscores are allowed (write IDNs as xn--…)",
-            ));
+        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(bad("only letters, digits, hyphens and underscores are allowed (write IDNs as xn--…)"));
         }
     }
     Ok(())
@@ -164,7 +149,9 @@ fn domain_resolver(input: &DomainInput, endpoint: &str) -> Result<Arc<dyn Resolv
     let zone = ZoneResolver::from_zone_text(&input.whatif, Some(&origin)).map_err(|e| {
         UiError::new(
             "The what-if records could not be read",
-            format!("{e}. Write one record per line in zone-file form, e.g. `_dmarc 300 IN TXT \"v=DMARC1; p=reject\"`."),
+            format!(
+                "{e}. Write one record per line in zone-file form, e.g. `_dmarc 300 IN TXT \"v=DMARC1; p=reject\"`."
+            ),
         )
     })?;
     Ok(Arc::new(Overlay::new(zone, live)))
@@ -188,13 +175,8 @@ pub async fn explain_bounce(text: &[u8]) -> Result<Value, UiError> {
 }
 
 /// Calls the companion server's JSON API (same origin); its errors are JSON with a message.
-pub async fn companion_json(
-    method: &str,
-    path: &str,
-    body: Option<String>,
-) -> Result<Value, UiError> {
-    let w = crate::util::window()
-        .ok_or_else(|| UiError::new("No window", "This page must run in a browser."))?;
+pub async fn companion_json(method: &str, path: &str, body: Option<String>) -> Result<Value, UiError> {
+    let w = crate::util::window().ok_or_else(|| UiError::new("No window", "This page must run in a browser."))?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     if let Some(b) = &body {
@@ -212,9 +194,7 @@ pub async fn companion_json(
             "Check that `inboxlens serve` is still running, then try again.",
         )
     };
-    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_request(&req))
-        .await
-        .map_err(|_| unreachable())?;
+    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_request(&req)).await.map_err(|_| unreachable())?;
     let resp: web_sys::Response = resp.dyn_into().map_err(|_| unreachable())?;
     let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(|_| unreachable())?)
         .await
@@ -225,11 +205,8 @@ pub async fn companion_json(
     if !resp.ok() {
         let msg = crate::util::first_text(&json, &["/message", "/error/message", "/error"])
             .unwrap_or_else(|| format!("HTTP {} {}", resp.status(), resp.status_text()));
-        let title = if resp.status() == 429 {
-            "Too many requests: wait a moment"
-        } else {
-            "The Inboxlens server refused"
-        };
+        let title =
+            if resp.status() == 429 { "Too many requests: wait a moment" } else { "The Inboxlens server refused" };
         return Err(UiError::new(title, msg));
     }
     Ok(json)

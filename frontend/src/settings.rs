@@ -65,16 +65,8 @@ impl Settings {
     /// Start-up state: the remembered endpoint, or the public one until the companion answers.
     pub fn initial() -> Self {
         match util::storage_get(util::KEY_DOH).filter(|s| !s.trim().is_empty()) {
-            Some(doh) => Settings {
-                doh,
-                source: DohSource::User,
-                companion: Companion::Probing,
-            },
-            None => Settings {
-                doh: PUBLIC_DOH.to_string(),
-                source: DohSource::Public,
-                companion: Companion::Probing,
-            },
+            Some(doh) => Settings { doh, source: DohSource::User, companion: Companion::Probing },
+            None => Settings { doh: PUBLIC_DOH.to_string(), source: DohSource::Public, companion: Companion::Probing },
         }
     }
 
@@ -127,9 +119,7 @@ pub fn check_endpoint(url: &str) -> Result<(), String> {
     match web_sys::Url::new(u) {
         Ok(parsed) if parsed.protocol() == "https:" || parsed.protocol() == "http:" => Ok(()),
         Ok(_) => Err("The DoH endpoint must be an http:// or https:// URL.".into()),
-        Err(_) => Err(format!(
-            "“{u}” is not a URL. Write the full address, e.g. {PUBLIC_DOH}"
-        )),
+        Err(_) => Err(format!("“{u}” is not a URL. Write the full address, e.g. {PUBLIC_DOH}")),
     }
 }
 
@@ -189,21 +179,13 @@ pub async fn probe_companion() -> Companion {
 fn features_of(raw: &Value) -> Vec<String> {
     let mut out = Vec::new();
     match raw.get("features") {
-        Some(Value::Array(items)) => {
-            out.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string)))
+        Some(Value::Array(items)) => out.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string))),
+        Some(Value::Object(map)) => {
+            out.extend(map.iter().filter(|(_, v)| v.as_bool().unwrap_or(false)).map(|(k, _)| k.clone()))
         }
-        Some(Value::Object(map)) => out.extend(
-            map.iter()
-                .filter(|(_, v)| v.as_bool().unwrap_or(false))
-                .map(|(k, _)| k.clone()),
-        ),
         _ => {
             if let Some(map) = raw.as_object() {
-                out.extend(
-                    map.iter()
-                        .filter(|(_, v)| v.as_bool() == Some(true))
-                        .map(|(k, _)| k.clone()),
-                );
+                out.extend(map.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.clone()));
             }
         }
     }

@@ -40,19 +40,12 @@ pub fn storage_remove(key: &str) {
 /// Unix seconds from the browser clock: the core reads no clock, the shell passes `now`.
 pub fn now_secs() -> u64 {
     let ms = js_sys::Date::now();
-    if ms.is_finite() && ms > 0.0 {
-        (ms / 1000.0) as u64
-    } else {
-        0
-    }
+    if ms.is_finite() && ms > 0.0 { (ms / 1000.0) as u64 } else { 0 }
 }
 
 /// Milliseconds since page load, for the "analysed in N ms" note.
 pub fn perf_now() -> f64 {
-    window()
-        .and_then(|w| w.performance())
-        .map(|p| p.now())
-        .unwrap_or(0.0)
+    window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
 /// Copies text to the clipboard (async Clipboard API; needs a secure context or localhost).
@@ -73,15 +66,10 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
     opts.set_type(mime);
-    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts)
-        .map_err(|_| "cannot build the file")?;
-    let url =
-        web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot build the file")?;
-    let a: web_sys::HtmlAnchorElement = doc
-        .create_element("a")
-        .map_err(|_| "no anchor")?
-        .dyn_into()
-        .map_err(|_| "no anchor")?;
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts).map_err(|_| "cannot build the file")?;
+    let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "cannot build the file")?;
+    let a: web_sys::HtmlAnchorElement =
+        doc.create_element("a").map_err(|_| "no anchor")?.dyn_into().map_err(|_| "no anchor")?;
     a.set_href(&url);
     a.set_download(file_name);
     if let Some(body) = doc.body() {
@@ -95,10 +83,7 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
 
 /// The theme: `None` follows `prefers-color-scheme`, `Some("dark" | "light")` is the user's choice.
 pub fn apply_theme(theme: Option<&str>) {
-    let Some(root) = window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.document_element())
-    else {
+    let Some(root) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) else {
         return;
     };
     match theme {
@@ -148,10 +133,7 @@ pub fn install_panic_hook() {
 
 /// Removes the static "Loading…" placeholder once the app runs.
 pub fn remove_boot_placeholder() {
-    if let Some(el) = window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id("boot"))
-    {
+    if let Some(el) = window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         el.remove();
     }
 }
@@ -184,10 +166,7 @@ pub fn scalar_text(v: &Value) -> Option<String> {
 
 /// The array at a JSON pointer (empty when absent).
 pub fn list<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
-    at(v, ptr)
-        .and_then(|x| x.as_array())
-        .map(|a| a.as_slice())
-        .unwrap_or(&[])
+    at(v, ptr).and_then(|x| x.as_array()).map(|a| a.as_slice()).unwrap_or(&[])
 }
 
 /// The first of several fields that is present, as text (report fields that the core may name either way).
@@ -197,11 +176,7 @@ pub fn first_text(v: &Value, ptrs: &[&str]) -> Option<String> {
 
 /// A CSS class for an RFC result word (`pass`, `fail`, ...).
 pub fn result_class(word: &str) -> String {
-    let w = word
-        .split_whitespace()
-        .next()
-        .unwrap_or("none")
-        .to_ascii_lowercase();
+    let w = word.split_whitespace().next().unwrap_or("none").to_ascii_lowercase();
     format!("res-{w}")
 }
 
@@ -222,16 +197,7 @@ pub fn pretty(v: &Value) -> String {
 
 /// A file name part from a domain or subject: letters, digits, dots and dashes only.
 pub fn file_safe(s: &str) -> String {
-    let out: String = s
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .take(60)
-        .collect();
+    let out: String =
+        s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).take(60).collect();
     if out.is_empty() { "report".into() } else { out }
 }

@@ -264,10 +264,9 @@ impl Config {
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let mut cfg = match path {
             Some(p) => {
-                let text = std::fs::read_to_string(p)
-                    .map_err(|source| ConfigError::Read { path: p.to_path_buf(), source })?;
-                Config::from_toml(&text)
-                    .map_err(|message| ConfigError::Parse { path: p.to_path_buf(), message })?
+                let text =
+                    std::fs::read_to_string(p).map_err(|source| ConfigError::Read { path: p.to_path_buf(), source })?;
+                Config::from_toml(&text).map_err(|message| ConfigError::Parse { path: p.to_path_buf(), message })?
             }
             None => Config::default(),
         };
@@ -298,12 +297,10 @@ impl Config {
             self.smtp.mail_from = v;
         }
         if let Some(v) = get("INBOXLENS_CORS_ORIGINS") {
-            self.cors_origins =
-                v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+            self.cors_origins = v.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
         }
         if let Some(v) = get("INBOXLENS_TRUST_ANCHORS") {
-            self.extra_trust_anchors =
-                v.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
+            self.extra_trust_anchors = v.split(':').filter(|s| !s.is_empty()).map(PathBuf::from).collect();
         }
         if let Some(v) = get("INBOXLENS_RESOLVER") {
             self.resolver = v;

@@ -113,10 +113,7 @@ pub struct Concurrency {
 impl Concurrency {
     /// Caps from the configuration; `wait` is how long a request queues for a slot.
     pub fn new(caps: &[(Kind, usize)], wait: Duration) -> Self {
-        Concurrency {
-            caps: caps.iter().map(|(k, n)| (*k, Arc::new(Semaphore::new((*n).max(1))))).collect(),
-            wait,
-        }
+        Concurrency { caps: caps.iter().map(|(k, n)| (*k, Arc::new(Semaphore::new((*n).max(1))))).collect(), wait }
     }
 
     /// Waits (at most the configured queue time) for a slot of `kind`; `None` = server busy.

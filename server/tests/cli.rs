@@ -87,7 +87,8 @@ fn usage_and_unreadable_input_exit_2() {
     assert_eq!(run(&["no-such-subcommand"]).status.code(), Some(2));
     assert_eq!(run(&["analyze", "--offline", "--sample", "--zone", "/nonexistent.zone"]).status.code(), Some(2));
     let not_mail = write_tmp("words.txt", "hello, this is not an email at all");
-    let out = run(&["analyze", "--offline", "--zone", write_tmp("e.zone", "").to_str().unwrap(), not_mail.to_str().unwrap()]);
+    let out =
+        run(&["analyze", "--offline", "--zone", write_tmp("e.zone", "").to_str().unwrap(), not_mail.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not look like an email"));
 }
@@ -101,14 +102,16 @@ fn spf_subcommand_json_from_zone() {
          _s.example.test. 300 IN TXT \"v=spf1 ip4:198.51.100.0/24 -all\"\n",
     );
     let z = zone.to_str().unwrap();
-    let out = run(&["spf", "--ip", "198.51.100.7", "--mail-from", "a@example.test", "--offline", "--zone", z, "--json"]);
+    let out =
+        run(&["spf", "--ip", "198.51.100.7", "--mail-from", "a@example.test", "--offline", "--zone", z, "--json"]);
     let v: Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["result"], "pass");
     assert_eq!(v["lookups"], 2);
     assert_eq!(v["void_lookups"], 0);
     assert!(v.get("explanation").is_some());
     assert_eq!(out.status.code(), Some(0));
-    let fail = run(&["spf", "--ip", "203.0.113.9", "--mail-from", "a@example.test", "--offline", "--zone", z, "--json"]);
+    let fail =
+        run(&["spf", "--ip", "203.0.113.9", "--mail-from", "a@example.test", "--offline", "--zone", z, "--json"]);
     let v: Value = serde_json::from_slice(&fail.stdout).expect("json");
     assert_eq!(v["result"], "fail");
     assert_eq!(fail.status.code(), Some(1));
@@ -146,7 +149,8 @@ fn every_corpus_message_analyzes_without_panic() {
         if !dir.is_dir() {
             continue;
         }
-        let out = run(&["analyze", "--offline", "--zone", empty_zone.to_str().unwrap(), "--jsonl", dir.to_str().unwrap()]);
+        let out =
+            run(&["analyze", "--offline", "--zone", empty_zone.to_str().unwrap(), "--jsonl", dir.to_str().unwrap()]);
         assert_ne!(out.status.code(), Some(101), "panic in {d}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(out.status.code().is_some(), "killed in {d}");
         for line in String::from_utf8_lossy(&out.stdout).lines() {

@@ -41,7 +41,9 @@ fn lab_or_skip(test: &str) -> bool {
         return true;
     }
     if std::env::var("INBOXLENS_REQUIRE_LAB").as_deref() == Ok("1") {
-        panic!("{test}: the mail lab does not answer good.test SOA on 127.0.0.1:53 (INBOXLENS_REQUIRE_LAB=1); start it with tests/lab/up.sh");
+        panic!(
+            "{test}: the mail lab does not answer good.test SOA on 127.0.0.1:53 (INBOXLENS_REQUIRE_LAB=1); start it with tests/lab/up.sh"
+        );
     }
     eprintln!("SKIPPED: {test}: the mail lab does not answer on 127.0.0.1:53 (start it with tests/lab/up.sh)");
     false
@@ -53,12 +55,19 @@ fn run(args: &[&str]) -> Output {
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not JSON ({e}): {}\nstderr: {}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
 fn ids(r: &Value) -> Vec<String> {
-    r["findings"].as_array().map(|a| a.iter().filter_map(|f| f["id"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+    r["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f["id"].as_str().map(str::to_string)).collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -70,7 +79,8 @@ fn good_test_is_clean_secure_with_valid_mta_sts() {
     let ca = ca.display().to_string();
     let out = run(&["domain", "good.test", "--resolver", "127.0.0.1", "--ca-file", &ca, "--json"]);
     let r = json(&out);
-    let problems: Vec<&Value> = r["findings"].as_array().map(|a| a.iter().filter(|f| f["severity"] != "info").collect()).unwrap_or_default();
+    let problems: Vec<&Value> =
+        r["findings"].as_array().map(|a| a.iter().filter(|f| f["severity"] != "info").collect()).unwrap_or_default();
     assert!(problems.is_empty(), "good.test: {problems:?}");
     assert_eq!(out.status.code(), Some(0));
     assert_eq!(r["score"], 10.0);
@@ -85,7 +95,9 @@ fn good_test_is_clean_secure_with_valid_mta_sts() {
     let dkim = r["dkim"].as_array().expect("dkim[]");
     assert!(dkim.iter().any(|k| k["selector"] == "s1" && k["key_type"] == "rsa" && k["key_bits"] == 2048));
     assert!(dkim.iter().any(|k| k["selector"] == "s2" && k["key_type"] == "ed25519"));
-    assert!(r["dane"].as_array().is_some_and(|d| d.iter().any(|h| h["status"] == "found" && h["authenticated"] == true)));
+    assert!(
+        r["dane"].as_array().is_some_and(|d| d.iter().any(|h| h["status"] == "found" && h["authenticated"] == true))
+    );
     assert!(r["dns"].as_array().is_some_and(|d| d.iter().any(|e| e["ad"] == true)));
     assert!(r["timing"]["critical_path"].as_u64().is_some_and(|n| n >= 2));
 }
@@ -96,7 +108,17 @@ fn bad_test_reports_its_problems() {
         return;
     }
     let out = run(&[
-        "domain", "bad.test", "--resolver", "127.0.0.1", "--no-fetch", "--json", "--selector", "weak", "--selector", "broken", "--selector",
+        "domain",
+        "bad.test",
+        "--resolver",
+        "127.0.0.1",
+        "--no-fetch",
+        "--json",
+        "--selector",
+        "weak",
+        "--selector",
+        "broken",
+        "--selector",
         "revoked",
     ]);
     assert_eq!(out.status.code(), Some(1), "error findings give exit 1");
@@ -122,7 +144,11 @@ fn bad_test_reports_its_problems() {
         assert!(f.iter().any(|x| x == id), "{id} missing from {f:?}");
     }
     assert_eq!(r["dnssec"]["status"], "insecure");
-    assert!(r["spf"]["flattened"]["records"][0]["zone_line"].as_str().is_some_and(|l| l.starts_with("bad.test. 3600 IN TXT \"v=spf1 ")));
+    assert!(
+        r["spf"]["flattened"]["records"][0]["zone_line"]
+            .as_str()
+            .is_some_and(|l| l.starts_with("bad.test. 3600 IN TXT \"v=spf1 "))
+    );
 }
 
 #[test]
@@ -130,7 +156,17 @@ fn dead_test_is_temperror_within_the_deadline() {
     if !lab_or_skip("dead_test_is_temperror_within_the_deadline") {
         return;
     }
-    let out = run(&["domain", "dead.test", "--resolver", "127.0.0.1", "--dns-timeout-ms", "1500", "--overall-timeout-ms", "4000", "--json"]);
+    let out = run(&[
+        "domain",
+        "dead.test",
+        "--resolver",
+        "127.0.0.1",
+        "--dns-timeout-ms",
+        "1500",
+        "--overall-timeout-ms",
+        "4000",
+        "--json",
+    ]);
     let r = json(&out);
     for section in ["spf", "dmarc", "mta_sts", "tls_rpt", "bimi"] {
         assert_eq!(r[section]["status"], "temperror", "{section}: {}", r[section]);
@@ -139,7 +175,10 @@ fn dead_test_is_temperror_within_the_deadline() {
     assert_eq!(r["inconclusive"], true);
     assert_ne!(r["dnssec"]["status"], "bogus");
     let f = ids(&r);
-    assert!(!f.iter().any(|x| x.ends_with(".missing") || x.ends_with(".none_found")), "a timeout must never read as a missing record: {f:?}");
+    assert!(
+        !f.iter().any(|x| x.ends_with(".missing") || x.ends_with(".none_found")),
+        "a timeout must never read as a missing record: {f:?}"
+    );
     assert!(f.iter().any(|x| x == "spf_record.temperror"));
 }
 
@@ -164,8 +203,18 @@ fn several_domains_as_jsonl_and_a_zone_overlay_what_if() {
     std::fs::create_dir_all(&dir).expect("temp dir");
     let list = dir.join("domains.txt");
     std::fs::write(&list, "# lab domains\nnone.test\n\ngood.test\n").expect("write list");
-    let out = run(&["domain", "slow.test", "--domains-file", list.to_str().unwrap_or(""), "--resolver", "127.0.0.1", "--no-fetch", "--jsonl"]);
-    let lines: Vec<Value> = String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("jsonl line")).collect();
+    let out = run(&[
+        "domain",
+        "slow.test",
+        "--domains-file",
+        list.to_str().unwrap_or(""),
+        "--resolver",
+        "127.0.0.1",
+        "--no-fetch",
+        "--jsonl",
+    ]);
+    let lines: Vec<Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).expect("jsonl line")).collect();
     let mut domains: Vec<&str> = lines.iter().filter_map(|r| r["domain"].as_str()).collect();
     domains.sort();
     assert_eq!(domains, vec!["good.test", "none.test", "slow.test"]);
@@ -175,8 +224,18 @@ fn several_domains_as_jsonl_and_a_zone_overlay_what_if() {
 
     // What-if: publish DMARC for none.test in an overlay zone, nothing in real DNS.
     let zone = dir.join("whatif.zone");
-    std::fs::write(&zone, "_dmarc.none.test. 60 IN TXT \"v=DMARC1; p=reject; rua=mailto:d@none.test\"\n").expect("write zone");
-    let out = run(&["domain", "none.test", "--resolver", "127.0.0.1", "--zone", zone.to_str().unwrap_or(""), "--no-fetch", "--json"]);
+    std::fs::write(&zone, "_dmarc.none.test. 60 IN TXT \"v=DMARC1; p=reject; rua=mailto:d@none.test\"\n")
+        .expect("write zone");
+    let out = run(&[
+        "domain",
+        "none.test",
+        "--resolver",
+        "127.0.0.1",
+        "--zone",
+        zone.to_str().unwrap_or(""),
+        "--no-fetch",
+        "--json",
+    ]);
     let r = json(&out);
     assert_eq!(r["dmarc"]["policy"], "reject");
     assert_eq!(r["spf"]["status"], "none", "the rest still comes from the lab");
@@ -206,7 +265,11 @@ fn offline_parked_profile_and_usage_errors() {
     assert!(text.contains("parked.spf") && text.contains("half.example. 3600 IN TXT \"v=spf1 -all\""), "{text}");
     assert!(text.contains("half.example. 3600 IN MX 0 ."), "{text}");
 
-    for args in [vec!["domain"], vec!["domain", "not a domain!"], vec!["domain", "x.example", "--domains-file", "/nonexistent/list"]] {
+    for args in [
+        vec!["domain"],
+        vec!["domain", "not a domain!"],
+        vec!["domain", "x.example", "--domains-file", "/nonexistent/list"],
+    ] {
         let out = run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     }

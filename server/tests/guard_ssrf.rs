@@ -22,12 +22,31 @@ mx       IN A 127.0.0.10
 #[tokio::test]
 async fn private_targets_are_refused_without_allow_private() {
     let zone = temp_file("inside.zone", ZONE);
-    let srv = Server::start("[limits]\napi_per_minute = 6000\napi_burst = 1000\n", &["--offline", "--zone", zone.to_str().unwrap()]);
+    let srv = Server::start(
+        "[limits]\napi_per_minute = 6000\napi_burst = 1000\n",
+        &["--offline", "--zone", zone.to_str().unwrap()],
+    );
     let c = client();
     let hosts = [
-        "127.0.0.1", "127.0.0.10", "10.1.2.3", "172.16.0.1", "192.168.0.10", "100.64.0.1",
-        "169.254.169.254", "0.0.0.0", "224.0.0.1", "255.255.255.255", "[::1]", "::1", "fe80::1",
-        "fd00::1", "ff02::1", "::", "::ffff:127.0.0.1", "::ffff:169.254.169.254", "localhost.",
+        "127.0.0.1",
+        "127.0.0.10",
+        "10.1.2.3",
+        "172.16.0.1",
+        "192.168.0.10",
+        "100.64.0.1",
+        "169.254.169.254",
+        "0.0.0.0",
+        "224.0.0.1",
+        "255.255.255.255",
+        "[::1]",
+        "::1",
+        "fe80::1",
+        "fd00::1",
+        "ff02::1",
+        "::",
+        "::ffff:127.0.0.1",
+        "::ffff:169.254.169.254",
+        "localhost.",
         "meta.inside.test",
     ];
     for host in hosts {
@@ -40,10 +59,7 @@ async fn private_targets_are_refused_without_allow_private() {
         let status = resp.status().as_u16();
         let body: serde_json::Value = resp.json().await.unwrap();
         // "localhost." has no address in the offline zone: 422, never a connection.
-        assert!(
-            status == 403 || (host == "localhost." && status == 422),
-            "{host}: expected 403, got {status} {body}"
-        );
+        assert!(status == 403 || (host == "localhost." && status == 422), "{host}: expected 403, got {status} {body}");
         assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()), "{host}: {body}");
         if status == 403 {
             assert!(body["error"].as_str().unwrap().contains("refusing"), "{host}: {body}");
@@ -51,12 +67,8 @@ async fn private_targets_are_refused_without_allow_private() {
     }
     // Through DNS: the domain's MX resolves to a private address.
     for domain in ["inside.test", "mixed.test"] {
-        let resp = c
-            .post(srv.url("/api/probe/smtp"))
-            .json(&serde_json::json!({"domain": domain}))
-            .send()
-            .await
-            .unwrap();
+        let resp =
+            c.post(srv.url("/api/probe/smtp")).json(&serde_json::json!({"domain": domain})).send().await.unwrap();
         assert_eq!(resp.status().as_u16(), 403, "{domain}");
     }
     // Ports outside the SMTP set, even to a public address.
@@ -73,8 +85,7 @@ async fn private_targets_are_refused_without_allow_private() {
         assert!(body["error"].as_str().unwrap().contains("port"), "{body}");
     }
     // The MTA-STS fetch refuses the same addresses (mta-sts.inside.test is 10.0.0.7).
-    let m: serde_json::Value =
-        c.get(srv.url("/api/mta-sts/inside.test")).send().await.unwrap().json().await.unwrap();
+    let m: serde_json::Value = c.get(srv.url("/api/mta-sts/inside.test")).send().await.unwrap().json().await.unwrap();
     assert!(m["error"].as_str().is_some_and(|e| e.contains("non-public")), "{m}");
     assert!(m["http_status"].is_null(), "no HTTP exchange may happen: {m}");
 }

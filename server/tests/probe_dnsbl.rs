@@ -7,12 +7,7 @@ use serde_json::Value;
 use serve_support::{Server, client, lab_config, lab_or_skip, temp_file};
 
 fn list<'a>(rep: &'a Value, zone: &str) -> &'a Value {
-    rep["lists"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|l| l["zone"] == zone)
-        .unwrap_or_else(|| panic!("no {zone} in {rep}"))
+    rep["lists"].as_array().unwrap().iter().find(|l| l["zone"] == zone).unwrap_or_else(|| panic!("no {zone} in {rep}"))
 }
 
 #[tokio::test]

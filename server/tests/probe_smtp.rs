@@ -75,7 +75,14 @@ async fn postfix_mx_good_test() {
     assert_eq!(r25["verdict"], "fail", "one address is rejected");
     let ids: Vec<&str> = rep["findings"].as_array().unwrap().iter().map(|f| f["id"].as_str().unwrap()).collect();
     assert!(ids.contains(&"smtp.mailbox_rejected"), "{ids:?}");
-    for absent in ["smtp.no_starttls", "smtp.cert_untrusted", "smtp.cert_name_mismatch", "smtp.open_relay", "smtp.auth_before_tls", "smtp.unreachable"] {
+    for absent in [
+        "smtp.no_starttls",
+        "smtp.cert_untrusted",
+        "smtp.cert_name_mismatch",
+        "smtp.open_relay",
+        "smtp.auth_before_tls",
+        "smtp.unreachable",
+    ] {
         assert!(!ids.contains(&absent), "mx.good.test is set up right, yet {absent}: {ids:?}");
     }
     let transcript: Vec<&str> = r25["transcript"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
@@ -113,7 +120,8 @@ async fn greylisting_slow_and_tarpit_are_inconclusive() {
     // A fresh random address, so the greylist has never seen the triplet.
     let token: u64 = rand::random();
     let addr = format!("grey-{token:x}@grey.test");
-    let (status, rep) = probe(&srv, json!({"domain": "grey.test", "ports": [25], "rcpt": [addr], "catch_all": false})).await;
+    let (status, rep) =
+        probe(&srv, json!({"domain": "grey.test", "ports": [25], "rcpt": [addr], "catch_all": false})).await;
     assert_eq!(status, 200, "{rep}");
     let r = &rep["results"][0];
     assert_eq!(r["connected"], true);

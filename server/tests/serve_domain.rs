@@ -25,12 +25,7 @@ async fn domain_report_json_and_sse() {
     assert!(rep["findings"].is_array());
 
     // SSE: one `section` event per section as it completes, then the whole `report`.
-    let r = c
-        .get(srv.url("/api/domain/good.test"))
-        .header("Accept", "text/event-stream")
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(srv.url("/api/domain/good.test")).header("Accept", "text/event-stream").send().await.unwrap();
     assert_eq!(r.status().as_u16(), 200);
     assert!(r.headers().get("content-type").unwrap().to_str().unwrap().starts_with("text/event-stream"));
     let text = r.text().await.unwrap();
@@ -39,7 +34,13 @@ async fn domain_report_json_and_sse() {
     let mut event = "";
     for line in text.lines() {
         if let Some(e) = line.strip_prefix("event: ") {
-            event = if e == "section" { "section" } else if e == "report" { "report" } else { "" };
+            event = if e == "section" {
+                "section"
+            } else if e == "report" {
+                "report"
+            } else {
+                ""
+            };
         } else if let Some(data) = line.strip_prefix("data: ") {
             let v: Value = serde_json::from_str(data).expect("SSE data is JSON");
             match event {

@@ -82,11 +82,8 @@ async fn bearer_token_and_cors() {
     let zone = temp_file("limits.zone", ZONE);
     let args = offline_args(&zone);
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let srv = Server::start_env(
-        "cors_origins = [\"https://app.example\"]\n",
-        &args,
-        &[("INBOXLENS_TOKEN", "s3cret-token")],
-    );
+    let srv =
+        Server::start_env("cors_origins = [\"https://app.example\"]\n", &args, &[("INBOXLENS_TOKEN", "s3cret-token")]);
     let c = client();
     let r = c.get(srv.url("/api/dnsbl/192.0.2.1")).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
@@ -102,12 +99,7 @@ async fn bearer_token_and_cors() {
     assert!(!srv.log_text().contains("s3cret-token"));
 
     // CORS: the allow-listed origin gets the header, another origin does not.
-    let r = c
-        .get(srv.url("/api/capabilities"))
-        .header("Origin", "https://app.example")
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(srv.url("/api/capabilities")).header("Origin", "https://app.example").send().await.unwrap();
     assert_eq!(r.headers().get("access-control-allow-origin").unwrap(), "https://app.example");
     let r = c.get(srv.url("/api/capabilities")).header("Origin", "https://evil.example").send().await.unwrap();
     assert!(r.headers().get("access-control-allow-origin").is_none());

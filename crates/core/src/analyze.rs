@@ -62,7 +62,9 @@ pub enum AnalyzeError {
     #[error("the message is {0} bytes; the limit is 64 MiB")]
     TooLarge(usize),
     /// No header field could be read: this is not an email.
-    #[error("this does not look like an email: no header fields (like \"From:\" or \"Received:\") were found at the top")]
+    #[error(
+        "this does not look like an email: no header fields (like \"From:\" or \"Received:\") were found at the top"
+    )]
     NotAnEmail,
 }
 

@@ -109,7 +109,13 @@ fn hostile_input_gives_an_error_or_a_report_never_a_panic() {
 #[test]
 fn fifty_megabytes_is_handled() {
     let mut big = b"From: a@b.example\r\nSubject: big\r\nContent-Type: text/plain\r\n\r\n".to_vec();
-    big.extend(std::iter::repeat_n(b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n".as_slice(), 50 * 1024 * 1024 / 65).flatten());
+    big.extend(
+        std::iter::repeat_n(
+            b"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\r\n".as_slice(),
+            50 * 1024 * 1024 / 65,
+        )
+        .flatten(),
+    );
     let r = run(&big, Arc::new(ZoneResolver::new())).expect("50 MB message gets a report");
     assert!(r.summary.size_bytes > 50_000_000);
     let over = vec![b'a'; inboxlens_core::analyze::MAX_MESSAGE_BYTES + 1];

@@ -50,10 +50,7 @@ impl<'de> serde::Deserialize<'de> for Tests {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a map of tests")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Tests, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Tests, A::Error> {
                 let mut out: Vec<(String, serde_yaml_ng::Value)> = Vec::new();
                 while let Some((k, v)) = map.next_entry::<String, serde_yaml_ng::Value>()? {
                     out.retain(|(n, _)| *n != k);
@@ -77,18 +74,10 @@ async fn valimail_arc_validation_suite() {
     let mut misses = Vec::new();
     for doc in serde_yaml_ng::Deserializer::from_str(&text) {
         let scenario = <Scenario as serde::Deserialize>::deserialize(doc).expect("yaml document");
-        let zone = txt_zone(
-            scenario
-                .txt_records
-                .iter()
-                .map(|(n, v)| (n.as_str(), v.as_str())),
-        );
+        let zone = txt_zone(scenario.txt_records.iter().map(|(n, v)| (n.as_str(), v.as_str())));
         for (name, test) in &scenario.tests.0 {
             let name = name.clone();
-            let message = test
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or_default();
+            let message = test.get("message").and_then(|m| m.as_str()).unwrap_or_default();
             let expected = match test.get("cv").and_then(|c| c.as_str()).unwrap_or_default() {
                 "Pass" => "pass",
                 "None" => "none",
@@ -100,40 +89,23 @@ async fn valimail_arc_validation_suite() {
             if v.arc.result == expected {
                 passed += 1;
             } else {
-                misses.push(format!(
-                    "{name}: expected {expected}, got {} ({:?})",
-                    v.arc.result, v.arc.problem
-                ));
+                misses.push(format!("{name}: expected {expected}, got {} ({:?})", v.arc.result, v.arc.problem));
             }
-            assert_eq!(
-                v.unprefetched_lookups, 0,
-                "{name}: a lookup escaped the prefetch"
-            );
+            assert_eq!(v.unprefetched_lookups, 0, "{name}: a lookup escaped the prefetch");
         }
     }
     println!("ARC validation suite: {passed}/{total} pass");
     for m in &misses {
-        let disputed = KNOWN_DISPUTES
-            .iter()
-            .find(|(n, _)| m.starts_with(&format!("{n}:")));
+        let disputed = KNOWN_DISPUTES.iter().find(|(n, _)| m.starts_with(&format!("{n}:")));
         match disputed {
             Some((_, why)) => println!("  known dispute {m} — {why}"),
             None => println!("  MISS {m}"),
         }
     }
     assert_eq!(total, 171, "suite size changed");
-    assert!(
-        passed >= FLOOR,
-        "ARC suite regressed: {passed}/{total} < floor {FLOOR}"
-    );
-    let undisputed = misses
-        .iter()
-        .filter(|m| {
-            !KNOWN_DISPUTES
-                .iter()
-                .any(|(n, _)| m.starts_with(&format!("{n}:")))
-        })
-        .count();
+    assert!(passed >= FLOOR, "ARC suite regressed: {passed}/{total} < floor {FLOOR}");
+    let undisputed =
+        misses.iter().filter(|m| !KNOWN_DISPUTES.iter().any(|(n, _)| m.starts_with(&format!("{n}:")))).count();
     assert_eq!(undisputed, 0, "undisputed ARC misses: {misses:#?}");
 }
 
@@ -144,9 +116,8 @@ async fn stalwart_arc_resources() {
     // blank line, then the message (LF). Clock pinned as in stalwart's own tests.
     let mut passed = 0;
     for file in ["001.txt", "002.txt"] {
-        let text =
-            std::fs::read_to_string(root.join("stalwart-mail-auth/resources/arc").join(file))
-                .expect("read arc resource");
+        let text = std::fs::read_to_string(root.join("stalwart-mail-auth/resources/arc").join(file))
+            .expect("read arc resource");
         let (zone, msg) = dns_and_message(&text);
         let spf = no_spf();
         let v = verify_auth(&msg, &zone, "", &spf, 1_667_843_664).await;
@@ -154,11 +125,7 @@ async fn stalwart_arc_resources() {
         assert_eq!(v.arc.result, "pass", "{file}: {:?}", v.arc);
         assert!(v.arc.instances >= 1);
         assert_eq!(v.arc.sealers.len() as u32, v.arc.instances, "{file}");
-        assert_eq!(
-            v.arc.cv.as_deref(),
-            Some(if v.arc.instances == 1 { "none" } else { "pass" }),
-            "{file}"
-        );
+        assert_eq!(v.arc.cv.as_deref(), Some(if v.arc.instances == 1 { "none" } else { "pass" }), "{file}");
         assert!(v.findings.iter().any(|f| f.id == "arc.pass"));
         passed += 1;
     }
@@ -172,13 +139,6 @@ async fn broken_chain_is_fail_not_none() {
     let spf = no_spf();
     let v = verify_auth(raw, &ZoneResolver::new(), "", &spf, NOW).await;
     assert_eq!(v.arc.result, "fail");
-    assert!(
-        v.arc
-            .problem
-            .as_deref()
-            .is_some_and(|p| p.contains("ARC-Message-Signature")),
-        "{:?}",
-        v.arc
-    );
+    assert!(v.arc.problem.as_deref().is_some_and(|p| p.contains("ARC-Message-Signature")), "{:?}", v.arc);
     assert!(v.findings.iter().any(|f| f.id == "arc.fail"));
 }

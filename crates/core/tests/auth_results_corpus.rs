@@ -13,8 +13,7 @@
 mod support;
 
 use inboxlens_core::message::auth_results::{
-    AuthResultsHeader, FreshVerdicts, MethodResult, collect_upstream, compare,
-    parse_authentication_results,
+    AuthResultsHeader, FreshVerdicts, MethodResult, collect_upstream, compare, parse_authentication_results,
 };
 use mail_parser::MessageParser;
 use serde_json::Value;
@@ -23,9 +22,7 @@ use support::{corpora, say};
 
 fn matches_filter(r: &MethodResult, key: &str, value: &str) -> bool {
     match key.split_once('.') {
-        Some((ptype, prop)) => r
-            .prop(ptype, prop)
-            .is_some_and(|v| v.eq_ignore_ascii_case(value)),
+        Some((ptype, prop)) => r.prop(ptype, prop).is_some_and(|v| v.eq_ignore_ascii_case(value)),
         None => r.method.eq_ignore_ascii_case(key) && r.result.eq_ignore_ascii_case(value),
     }
 }
@@ -33,22 +30,15 @@ fn matches_filter(r: &MethodResult, key: &str, value: &str) -> bool {
 #[test]
 fn provider_headers() {
     let Some(dir) = corpora() else { return };
-    let text = std::fs::read_to_string(
-        dir.join("mail-authenticationresults-perl/provider-ar-headers.json"),
-    )
-    .expect("read");
+    let text =
+        std::fs::read_to_string(dir.join("mail-authenticationresults-perl/provider-ar-headers.json")).expect("read");
     let doc: Value = serde_json::from_str(&text).expect("json");
     let cases = doc.get("cases").and_then(Value::as_array).expect("cases");
     let (mut headers_ok, mut headers_total, mut asserts_ok, mut asserts_total) = (0, 0, 0, 0);
     for case in cases {
         let provider = case.get("provider").and_then(Value::as_str).unwrap_or("?");
         let mut parsed: Vec<AuthResultsHeader> = Vec::new();
-        for h in case
-            .get("headers")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for h in case.get("headers").and_then(Value::as_array).into_iter().flatten() {
             headers_total += 1;
             let raw = h.as_str().unwrap_or_default();
             match parse_authentication_results(raw) {
@@ -63,18 +53,9 @@ fn provider_headers() {
             }
         }
         if let Some(id) = case.get("expected_authserv_id").and_then(Value::as_str) {
-            assert_eq!(
-                parsed.first().map(|h| h.authserv_id.as_str()),
-                Some(id),
-                "{provider}"
-            );
+            assert_eq!(parsed.first().map(|h| h.authserv_id.as_str()), Some(id), "{provider}");
         }
-        for a in case
-            .get("assertions")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
+        for a in case.get("assertions").and_then(Value::as_array).into_iter().flatten() {
             asserts_total += 1;
             let chain: Vec<(String, String)> = a
                 .get("search_chain")
@@ -82,12 +63,7 @@ fn provider_headers() {
                 .into_iter()
                 .flatten()
                 .map(|f| {
-                    let g = |k| {
-                        f.get(k)
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_string()
-                    };
+                    let g = |k| f.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
                     (g("key"), g("value"))
                 })
                 .collect();
@@ -97,12 +73,7 @@ fn provider_headers() {
                 .filter(|r| chain.iter().all(|(k, v)| matches_filter(r, k, v)))
                 .count();
             let want = a.get("count").and_then(Value::as_u64).unwrap_or(0) as usize;
-            assert_eq!(
-                count,
-                want,
-                "{provider}: {}",
-                a.get("label").and_then(Value::as_str).unwrap_or("?")
-            );
+            assert_eq!(count, want, "{provider}: {}", a.get("label").and_then(Value::as_str).unwrap_or("?"));
             asserts_ok += 1;
         }
     }
@@ -135,9 +106,7 @@ fn eval(h: &AuthResultsHeader, expr: &str) -> Result<Option<String>, String> {
     if expr == "authserv_id" {
         return Ok(Some(h.authserv_id.clone()));
     }
-    let rest = expr
-        .strip_prefix("results[")
-        .ok_or_else(|| format!("unsupported {expr}"))?;
+    let rest = expr.strip_prefix("results[").ok_or_else(|| format!("unsupported {expr}"))?;
     let (n, rest) = rest.split_once(']').ok_or("bad index")?;
     let n: usize = n.parse().map_err(|_| "bad index")?;
     let r = h.results.get(n).ok_or_else(|| format!("no results[{n}]"))?;
@@ -151,10 +120,7 @@ fn eval(h: &AuthResultsHeader, expr: &str) -> Result<Option<String>, String> {
             let inner = rest.strip_prefix("properties[").unwrap_or_default();
             let (m, field) = inner.split_once("].").ok_or("bad property expr")?;
             let m: usize = m.parse().map_err(|_| "bad index")?;
-            let p = r
-                .props
-                .get(m)
-                .ok_or_else(|| format!("no properties[{m}]"))?;
+            let p = r.props.get(m).ok_or_else(|| format!("no properties[{m}]"))?;
             match field {
                 "type" => Some(p.ptype.clone()),
                 "name" => Some(p.property.clone()),
@@ -164,9 +130,7 @@ fn eval(h: &AuthResultsHeader, expr: &str) -> Result<Option<String>, String> {
         }
         attr => {
             // header_i, smtp_mailfrom, policy_iprev ...
-            let (ptype, prop) = attr
-                .split_once('_')
-                .ok_or_else(|| format!("unsupported {attr}"))?;
+            let (ptype, prop) = attr.split_once('_').ok_or_else(|| format!("unsupported {attr}"))?;
             r.prop(ptype, &prop.replace('_', "-")).map(str::to_string)
         }
     })
@@ -188,28 +152,23 @@ fn unquote(line: &str) -> Option<String> {
 #[test]
 fn authres_doctests() {
     let Some(dir) = corpora() else { return };
-    let text =
-        std::fs::read_to_string(dir.join("authres-python/authres-doctests.txt")).expect("read");
+    let text = std::fs::read_to_string(dir.join("authres-python/authres-doctests.txt")).expect("read");
     let lines: Vec<&str> = text.lines().collect();
     let mut vars: HashMap<String, AuthResultsHeader> = HashMap::new();
-    let (mut inputs, mut inputs_ok, mut checks, mut checks_ok, mut formatted, mut tolerated) =
-        (0, 0, 0, 0, 0, 0);
+    let (mut inputs, mut inputs_ok, mut checks, mut checks_ok, mut formatted, mut tolerated) = (0, 0, 0, 0, 0, 0);
     let mut failures: Vec<String> = Vec::new();
     let mut i = 0;
     while i < lines.len() {
         let line = lines[i].trim_start();
         let next = lines.get(i + 1).map(|l| l.trim()).unwrap_or_default();
         // Headers the library formats must parse back with the same results.
-        if line.starts_with("'Authentication-Results:")
-            || line.starts_with("\"Authentication-Results:")
-        {
+        if line.starts_with("'Authentication-Results:") || line.starts_with("\"Authentication-Results:") {
             let value = unquote(line).unwrap_or_default();
             formatted += 1;
             match parse_authentication_results(&value) {
                 Ok(h) if h.deviations.is_empty() => {
                     let back = h.results.iter().map(py_str).collect::<Vec<_>>().join("; ");
-                    let stripped =
-                        strip_comments(value.split_once(';').map_or("", |(_, r)| r).trim());
+                    let stripped = strip_comments(value.split_once(';').map_or("", |(_, r)| r).trim());
                     if !h.results.is_empty() && back != stripped {
                         failures.push(format!("formatted {value}: reparsed as {back}"));
                     }
@@ -217,41 +176,26 @@ fn authres_doctests() {
                 other => failures.push(format!("formatted {value}: {other:?}")),
             }
         }
-        let code = line
-            .strip_prefix(">>> ")
-            .or_else(|| line.strip_prefix("... "))
-            .unwrap_or(line);
+        let code = line.strip_prefix(">>> ").or_else(|| line.strip_prefix("... ")).unwrap_or(line);
         let code = code.trim_start_matches("try: ").trim();
         if let Some(pos) = code.find(".parse('") {
-            let var = code
-                .split(" =")
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .to_string();
+            let var = code.split(" =").next().unwrap_or_default().trim().to_string();
             let start = pos + ".parse('".len();
             let end = code.rfind("')").unwrap_or(code.len());
             let input = code.get(start..end).unwrap_or_default();
             inputs += 1;
             // Does the doctest expect a SyntaxError? (the output line after the try block)
             let mut j = i + 1;
-            while lines
-                .get(j)
-                .is_some_and(|l| l.trim_start().starts_with("..."))
-            {
+            while lines.get(j).is_some_and(|l| l.trim_start().starts_with("...")) {
                 j += 1;
             }
-            let python_rejects = lines
-                .get(j)
-                .is_some_and(|l| l.trim_start().starts_with("Syntax error"));
+            let python_rejects = lines.get(j).is_some_and(|l| l.trim_start().starts_with("Syntax error"));
             match parse_authentication_results(input) {
                 Ok(h) => {
                     if python_rejects {
                         // We accept what real servers write, but say it is non-conforming.
                         if h.deviations.is_empty() {
-                            failures.push(format!(
-                                "python rejects, we parsed without deviation: {input}"
-                            ));
+                            failures.push(format!("python rejects, we parsed without deviation: {input}"));
                         } else {
                             tolerated += 1;
                             inputs_ok += 1;
@@ -268,16 +212,9 @@ fn authres_doctests() {
         }
         // for result in arobj.results: result.method / result.result
         if code.starts_with("for result in ") {
-            let var = code
-                .trim_start_matches("for result in ")
-                .split('.')
-                .next()
-                .unwrap_or_default();
+            let var = code.trim_start_matches("for result in ").split('.').next().unwrap_or_default();
             let mut j = i + 1;
-            while lines
-                .get(j)
-                .is_some_and(|l| l.trim_start().starts_with("..."))
-            {
+            while lines.get(j).is_some_and(|l| l.trim_start().starts_with("...")) {
                 j += 1;
             }
             let mut outs = Vec::new();
@@ -289,11 +226,7 @@ fn authres_doctests() {
                 j += 1;
             }
             if let Some(h) = vars.get(var) {
-                let got: Vec<String> = h
-                    .results
-                    .iter()
-                    .flat_map(|r| [r.method.clone(), r.result.clone()])
-                    .collect();
+                let got: Vec<String> = h.results.iter().flat_map(|r| [r.method.clone(), r.result.clone()]).collect();
                 checks += 1;
                 if got == outs {
                     checks_ok += 1;
@@ -305,10 +238,7 @@ fn authres_doctests() {
             continue;
         }
         // str(VAR.EXPR) / VAR.EXPR followed by the expected output
-        let expr = code
-            .strip_prefix("str(")
-            .and_then(|c| c.strip_suffix(')'))
-            .unwrap_or(code);
+        let expr = code.strip_prefix("str(").and_then(|c| c.strip_suffix(')')).unwrap_or(code);
         if let Some((var, path)) = expr.split_once('.')
             && let Some(h) = vars.get(var)
             && line.starts_with(">>> ")
@@ -327,11 +257,7 @@ fn authres_doctests() {
     }
     say(&format!(
         "authres doctests: parse inputs {inputs_ok}/{inputs} ({tolerated} accepted with a deviation where the Python library raises), value checks {checks_ok}/{checks}, formatted headers re-parsed {}/{formatted}",
-        formatted
-            - failures
-                .iter()
-                .filter(|f| f.starts_with("formatted"))
-                .count()
+        formatted - failures.iter().filter(|f| f.starts_with("formatted")).count()
     ));
     for f in &failures {
         eprintln!("  FAIL {f}");
@@ -353,10 +279,7 @@ fn strip_comments(s: &str) -> String {
             _ => {}
         }
     }
-    out.split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .replace(" ;", ";")
+    out.split_whitespace().collect::<Vec<_>>().join(" ").replace(" ;", ";")
 }
 
 #[test]
@@ -373,17 +296,8 @@ fn upstream_verdicts_of_real_messages() {
     assert_eq!(up.spf.as_deref(), Some("neutral"));
     assert_eq!(up.dkim, vec![("ekiri.ee".to_string(), "pass".to_string())]);
     assert_eq!(up.arc.as_deref(), Some("pass"));
-    assert_eq!(
-        up.arc_results
-            .iter()
-            .map(|a| a.instance)
-            .collect::<Vec<_>>(),
-        [2, 1]
-    );
-    assert_eq!(
-        up.received_spf.as_ref().and_then(|r| r.param("client-ip")),
-        Some("209.85.220.41")
-    );
+    assert_eq!(up.arc_results.iter().map(|a| a.instance).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(up.received_spf.as_ref().and_then(|r| r.param("client-ip")), Some("209.85.220.41"));
     // A fresh DKIM failure for the same domain is explained as drift.
     let fresh = FreshVerdicts {
         spf: Some("neutral".into()),
@@ -393,14 +307,8 @@ fn upstream_verdicts_of_real_messages() {
     };
     let (drifts, f) = compare(&up, &fresh);
     assert_eq!(drifts.len(), 1);
-    assert_eq!(
-        (drifts[0].upstream.as_str(), drifts[0].fresh.as_str()),
-        ("pass", "fail")
-    );
-    assert_eq!(
-        f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
-        ["upstream.dkim_drift"]
-    );
+    assert_eq!((drifts[0].upstream.as_str(), drifts[0].fresh.as_str()), ("pass", "fail"));
+    assert_eq!(f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["upstream.dkim_drift"]);
 
     // nodemailer.eml: SRS mailfrom with unquoted '=' and a DMARC fail.
     let raw = load("nodemailer-mailparser/nodemailer.eml");
@@ -408,15 +316,9 @@ fn upstream_verdicts_of_real_messages() {
     let (up, _) = collect_upstream(&msg);
     assert_eq!(up.spf.as_deref(), Some("pass"));
     assert_eq!(up.dmarc.as_deref(), Some("fail"));
-    assert_eq!(
-        up.dkim,
-        vec![("srs1.zonevs.eu".to_string(), "pass".to_string())]
-    );
+    assert_eq!(up.dkim, vec![("srs1.zonevs.eu".to_string(), "pass".to_string())]);
     let spf = up.headers[0].method("spf").next().expect("spf");
-    assert_eq!(
-        spf.prop("smtp", "mailfrom"),
-        Some("SRS0=63fc=V7=kreata.ee=andris@srs1.zonevs.eu")
-    );
+    assert_eq!(spf.prop("smtp", "mailfrom"), Some("SRS0=63fc=V7=kreata.ee=andris@srs1.zonevs.eu"));
 
     // outlook.eml: the receiving MX (koriander.ueber.net) plus Microsoft's internal AR
     // without authserv-id; only the topmost is trusted, SPF comes from Received-SPF.
@@ -425,25 +327,11 @@ fn upstream_verdicts_of_real_messages() {
     let (up, findings) = collect_upstream(&msg);
     assert!(findings.is_empty(), "{findings:?}");
     assert_eq!(up.headers.len(), 2);
-    assert_eq!(
-        up.trusted_authserv_id.as_deref(),
-        Some("koriander.ueber.net")
-    );
-    assert_eq!(
-        up.dkim,
-        vec![("notification.microsoft.com".to_string(), "pass".to_string())]
-    );
-    assert_eq!(
-        up.dmarc, None,
-        "Microsoft's internal dmarc=none must not be trusted"
-    );
+    assert_eq!(up.trusted_authserv_id.as_deref(), Some("koriander.ueber.net"));
+    assert_eq!(up.dkim, vec![("notification.microsoft.com".to_string(), "pass".to_string())]);
+    assert_eq!(up.dmarc, None, "Microsoft's internal dmarc=none must not be trusted");
     assert_eq!(up.spf.as_deref(), Some("pass"), "from Received-SPF");
-    assert_eq!(
-        up.arc_results
-            .first()
-            .map(|a| a.header.authserv_id.as_str()),
-        Some("mx.microsoft.com")
-    );
+    assert_eq!(up.arc_results.first().map(|a| a.header.authserv_id.as_str()), Some("mx.microsoft.com"));
     let fresh = FreshVerdicts {
         spf: Some("pass".into()),
         dkim: vec![("notification.microsoft.com".into(), "pass".into())],
@@ -451,46 +339,23 @@ fn upstream_verdicts_of_real_messages() {
     };
     let (d, f) = compare(&up, &fresh);
     assert!(d.is_empty(), "{d:?}");
-    assert_eq!(
-        f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
-        ["upstream.multiple_authserv_ids"]
-    );
+    assert_eq!(f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["upstream.multiple_authserv_ids"]);
     // The same message with its DKIM-Signature stripped: the signature is missing now.
-    let (d, _) = compare(
-        &up,
-        &FreshVerdicts {
-            spf: Some("pass".into()),
-            ..Default::default()
-        },
-    );
+    let (d, _) = compare(&up, &FreshVerdicts { spf: Some("pass".into()), ..Default::default() });
     assert_eq!(d.len(), 1);
-    assert_eq!(
-        (d[0].method.as_str(), d[0].fresh.as_str()),
-        ("dkim", "none")
-    );
-    assert!(
-        d[0].explanation.contains("no DKIM-Signature"),
-        "{}",
-        d[0].explanation
-    );
+    assert_eq!((d[0].method.as_str(), d[0].fresh.as_str()), ("dkim", "none"));
+    assert!(d[0].explanation.contains("no DKIM-Signature"), "{}", d[0].explanation);
 
     // message1.eml has no AR at all.
     let raw = load("mailauth/fixtures/message1.eml");
     let msg = MessageParser::new().parse(&raw).expect("message");
     let (up, _) = collect_upstream(&msg);
     let (_, f) = compare(&up, &FreshVerdicts::default());
-    assert_eq!(
-        f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
-        ["upstream.no_auth_results"]
-    );
+    assert_eq!(f.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["upstream.no_auth_results"]);
 
     // Every AR / AAR / Received-SPF of every real message parses.
     let mut n = 0;
-    for sub in [
-        "mox/dmarc-reports",
-        "mailauth/fixtures",
-        "nodemailer-mailparser",
-    ] {
+    for sub in ["mox/dmarc-reports", "mailauth/fixtures", "nodemailer-mailparser"] {
         for entry in std::fs::read_dir(dir.join(sub)).expect("dir").flatten() {
             let p = entry.path();
             if p.extension().and_then(|x| x.to_str()) != Some("eml") {
@@ -499,12 +364,7 @@ fn upstream_verdicts_of_real_messages() {
             let raw = std::fs::read(&p).expect("read");
             let msg = MessageParser::new().parse(&raw).expect("message");
             let (up, findings) = collect_upstream(&msg);
-            assert!(
-                up.unparsed.is_empty() && findings.is_empty(),
-                "{}: {:?}",
-                p.display(),
-                up.unparsed
-            );
+            assert!(up.unparsed.is_empty() && findings.is_empty(), "{}: {:?}", p.display(), up.unparsed);
             n += up.headers.len() + up.arc_results.len() + usize::from(up.received_spf.is_some());
         }
     }

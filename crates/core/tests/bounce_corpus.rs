@@ -31,20 +31,12 @@ fn amazon_ses_dsn() {
     assert_eq!(meaning.subject, "Addressing Status");
     assert_eq!(meaning.detail, "Bad destination mailbox address");
     // The Diagnostic-Code has no "smtp;" type and no reply code: SES never tried.
-    assert!(
-        rc.diagnostic
-            .as_deref()
-            .unwrap_or_default()
-            .starts_with("Amazon SES did not send the message")
-    );
+    assert!(rc.diagnostic.as_deref().unwrap_or_default().starts_with("Amazon SES did not send the message"));
     assert_eq!(rc.reply_code, None);
     assert_eq!(rc.permanent, Some(true));
     assert_eq!(rc.cause, BounceCause::MailboxUnknown);
     let p = rc.provider.as_ref().expect("SES pattern");
-    assert_eq!(
-        (p.provider.as_str(), p.pattern.as_str()),
-        ("amazon_ses", "ses_suppression_list")
-    );
+    assert_eq!((p.provider.as_str(), p.pattern.as_str()), ("amazon_ses", "ses_suppression_list"));
     assert!(rc.fix.contains("suppression list"));
     // Summary mirrors the one recipient.
     assert_eq!(r.cause, BounceCause::MailboxUnknown);
@@ -60,12 +52,7 @@ fn amazon_ses_dsn() {
     assert_eq!(r.findings.len(), 1);
     assert_eq!(r.findings[0].id, "bounce.mailbox_unknown");
     assert_eq!(r.findings[0].severity, Severity::Error);
-    assert!(
-        r.findings[0]
-            .evidence
-            .iter()
-            .any(|e| e.contains("5.1.1") && e.contains("suppression list"))
-    );
+    assert!(r.findings[0].evidence.iter().any(|e| e.contains("5.1.1") && e.contains("suppression list")));
     // The report serializes (it is a front-end contract).
     let json = serde_json::to_value(&r).expect("json");
     assert_eq!(json["cause"], "mailbox_unknown");
@@ -80,18 +67,13 @@ fn amazon_ses_dsn_mangled_copies() {
     let crlf = String::from_utf8_lossy(&raw).replace('\n', "\r\n");
     let r = explain_bounce(crlf.as_bytes());
     assert_eq!(r.format, "dsn");
-    assert_eq!(
-        r.recipients.first().and_then(|x| x.status.as_deref()),
-        Some("5.1.1")
-    );
+    assert_eq!(r.recipients.first().and_then(|x| x.status.as_deref()), Some("5.1.1"));
     // CR-only: a report, never a panic
     let cr = String::from_utf8_lossy(&raw).replace('\n', "\r");
     let _ = explain_bounce(cr.as_bytes());
     // every truncation: a report, never a panic; once the status group is complete it is found
-    let status_end = String::from_utf8_lossy(&raw)
-        .find("Status: 5.1.1")
-        .map(|i| i + "Status: 5.1.1".len())
-        .unwrap_or(raw.len());
+    let status_end =
+        String::from_utf8_lossy(&raw).find("Status: 5.1.1").map(|i| i + "Status: 5.1.1".len()).unwrap_or(raw.len());
     for cut in (0..raw.len()).step_by(37) {
         let r = explain_bounce(raw.get(..cut).unwrap_or_default());
         if cut > status_end + 4 {
@@ -111,16 +93,10 @@ fn rfc6376_quotes_a_451_reply() {
     assert_eq!(r.recipients.len(), 1);
     assert_eq!(r.reply_code, Some(451));
     assert_eq!(r.enhanced_status.as_deref(), Some("4.7.5"));
-    assert_eq!(
-        r.status_meaning.as_ref().map(|m| m.detail.as_str()),
-        Some("Cryptographic failure")
-    );
+    assert_eq!(r.status_meaning.as_ref().map(|m| m.detail.as_str()), Some("Cryptographic failure"));
     assert_eq!(r.cause, BounceCause::Auth);
     assert_eq!(r.permanent, Some(false));
-    assert_eq!(
-        r.findings.first().map(|f| f.severity),
-        Some(Severity::Warning)
-    );
+    assert_eq!(r.findings.first().map(|f| f.severity), Some(Severity::Warning));
 }
 
 #[test]
@@ -150,22 +126,14 @@ fn corpus_messages_are_not_bounces() {
                 let p = e.path();
                 if p.is_dir() {
                     stack.push(p);
-                } else if p
-                    .extension()
-                    .and_then(|x| x.to_str())
-                    .is_some_and(|x| matches!(x, "eml" | "txt" | "msg"))
-                {
+                } else if p.extension().and_then(|x| x.to_str()).is_some_and(|x| matches!(x, "eml" | "txt" | "msg")) {
                     files.push(p);
                 }
             }
         }
     }
     files.sort();
-    assert!(
-        files.len() >= 200,
-        "only {} corpus messages found",
-        files.len()
-    );
+    assert!(files.len() >= 200, "only {} corpus messages found", files.len());
     let mut recognised = Vec::new();
     for f in &files {
         let raw = std::fs::read(f).unwrap_or_default();
@@ -174,24 +142,14 @@ fn corpus_messages_are_not_bounces() {
             recognised.push(f.display().to_string());
         } else {
             assert!(
-                matches!(
-                    r.error,
-                    Some(BounceError::NotRecognised | BounceError::Empty | BounceError::Binary)
-                ),
+                matches!(r.error, Some(BounceError::NotRecognised | BounceError::Empty | BounceError::Binary)),
                 "{}",
                 f.display()
             );
-            assert_eq!(
-                r.findings.first().map(|x| x.id.as_str()),
-                Some("bounce.not_recognised")
-            );
+            assert_eq!(r.findings.first().map(|x| x.id.as_str()), Some("bounce.not_recognised"));
         }
     }
-    eprintln!(
-        "bounce explainer: {} corpus messages, recognised as bounces: {:?}",
-        files.len(),
-        recognised
-    );
+    eprintln!("bounce explainer: {} corpus messages, recognised as bounces: {:?}", files.len(), recognised);
     // exactly one real bounce in these folders: the Amazon SES DSN
     assert_eq!(recognised.len(), 1, "{recognised:?}");
     assert!(recognised[0].ends_with("delivery-status.eml"));
@@ -257,13 +215,7 @@ fn pasted_provider_replies() {
             BounceCause::Greylisting,
             None,
         ),
-        (
-            "554 5.7.1 <bob@example.org>: Relay access denied",
-            554,
-            "5.7.1",
-            BounceCause::RelayDenied,
-            None,
-        ),
+        ("554 5.7.1 <bob@example.org>: Relay access denied", 554, "5.7.1", BounceCause::RelayDenied, None),
         (
             "550 5.1.1 <bob@example.org>: Recipient address rejected: User unknown in virtual mailbox table",
             550,
@@ -271,20 +223,8 @@ fn pasted_provider_replies() {
             BounceCause::MailboxUnknown,
             None,
         ),
-        (
-            "552 5.3.4 Message size exceeds fixed limit",
-            552,
-            "5.3.4",
-            BounceCause::Size,
-            None,
-        ),
-        (
-            "550 5.7.10 REQUIRETLS support required",
-            550,
-            "5.7.10",
-            BounceCause::Tls,
-            None,
-        ),
+        ("552 5.3.4 Message size exceeds fixed limit", 552, "5.3.4", BounceCause::Size, None),
+        ("550 5.7.10 REQUIRETLS support required", 550, "5.7.10", BounceCause::Tls, None),
         (
             "550 5.1.2 Host or domain name not found. Name service error for name=exmaple.com type=MX: Host not found",
             550,
@@ -297,17 +237,9 @@ fn pasted_provider_replies() {
         let r = explain_bounce(text.as_bytes());
         assert!(r.recognised, "{text}");
         assert_eq!(r.reply_code, Some(*code), "{text}");
-        assert_eq!(
-            r.enhanced_status.as_deref().unwrap_or_default(),
-            *status,
-            "{text}"
-        );
+        assert_eq!(r.enhanced_status.as_deref().unwrap_or_default(), *status, "{text}");
         assert_eq!(r.cause, *cause, "{text}");
-        let got = r
-            .recipients
-            .first()
-            .and_then(|x| x.provider.as_ref())
-            .map(|p| p.pattern.as_str());
+        let got = r.recipients.first().and_then(|x| x.provider.as_ref()).map(|p| p.pattern.as_str());
         assert_eq!(got, *pattern, "{text}");
         assert!(!r.fix.is_empty() && !r.explanation.is_empty());
         assert_eq!(r.findings.len(), 1, "{text}");

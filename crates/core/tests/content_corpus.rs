@@ -38,12 +38,7 @@ fn analyze(raw: &[u8], dkim_h: &[Vec<String>]) -> Analysis {
     let (body, bf) = body::check_body(&msg, raw.len());
     findings.extend(uf);
     findings.extend(bf);
-    Analysis {
-        headers,
-        unsub,
-        body,
-        findings,
-    }
+    Analysis { headers, unsub, body, findings }
 }
 
 /// The `h=` lists of the DKIM-Signature fields of a message (lower case).
@@ -66,21 +61,12 @@ fn nodemailer_spam_is_html_only_with_http_links() {
     let raw = read(&root, "nodemailer-mailparser/spam.eml");
     let a = analyze(&raw, &[]);
     let from = a.headers.from.clone().expect("From");
-    assert_eq!(
-        from.domain.as_deref(),
-        Some("guide-des-vins-de-bourgogne.fr")
-    );
+    assert_eq!(from.domain.as_deref(), Some("guide-des-vins-de-bourgogne.fr"));
     assert_eq!(from.display_name.as_deref(), Some("Matilda Klein"));
-    assert_eq!(
-        a.headers.subject.as_deref(),
-        Some("123.042 Euro pro Jahr GRARANTIERT von einer Bank! KOSTENLOS")
-    );
+    assert_eq!(a.headers.subject.as_deref(), Some("123.042 Euro pro Jahr GRARANTIERT von einer Bank! KOSTENLOS"));
     // Date: Tue, 24 Nov 2015 02:35:26 +0200 = 2015-11-24T00:35:26Z
     assert_eq!(a.headers.date_unix, Some(1_448_325_326));
-    assert_eq!(
-        a.headers.message_id_domain.as_deref(),
-        Some("guide-des-vins-de-bourgogne.fr")
-    );
+    assert_eq!(a.headers.message_id_domain.as_deref(), Some("guide-des-vins-de-bourgogne.fr"));
     assert!(a.headers.message_id_ok && a.headers.rfc5322_ok);
     // Content-Type: text/html at the root, no text alternative
     assert!(a.body.html_only && !a.body.has_text);
@@ -88,17 +74,9 @@ fn nodemailer_spam_is_html_only_with_http_links() {
     // two anchors, both http://www.geheimesgeld.ru/...
     assert_eq!(a.body.links.count, 2);
     assert_eq!(a.body.links.http, 2);
-    assert_eq!(
-        a.body.links.domains,
-        vec!["www.geheimesgeld.ru".to_string()]
-    );
+    assert_eq!(a.body.links.domains, vec!["www.geheimesgeld.ru".to_string()]);
     assert!(a.body.links.mismatches.is_empty());
-    for id in [
-        "body.html_only",
-        "body.insecure_links",
-        "unsubscribe.missing",
-        "headers.date_old",
-    ] {
+    for id in ["body.html_only", "body.insecure_links", "unsubscribe.missing", "headers.date_old"] {
         assert!(a.has(id), "{id} missing in {:?}", a.ids());
     }
     assert!(!a.has("headers.from_missing"));
@@ -112,12 +90,7 @@ fn nodemailer_nested_structure() {
     // mixed > related > alternative > (plain, html); mixed > alternative > (plain, html)
     assert_eq!(a.body.part_count, 8);
     assert_eq!(a.body.max_depth, 3);
-    let types: Vec<&str> = a
-        .body
-        .parts
-        .iter()
-        .map(|p| p.content_type.as_str())
-        .collect();
+    let types: Vec<&str> = a.body.parts.iter().map(|p| p.content_type.as_str()).collect();
     assert_eq!(
         types,
         vec![
@@ -131,9 +104,7 @@ fn nodemailer_nested_structure() {
             "text/html",
         ]
     );
-    assert!(
-        a.body.has_text && a.body.has_html && a.body.multipart_alternative && !a.body.html_only
-    );
+    assert!(a.body.has_text && a.body.has_html && a.body.multipart_alternative && !a.body.html_only);
     assert!(a.body.attachments.is_empty());
     // only "From: u@example.com" and Content-Type: no Date, Message-ID, Subject, MIME-Version
     assert_eq!(a.headers.header_count, 2);
@@ -145,11 +116,7 @@ fn nodemailer_nested_structure() {
     ] {
         assert!(a.has(id), "{id} missing in {:?}", a.ids());
     }
-    assert!(
-        !a.ids().iter().any(|i| i.starts_with("body.")),
-        "{:?}",
-        a.ids()
-    );
+    assert!(!a.ids().iter().any(|i| i.starts_with("body.")), "{:?}", a.ids());
 }
 
 #[test]
@@ -162,13 +129,7 @@ fn nodemailer_mixed_has_no_from() {
     assert!(a.has("headers.from_missing"));
     assert!(!a.headers.rfc5322_ok);
     assert_eq!(a.body.part_count, 5);
-    assert_eq!(
-        a.body
-            .parts
-            .last()
-            .map(|p| (p.content_type.as_str(), p.depth)),
-        Some(("text/plain", 1))
-    );
+    assert_eq!(a.body.parts.last().map(|p| (p.content_type.as_str(), p.depth)), Some(("text/plain", 1)));
     assert!(a.body.has_text && a.body.has_html);
 }
 
@@ -176,54 +137,23 @@ fn nodemailer_mixed_has_no_from() {
 fn spamassassin_gtube_and_newsletter() {
     let Some(root) = corpora() else { return };
     let gtube = analyze(&read(&root, "spamassassin/sample-spam.txt"), &[]);
-    assert_eq!(
-        gtube.headers.subject.as_deref(),
-        Some("Test spam mail (GTUBE)")
-    );
-    assert_eq!(
-        gtube.headers.message_id.as_deref(),
-        Some("<GTUBE1.1010101@example.net>")
-    );
-    assert_eq!(
-        gtube.headers.message_id_domain.as_deref(),
-        Some("example.net")
-    );
+    assert_eq!(gtube.headers.subject.as_deref(), Some("Test spam mail (GTUBE)"));
+    assert_eq!(gtube.headers.message_id.as_deref(), Some("<GTUBE1.1010101@example.net>"));
+    assert_eq!(gtube.headers.message_id_domain.as_deref(), Some("example.net"));
     assert!(gtube.headers.rfc5322_ok);
     assert!(gtube.body.has_text && !gtube.body.has_html && !gtube.body.html_only);
     assert_eq!(gtube.body.links.count, 0);
     // only the age of the 2003 Date is remarkable in the headers
-    let header_ids: Vec<&str> = gtube
-        .ids()
-        .into_iter()
-        .filter(|i| i.starts_with("headers."))
-        .collect();
+    let header_ids: Vec<&str> = gtube.ids().into_iter().filter(|i| i.starts_with("headers.")).collect();
     assert_eq!(header_ids, vec!["headers.date_old"]);
 
     let ham = analyze(&read(&root, "spamassassin/sample-nonspam.txt"), &[]);
-    assert_eq!(
-        ham.headers.from.as_ref().and_then(|f| f.domain.as_deref()),
-        Some("world.std.com")
-    );
-    assert_eq!(
-        ham.headers
-            .sender
-            .as_ref()
-            .and_then(|s| s.address.as_deref()),
-        Some("tbtf-approval@world.std.com")
-    );
-    assert_eq!(
-        ham.headers
-            .reply_to
-            .first()
-            .and_then(|r| r.domain.as_deref()),
-        Some("europe.std.com")
-    );
+    assert_eq!(ham.headers.from.as_ref().and_then(|f| f.domain.as_deref()), Some("world.std.com"));
+    assert_eq!(ham.headers.sender.as_ref().and_then(|s| s.address.as_deref()), Some("tbtf-approval@world.std.com"));
+    assert_eq!(ham.headers.reply_to.first().and_then(|r| r.domain.as_deref()), Some("europe.std.com"));
     // europe.std.com and world.std.com share std.com: no Reply-To remark
     assert!(!ham.has("headers.reply_to_domain_differs"));
-    assert_eq!(
-        ham.headers.message_id_domain.as_deref(),
-        Some("[208.192.102.193]")
-    );
+    assert_eq!(ham.headers.message_id_domain.as_deref(), Some("[208.192.102.193]"));
     assert_eq!(ham.headers.date_unix, Some(987_800_398));
     // 18 http:// URLs in the plain-text newsletter, none https
     assert_eq!(ham.body.links.count, 18);
@@ -239,34 +169,14 @@ fn mailauth_message3_one_click_unsubscribe() {
     let h_lists = dkim_h_lists(&raw);
     // d=cronweekly.ma.ttias.be and d=eu.mailgun.org both sign the two fields
     assert_eq!(h_lists.len(), 2, "two DKIM-Signature fields");
-    assert!(
-        h_lists
-            .iter()
-            .all(|h| h.contains(&"list-unsubscribe-post".to_string())),
-        "{h_lists:?}"
-    );
+    assert!(h_lists.iter().all(|h| h.contains(&"list-unsubscribe-post".to_string())), "{h_lists:?}");
     let a = analyze(&raw, &h_lists);
     assert!(a.unsub.present && a.unsub.has_https && !a.unsub.has_mailto && !a.unsub.has_http);
     assert_eq!(a.unsub.uris.len(), 1);
-    assert_eq!(
-        a.unsub.uris[0].host.as_deref(),
-        Some("newsletter.ma.ttias.be")
-    );
-    assert_eq!(
-        a.unsub.post_value.as_deref(),
-        Some("List-Unsubscribe=One-Click")
-    );
-    assert!(
-        a.unsub.post_valid
-            && a.unsub.one_click
-            && a.unsub.dkim_covers_both
-            && a.unsub.one_click_compliant
-    );
-    assert!(
-        !a.ids().iter().any(|i| i.starts_with("unsubscribe.")),
-        "{:?}",
-        a.ids()
-    );
+    assert_eq!(a.unsub.uris[0].host.as_deref(), Some("newsletter.ma.ttias.be"));
+    assert_eq!(a.unsub.post_value.as_deref(), Some("List-Unsubscribe=One-Click"));
+    assert!(a.unsub.post_valid && a.unsub.one_click && a.unsub.dkim_covers_both && a.unsub.one_click_compliant);
+    assert!(!a.ids().iter().any(|i| i.starts_with("unsubscribe.")), "{:?}", a.ids());
 
     // Without a passing signature RFC 8058 §4 is not met.
     let unsigned = analyze(&raw, &[]);
@@ -282,19 +192,9 @@ fn mailauth_message3_one_click_unsubscribe() {
     assert_eq!(a.body.links.https, 23);
     assert_eq!(a.body.links.http, 0);
     assert!(a.body.html_size < body::GMAIL_CLIP_BYTES);
-    assert!(
-        !a.ids().iter().any(|i| i.starts_with("body.")),
-        "{:?}",
-        a.ids()
-    );
-    assert_eq!(
-        a.headers.from.as_ref().and_then(|f| f.domain.as_deref()),
-        Some("ttias.be")
-    );
-    assert_eq!(
-        a.headers.sender.as_ref().and_then(|f| f.domain.as_deref()),
-        Some("cronweekly.ma.ttias.be")
-    );
+    assert!(!a.ids().iter().any(|i| i.starts_with("body.")), "{:?}", a.ids());
+    assert_eq!(a.headers.from.as_ref().and_then(|f| f.domain.as_deref()), Some("ttias.be"));
+    assert_eq!(a.headers.sender.as_ref().and_then(|f| f.domain.as_deref()), Some("cronweekly.ma.ttias.be"));
 
     // The checklist derived from these facts marks unsubscribe items as passing.
     let (items, findings) = bulk::bulk_checklist(&BulkInput {
@@ -305,13 +205,7 @@ fn mailauth_message3_one_click_unsubscribe() {
         rfc5322_ok: a.headers.rfc5322_ok,
         ..Default::default()
     });
-    let status = |id: &str| {
-        items
-            .iter()
-            .find(|i| i.id == id)
-            .map(|i| i.status.clone())
-            .unwrap_or_default()
-    };
+    let status = |id: &str| items.iter().find(|i| i.id == id).map(|i| i.status.clone()).unwrap_or_default();
     assert_eq!(status("one_click_unsubscribe"), "pass");
     assert_eq!(status("list_unsubscribe"), "pass");
     assert_eq!(status("message_id"), "pass");
@@ -335,11 +229,7 @@ fn stalwart_eml_every_file_analyzes() {
         }
     }
     files.sort();
-    assert!(
-        files.len() >= 100,
-        "expected the 107 stalwart .eml files, found {}",
-        files.len()
-    );
+    assert!(files.len() >= 100, "expected the 107 stalwart .eml files, found {}", files.len());
     let mut with_findings = 0usize;
     for f in &files {
         let raw = std::fs::read(f).unwrap_or_default();
@@ -359,11 +249,7 @@ fn stalwart_eml_every_file_analyzes() {
             with_findings += 1;
         }
     }
-    eprintln!(
-        "stalwart eml: {} files analyzed, {} with findings",
-        files.len(),
-        with_findings
-    );
+    eprintln!("stalwart eml: {} files analyzed, {} with findings", files.len(), with_findings);
 
     // thirdparty/016: "HTML + embedded image" = multipart/related, HTML only, one cid: image
     let a = analyze(&read(&dir, "thirdparty/016.eml"), &[]);
@@ -375,16 +261,8 @@ fn stalwart_eml_every_file_analyzes() {
 
     // legacy/030: Netscape message with two PNGs and a text file attached, none risky
     let a = analyze(&read(&dir, "legacy/030.eml"), &[]);
-    let names: Vec<&str> = a
-        .body
-        .attachments
-        .iter()
-        .filter_map(|x| x.filename.as_deref())
-        .collect();
-    assert_eq!(
-        names,
-        vec!["blueball.png", "greenball.png", "hareandtoroise.txt"]
-    );
+    let names: Vec<&str> = a.body.attachments.iter().filter_map(|x| x.filename.as_deref()).collect();
+    assert_eq!(names, vec!["blueball.png", "greenball.png", "hareandtoroise.txt"]);
     assert!(a.body.attachments.iter().all(|x| x.risk.is_none()));
     assert!(!a.has("body.risky_attachment"));
 
@@ -394,8 +272,7 @@ fn stalwart_eml_every_file_analyzes() {
         a.body
             .attachments
             .iter()
-            .any(|x| x.filename.as_deref() == Some("attached_email.eml")
-                && x.content_type == "message/rfc822")
+            .any(|x| x.filename.as_deref() == Some("attached_email.eml") && x.content_type == "message/rfc822")
     );
 }
 
@@ -416,11 +293,7 @@ fn line_ending_variants_and_degenerate_messages() {
 
     // No headers at all
     let n = analyze(b"\r\njust a body\r\n", &[]);
-    assert!(
-        n.has("headers.none") || n.has("headers.from_missing"),
-        "{:?}",
-        n.ids()
-    );
+    assert!(n.has("headers.none") || n.has("headers.from_missing"), "{:?}", n.ids());
     // Headers only, no blank line, no body
     let h = analyze(b"From: a@example.com\r\nSubject: only headers\r\n", &[]);
     assert_eq!(h.headers.subject.as_deref(), Some("only headers"));
@@ -440,39 +313,24 @@ fn mime_nested_100_deep() {
         "From: a@example.com\r\nDate: Sat, 22 Nov 2025 23:50:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n",
     );
     for d in 1..depth {
-        raw.push_str(&format!(
-            "--b{}\r\nContent-Type: multipart/mixed; boundary=\"b{d}\"\r\n\r\n",
-            d - 1
-        ));
+        raw.push_str(&format!("--b{}\r\nContent-Type: multipart/mixed; boundary=\"b{d}\"\r\n\r\n", d - 1));
     }
-    raw.push_str(&format!(
-        "--b{}\r\nContent-Type: text/html\r\n\r\n<a href=\"https://bit.ly/x\">x</a>\r\n",
-        depth - 1
-    ));
+    raw.push_str(&format!("--b{}\r\nContent-Type: text/html\r\n\r\n<a href=\"https://bit.ly/x\">x</a>\r\n", depth - 1));
     for d in (0..depth).rev() {
         raw.push_str(&format!("--b{d}--\r\n"));
     }
     let a = analyze(raw.as_bytes(), &[]);
-    assert!(
-        a.body.max_depth >= 50 && a.body.max_depth <= depth,
-        "depth {}",
-        a.body.max_depth
-    );
+    assert!(a.body.max_depth >= 50 && a.body.max_depth <= depth, "depth {}", a.body.max_depth);
     assert!(a.has("body.mime_too_deep"), "{:?}", a.ids());
     assert!(a.body.parts.len() <= body::MAX_WALK_PARTS);
 
     // message/rfc822 nesting
     let mut m = String::from("From: leaf@example.com\r\nSubject: leaf\r\n\r\nleaf\r\n");
     for i in 0..depth {
-        m = format!(
-            "From: n{i}@example.com\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n{m}"
-        );
+        m = format!("From: n{i}@example.com\r\nMIME-Version: 1.0\r\nContent-Type: message/rfc822\r\n\r\n{m}");
     }
     let b = analyze(m.as_bytes(), &[]);
-    assert_eq!(
-        b.headers.from.as_ref().and_then(|f| f.address.as_deref()),
-        Some("n99@example.com")
-    );
+    assert_eq!(b.headers.from.as_ref().and_then(|f| f.address.as_deref()), Some("n99@example.com"));
     assert!(b.body.part_count >= 2);
     let r = inboxlens_core::bounce::explain_bounce(m.as_bytes());
     assert!(!r.recognised);
@@ -506,9 +364,7 @@ fn truncated_and_corrupted_corpus_messages_never_panic() {
         for _ in 0..40 {
             let mut m = raw.clone();
             for _ in 0..(m.len() / 100).max(1) {
-                seed = seed
-                    .wrapping_mul(6_364_136_223_846_793_005)
-                    .wrapping_add(1_442_695_040_888_963_407);
+                seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
                 let idx = (seed >> 33) as usize % m.len().max(1);
                 let b = NOISE[(seed >> 20) as usize % NOISE.len()];
                 if let Some(x) = m.get_mut(idx) {

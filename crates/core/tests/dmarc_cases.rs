@@ -48,13 +48,7 @@ fn zone_of(dns: &serde_json::Map<String, serde_json::Value>) -> ZoneResolver {
                 zone.add_record(name, 300, txt(v));
             }
             Some(_) => {
-                zone.add_record(
-                    name,
-                    300,
-                    RecordData::A {
-                        address: Ipv4Addr::new(192, 0, 2, 1),
-                    },
-                );
+                zone.add_record(name, 300, RecordData::A { address: Ipv4Addr::new(192, 0, 2, 1) });
             }
         }
     }
@@ -64,20 +58,14 @@ fn zone_of(dns: &serde_json::Map<String, serde_json::Value>) -> ZoneResolver {
 fn field<'a>(ar: &'a str, key: &str) -> Option<&'a str> {
     let i = ar.find(key)?;
     let rest = ar.get(i + key.len()..)?;
-    Some(
-        rest.split(|c: char| c.is_whitespace() || c == ';')
-            .next()
-            .unwrap_or_default(),
-    )
+    Some(rest.split(|c: char| c.is_whitespace() || c == ';').next().unwrap_or_default())
 }
 
 /// The authheaders folder, `dmarc-cases.json` and the zone of its `dns_txt`.
 fn load_cases(root: &Path) -> (PathBuf, serde_json::Value, ZoneResolver) {
     let base = root.join("authheaders");
-    let spec: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(base.join("dmarc-cases.json")).expect("cases"),
-    )
-    .expect("json");
+    let spec: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(base.join("dmarc-cases.json")).expect("cases")).expect("json");
     let zone = zone_of(spec["dns_txt"].as_object().expect("dns_txt"));
     (base, spec, zone)
 }
@@ -92,33 +80,19 @@ async fn authheaders_dmarc_cases() {
     let mut misses = Vec::new();
     for case in spec["cases"].as_array().expect("cases") {
         let name = case["name"].as_str().unwrap_or_default();
-        let ar = case["expected_authentication_results"]
-            .as_str()
-            .unwrap_or_default();
+        let ar = case["expected_authentication_results"].as_str().unwrap_or_default();
         let raw = crlf(
-            &std::fs::read(
-                base.join("messages")
-                    .join(case["message"].as_str().unwrap_or_default()),
-            )
-            .expect("message"),
+            &std::fs::read(base.join("messages").join(case["message"].as_str().unwrap_or_default())).expect("message"),
         );
         let v: AuthVerdicts = verify_auth(&raw, &zone, "", &spf, NOW).await;
-        assert_eq!(
-            v.unprefetched_lookups, 0,
-            "{name}: a lookup escaped the prefetch"
-        );
-        assert!(
-            v.dmarc.cross_check.is_none(),
-            "{name}: mail-auth and Inboxlens disagree: {:?}",
-            v.dmarc.cross_check
-        );
+        assert_eq!(v.unprefetched_lookups, 0, "{name}: a lookup escaped the prefetch");
+        assert!(v.dmarc.cross_check.is_none(), "{name}: mail-auth and Inboxlens disagree: {:?}", v.dmarc.cross_check);
         total += 1;
         let dmarc_on = case["flags"]["dmarc"].as_bool() != Some(false);
         let ok = if dmarc_on {
             let want = field(ar, "dmarc=").unwrap_or("none");
             let want_policy = field(ar, "policy.dmarc=");
-            v.dmarc.result == want
-                && want_policy.is_none_or(|p| v.dmarc.policy.as_deref().unwrap_or("none") == p)
+            v.dmarc.result == want && want_policy.is_none_or(|p| v.dmarc.policy.as_deref().unwrap_or("none") == p)
         } else {
             let d = field(ar, "header.d=").unwrap_or_default();
             v.dkim.iter().any(|k| k.result == "pass" && k.domain == d)
@@ -138,24 +112,15 @@ async fn authheaders_dmarc_cases() {
     }
     println!("authheaders DMARC cases: {matched}/{total} match");
     for m in &misses {
-        match DISPUTES
-            .iter()
-            .find(|(n, _)| m.starts_with(&format!("{n}:")))
-        {
+        match DISPUTES.iter().find(|(n, _)| m.starts_with(&format!("{n}:"))) {
             Some((_, why)) => println!("  known dispute {m} — {why}"),
             None => println!("  MISS {m}"),
         }
     }
     assert_eq!(total, 13);
     assert!(matched >= FLOOR, "DMARC cases regressed: {matched}/{total}");
-    let undisputed: Vec<_> = misses
-        .iter()
-        .filter(|m| {
-            !DISPUTES
-                .iter()
-                .any(|(n, _)| m.starts_with(&format!("{n}:")))
-        })
-        .collect();
+    let undisputed: Vec<_> =
+        misses.iter().filter(|m| !DISPUTES.iter().any(|(n, _)| m.starts_with(&format!("{n}:")))).collect();
     assert!(undisputed.is_empty(), "undisputed misses: {undisputed:#?}");
 }
 
@@ -168,79 +133,33 @@ async fn dmarc_details_np_sp_and_alignment_rows() {
 
     // np=: sub.example.biz does not exist → np=reject from the org record.
     let v = verify_auth(&read("test.message_np1"), &zone, "", &spf, NOW).await;
-    assert_eq!(
-        (v.dmarc.policy.as_deref(), v.dmarc.record_domain.as_deref()),
-        (Some("reject"), Some("example.biz"))
-    );
+    assert_eq!((v.dmarc.policy.as_deref(), v.dmarc.record_domain.as_deref()), (Some("reject"), Some("example.biz")));
     assert_eq!(v.dmarc.disposition, "reject");
-    assert!(
-        v.dmarc
-            .rfc7489_note
-            .as_deref()
-            .is_some_and(|n| n.contains("np=")),
-        "{:?}",
-        v.dmarc.rfc7489_note
-    );
+    assert!(v.dmarc.rfc7489_note.as_deref().is_some_and(|n| n.contains("np=")), "{:?}", v.dmarc.rfc7489_note);
     // sp=: sub2.example.biz exists → sp=quarantine.
     let v = verify_auth(&read("test.message_np2"), &zone, "", &spf, NOW).await;
     assert_eq!(v.dmarc.policy.as_deref(), Some("quarantine"));
     // Exact-domain record with an aligned DKIM pass.
     let v = verify_auth(&read("test.message_signed"), &zone, "", &spf, NOW).await;
-    assert_eq!(
-        (v.dmarc.result.as_str(), v.dmarc.policy.as_deref()),
-        ("pass", Some("reject"))
-    );
+    assert_eq!((v.dmarc.result.as_str(), v.dmarc.policy.as_deref()), ("pass", Some("reject")));
     assert!(v.dmarc.dkim_aligned && !v.dmarc.spf_aligned);
-    assert!(
-        v.dmarc
-            .alignment
-            .iter()
-            .any(|r| r.identifier == "dkim" && r.aligned && r.result == "pass")
-    );
+    assert!(v.dmarc.alignment.iter().any(|r| r.identifier == "dkim" && r.aligned && r.result == "pass"));
     assert!(v.dkim.iter().any(|d| d.aligned_with_from));
     // The same message with an aligned SPF pass and the DMARC record timing out.
     let mut broken = zone.clone();
     broken.fail("_dmarc.example.com", inboxlens_core::dns::DnsError::Timeout);
     let spf_pass = SpfOutput::new("example.com".to_string()).with_result(SpfResult::Pass);
-    let v = verify_auth(
-        &read("test.message_signed"),
-        &broken,
-        "example.com",
-        &spf_pass,
-        NOW,
-    )
-    .await;
-    assert_eq!(
-        v.dmarc.result, "temperror",
-        "a timeout is never 'no record': {:?}",
-        v.dmarc
-    );
+    let v = verify_auth(&read("test.message_signed"), &broken, "example.com", &spf_pass, NOW).await;
+    assert_eq!(v.dmarc.result, "temperror", "a timeout is never 'no record': {:?}", v.dmarc);
     assert!(v.findings.iter().any(|f| f.id == "dmarc.temperror"));
     // No record anywhere: dmarc.none with the exact record to publish.
-    let v = verify_auth(
-        &read("test.gov.message"),
-        &ZoneResolver::new(),
-        "",
-        &spf,
-        NOW,
-    )
-    .await;
+    let v = verify_auth(&read("test.gov.message"), &ZoneResolver::new(), "", &spf, NOW).await;
     assert_eq!(v.dmarc.result, "none");
-    let f = v
-        .findings
-        .iter()
-        .find(|f| f.id == "dmarc.none")
-        .expect("dmarc.none");
-    assert_eq!(
-        f.fix,
-        "_dmarc.example.gov TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.gov\""
-    );
+    let f = v.findings.iter().find(|f| f.id == "dmarc.none").expect("dmarc.none");
+    assert_eq!(f.fix, "_dmarc.example.gov TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@example.gov\"");
     // Several From domains: each evaluated, the strictest failing one reported.
     let v = verify_auth(&read("test.message_multi"), &zone, "", &spf, NOW).await;
     assert_eq!(v.dmarc.from_domains.len(), 2);
-    assert_eq!(
-        (v.dmarc.result.as_str(), v.dmarc.domain.as_str()),
-        ("fail", "example.com")
-    );
+    assert_eq!((v.dmarc.result.as_str(), v.dmarc.domain.as_str()), ("fail", "example.com"));
     assert!(v.findings.iter().any(|f| f.id == "dmarc.multiple_from"));
 }

@@ -62,7 +62,16 @@ fn collapse_parens(text: &str) -> String {
 fn lab() -> ZoneResolver {
     // Each file carries its own $ORIGIN; load them one by one.
     let mut z = ZoneResolver::new();
-    for f in ["test.zone", "good.test.zone", "bad.test.zone", "none.test.zone", "bogus.test.zone", "127.in-addr.arpa.zone", "slow.test.zone", "dead.test.zone"] {
+    for f in [
+        "test.zone",
+        "good.test.zone",
+        "bad.test.zone",
+        "none.test.zone",
+        "bogus.test.zone",
+        "127.in-addr.arpa.zone",
+        "slow.test.zone",
+        "dead.test.zone",
+    ] {
         let path = zones_dir().join(f);
         let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let t = t
@@ -99,7 +108,11 @@ async fn check(z: &ZoneResolver, domain: &str, o: &DomainOptions) -> DomainRepor
 struct StaticPolicy(&'static str);
 impl PolicyFetcher for StaticPolicy {
     fn fetch_mta_sts_policy<'a>(&'a self, domain: &'a str) -> FetchFuture<'a> {
-        let r = if domain == "good.test" { Ok(self.0.to_string()) } else { Err(FetchError::Dns(format!("mta-sts.{domain}: NXDOMAIN"))) };
+        let r = if domain == "good.test" {
+            Ok(self.0.to_string())
+        } else {
+            Err(FetchError::Dns(format!("mta-sts.{domain}: NXDOMAIN")))
+        };
         Box::pin(async move { r })
     }
 }
@@ -117,8 +130,10 @@ async fn bad_test_apex_has_every_problem() {
     assert!((13..=17).contains(&r.spf.lookups), "lookups {}", r.spf.lookups);
     let tree = r.spf.tree.as_ref().expect("tree");
     assert!(tree.record.as_deref().is_some_and(|t| t.contains("include:_s1.bad.test")));
-    let s4 = tree.terms.iter().find(|t| t.term == "include:_s4.bad.test").and_then(|t| t.node.as_deref()).expect("_s4 node");
-    let s7 = s4.terms.iter().find(|t| t.term == "include:_s7.bad.test").and_then(|t| t.node.as_deref()).expect("_s7 node");
+    let s4 =
+        tree.terms.iter().find(|t| t.term == "include:_s4.bad.test").and_then(|t| t.node.as_deref()).expect("_s4 node");
+    let s7 =
+        s4.terms.iter().find(|t| t.term == "include:_s7.bad.test").and_then(|t| t.node.as_deref()).expect("_s7 node");
     assert!(s7.terms.iter().any(|t| t.kind == "ptr" && t.lookups == 1));
     assert_eq!(tree.total, r.spf.lookups);
     assert_eq!(tree.terms.last().map(|t| t.running_total), Some(r.spf.lookups));
@@ -192,7 +207,13 @@ async fn bad_test_subdomains_one_problem_each() {
 
     let two = check(&z, "twospf.bad.test", &o).await;
     let fix = finding(&two, "spf_record.multiple").fix.clone();
-    assert!(fix.contains("twospf.bad.test. 3600 IN TXT \"v=spf1 ") && fix.contains("ip4:127.0.0.20") && fix.contains(" mx ") && fix.contains("-all\""), "{fix}");
+    assert!(
+        fix.contains("twospf.bad.test. 3600 IN TXT \"v=spf1 ")
+            && fix.contains("ip4:127.0.0.20")
+            && fix.contains(" mx ")
+            && fix.contains("-all\""),
+        "{fix}"
+    );
     assert_eq!(two.spf.status, LookupStatus::Permerror);
 
     let void = check(&z, "void.bad.test", &o).await;
@@ -226,7 +247,14 @@ async fn none_test_is_missing_not_temperror() {
     assert_eq!(r.dmarc.status, LookupStatus::None);
     assert_eq!(r.mx_summary.status, LookupStatus::None);
     assert_eq!(r.mx_summary.implicit_addresses, vec!["127.0.0.30".to_string()]);
-    for id in ["spf_record.missing", "dmarc_record.missing", "mx.missing", "dkim_key.none_found", "mta_sts.missing", "tls_rpt.missing"] {
+    for id in [
+        "spf_record.missing",
+        "dmarc_record.missing",
+        "mx.missing",
+        "dkim_key.none_found",
+        "mta_sts.missing",
+        "tls_rpt.missing",
+    ] {
         assert!(has(&r, id), "{id} missing from {:?}", ids(&r));
     }
     assert!(!r.findings.iter().any(|f| f.id.ends_with("temperror")), "{:?}", ids(&r));
@@ -304,7 +332,9 @@ async fn dead_test_is_temperror_never_missing() {
     assert_eq!(r.dnssec.status, "temperror");
     assert!(r.inconclusive);
     assert!(!r.findings.iter().any(|f| f.id.ends_with(".missing") || f.id.ends_with(".none_found")), "{:?}", ids(&r));
-    for id in ["spf_record.temperror", "dmarc_record.temperror", "mx.temperror", "mta_sts.temperror", "tls_rpt.temperror"] {
+    for id in
+        ["spf_record.temperror", "dmarc_record.temperror", "mx.temperror", "mta_sts.temperror", "tls_rpt.temperror"]
+    {
         assert!(has(&r, id), "{id} missing from {:?}", ids(&r));
     }
 
@@ -328,7 +358,11 @@ async fn bogus_is_told_from_an_outage_by_the_ds() {
     z.set_authenticated(true);
     // The parent (test.) publishes a validated DS for bogus.test, but the zone's answers
     // fail validation: a validating resolver answers SERVFAIL (here: a failure).
-    z.add_record("bogus.test", 60, RecordData::Other { rtype: "DS".into(), text: "12345 13 2 0123456789abcdef".into() });
+    z.add_record(
+        "bogus.test",
+        60,
+        RecordData::Other { rtype: "DS".into(), text: "12345 13 2 0123456789abcdef".into() },
+    );
     for t in [RecordType::Soa, RecordType::Mx, RecordType::Txt, RecordType::A, RecordType::Aaaa] {
         z.fail_type("bogus.test", t, DnsError::Transport("SERVFAIL".into()));
     }
@@ -376,9 +410,11 @@ async fn external_report_destination_authorization() {
     assert_eq!(ext.authorized, Some(false));
     assert_eq!(ext.authorization_name.as_deref(), Some("ext.example._report._dmarc.reports.example.net"));
     assert!(r.dmarc.report_destinations.iter().any(|d| !d.external && d.authorized.is_none()));
-    assert!(finding(&r, "dmarc_record.external_destination_unauthorized")
-        .fix
-        .contains("ext.example._report._dmarc.reports.example.net. 3600 IN TXT \"v=DMARC1\""));
+    assert!(
+        finding(&r, "dmarc_record.external_destination_unauthorized")
+            .fix
+            .contains("ext.example._report._dmarc.reports.example.net. 3600 IN TXT \"v=DMARC1\"")
+    );
     let ok = check(&z, "ok.example", &opts()).await;
     assert_eq!(ok.dmarc.report_destinations[0].authorized, Some(true));
     assert!(!has(&ok, "dmarc_record.external_destination_unauthorized"));
@@ -403,7 +439,12 @@ async fn flattening_splits_long_records() {
     assert!(flat.records[0].value.ends_with("-all"));
     let nets: usize = flat.records.iter().map(|p| p.value.matches("ip4:").count()).sum();
     assert_eq!(nets, 120);
-    assert!(flat.records.iter().skip(1).all(|p| p.name.starts_with("_spf") && flat.records[0].value.contains(&format!("include:{}", p.name))));
+    assert!(
+        flat.records
+            .iter()
+            .skip(1)
+            .all(|p| p.name.starts_with("_spf") && flat.records[0].value.contains(&format!("include:{}", p.name)))
+    );
     // The flattened records, published, evaluate with the new lookup count.
     let mut published = ZoneResolver::new();
     for p in &flat.records {
@@ -437,8 +478,21 @@ async fn streaming_reports_each_section_once_and_evidence_replays() {
     // JSON contract fields.
     let j = serde_json::to_value(&r).expect("json");
     for path in [
-        "/domain", "/score", "/spf/records", "/spf/lookups", "/spf/void_lookups", "/spf/tree", "/dmarc/record",
-        "/dmarc/policy", "/dmarc/domain", "/mx/0/host", "/mx/0/preference", "/mx/0/addresses", "/dnssec", "/findings", "/dns",
+        "/domain",
+        "/score",
+        "/spf/records",
+        "/spf/lookups",
+        "/spf/void_lookups",
+        "/spf/tree",
+        "/dmarc/record",
+        "/dmarc/policy",
+        "/dmarc/domain",
+        "/mx/0/host",
+        "/mx/0/preference",
+        "/mx/0/addresses",
+        "/dnssec",
+        "/findings",
+        "/dns",
     ] {
         assert!(j.pointer(path).is_some(), "{path} missing");
     }

@@ -83,35 +83,22 @@ fn build_zone(zonedata: &Value) -> ZoneResolver {
                     for (k, v) in m {
                         let kind = as_text(k);
                         match kind.as_str() {
-                            "SPF" => spf.push(RecordData::Txt {
-                                strings: txt_strings(v),
-                            }),
+                            "SPF" => spf.push(RecordData::Txt { strings: txt_strings(v) }),
                             "TXT" => {
                                 has_txt = true;
                                 if as_text(v) != "NONE" {
-                                    records.push(RecordData::Txt {
-                                        strings: txt_strings(v),
-                                    });
+                                    records.push(RecordData::Txt { strings: txt_strings(v) });
                                 }
                             }
-                            "A" => records.push(RecordData::A {
-                                address: as_text(v).parse().expect("A address"),
-                            }),
-                            "AAAA" => records.push(RecordData::Aaaa {
-                                address: as_text(v).parse().expect("AAAA address"),
-                            }),
+                            "A" => records.push(RecordData::A { address: as_text(v).parse().expect("A address") }),
+                            "AAAA" => {
+                                records.push(RecordData::Aaaa { address: as_text(v).parse().expect("AAAA address") })
+                            }
                             "MX" => {
-                                let Value::Sequence(pair) = v else {
-                                    panic!("MX must be [pref, host]")
-                                };
-                                let preference =
-                                    pair.first().and_then(Value::as_u64).expect("MX preference")
-                                        as u16;
+                                let Value::Sequence(pair) = v else { panic!("MX must be [pref, host]") };
+                                let preference = pair.first().and_then(Value::as_u64).expect("MX preference") as u16;
                                 let exchange = pair.get(1).map(as_text).unwrap_or_default();
-                                records.push(RecordData::Mx {
-                                    preference,
-                                    exchange,
-                                });
+                                records.push(RecordData::Mx { preference, exchange });
                             }
                             "PTR" => records.push(RecordData::Ptr { name: as_text(v) }),
                             "CNAME" => records.push(RecordData::Cname { name: as_text(v) }),
@@ -133,13 +120,7 @@ fn build_zone(zonedata: &Value) -> ZoneResolver {
             if types.is_empty() {
                 zone.fail(&name, DnsError::Timeout);
             } else {
-                for t in [
-                    RecordType::A,
-                    RecordType::Aaaa,
-                    RecordType::Mx,
-                    RecordType::Txt,
-                    RecordType::Ptr,
-                ] {
+                for t in [RecordType::A, RecordType::Aaaa, RecordType::Mx, RecordType::Txt, RecordType::Ptr] {
                     if !types.contains(&t) {
                         zone.fail_type(&name, t, DnsError::Timeout);
                     }
@@ -157,13 +138,8 @@ struct Tally {
 }
 
 fn run_suite(path: &PathBuf) -> Tally {
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    let mut tally = Tally {
-        passed: 0,
-        total: 0,
-        failures: Vec::new(),
-    };
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    let mut tally = Tally { passed: 0, total: 0, failures: Vec::new() };
     for doc in serde_yaml_ng::Deserializer::from_str(&text) {
         let scenario = Value::deserialize(doc).expect("YAML document");
         let description = scenario.get("description").map(as_text).unwrap_or_default();
@@ -174,19 +150,16 @@ fn run_suite(path: &PathBuf) -> Tally {
         for (name, t) in tests {
             let name = as_text(name);
             tally.total += 1;
-            let host: IpAddr = as_text(t.get("host").expect("host"))
-                .parse()
-                .expect("host IP");
+            let host: IpAddr = as_text(t.get("host").expect("host")).parse().expect("host IP");
             let req = SpfRequest {
                 ip: host,
                 mail_from: t.get("mailfrom").map(as_text).unwrap_or_default(),
                 helo: t.get("helo").map(as_text).unwrap_or_default(),
             };
             let expected: Vec<SpfResult> = match t.get("result") {
-                Some(Value::Sequence(list)) => list
-                    .iter()
-                    .map(|v| SpfResult::parse(&as_text(v)).expect("result word"))
-                    .collect(),
+                Some(Value::Sequence(list)) => {
+                    list.iter().map(|v| SpfResult::parse(&as_text(v)).expect("result word")).collect()
+                }
                 Some(v) => vec![SpfResult::parse(&as_text(v)).expect("result word")],
                 None => panic!("{name}: no result"),
             };
@@ -196,10 +169,7 @@ fn run_suite(path: &PathBuf) -> Tally {
                 let good = if exp == "DEFAULT" {
                     outcome.explanation.is_none()
                 } else {
-                    outcome
-                        .explanation
-                        .as_deref()
-                        .is_some_and(|e| e.eq_ignore_ascii_case(&exp))
+                    outcome.explanation.as_deref().is_some_and(|e| e.eq_ignore_ascii_case(&exp))
                 };
                 if !good {
                     ok = false;
@@ -242,17 +212,8 @@ fn openspf_rfc4408_suite() {
     for f in &tally.failures {
         eprintln!("FAIL rfc4408 {f}");
     }
-    println!(
-        "openspf rfc4408: {}/{} passed (RFC 7208 semantics)",
-        tally.passed, tally.total
-    );
-    eprintln!(
-        "openspf rfc4408: {}/{} passed (RFC 7208 semantics)",
-        tally.passed, tally.total
-    );
+    println!("openspf rfc4408: {}/{} passed (RFC 7208 semantics)", tally.passed, tally.total);
+    eprintln!("openspf rfc4408: {}/{} passed (RFC 7208 semantics)", tally.passed, tally.total);
     assert_eq!(tally.total, 191, "the RFC 4408 suite has 191 tests");
-    assert_eq!(
-        tally.passed, tally.total,
-        "every RFC 4408 test accepts the RFC 7208 result"
-    );
+    assert_eq!(tally.passed, tally.total, "every RFC 4408 test accepts the RFC 7208 result");
 }

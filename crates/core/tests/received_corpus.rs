@@ -56,26 +56,17 @@ fn expected_timestamp(header: &str, d: &Value) -> Option<i64> {
     if (1900..1950).contains(&year) && !has_four_digit_year {
         year += 100; // RFC 5322 §4.3
     }
-    let local = days_from_civil(year, g("month")?, g("day")?) * 86400
-        + g("hour")? * 3600
-        + g("minute")? * 60
-        + g("second")?;
+    let local =
+        days_from_civil(year, g("month")?, g("day")?) * 86400 + g("hour")? * 3600 + g("minute")? * 60 + g("second")?;
     let offset = g("tz_hour")? * 3600 + g("tz_minute")? * 60;
     let before = d.get("tz_before_gmt").and_then(Value::as_bool)?;
-    Some(if before {
-        local + offset
-    } else {
-        local - offset
-    })
+    Some(if before { local + offset } else { local - offset })
 }
 
 /// `{"Name": "x"}` / `{"IpAddr": "1.2.3.4"}` / absent.
 fn host(v: Option<&Value>) -> Option<String> {
     let v = v?;
-    v.get("Name")
-        .or_else(|| v.get("IpAddr"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    v.get("Name").or_else(|| v.get("IpAddr")).and_then(Value::as_str).map(str::to_string)
 }
 
 fn s(v: Option<&Value>) -> Option<String> {
@@ -108,25 +99,13 @@ fn mismatches(header: &str, hop: &Hop, exp: &Value) -> Vec<String> {
     check("by", hop.by.clone(), host(exp.get("by")));
     check("helo", hop.helo.clone(), host(exp.get("helo")));
     // Our from_ip also takes an address literal of the from clause.
-    let want_ip = s(exp.get("from_ip")).or_else(|| {
-        exp.get("from")
-            .and_then(|f| f.get("IpAddr"))
-            .and_then(Value::as_str)
-            .map(str::to_string)
-    });
+    let want_ip = s(exp.get("from_ip"))
+        .or_else(|| exp.get("from").and_then(|f| f.get("IpAddr")).and_then(Value::as_str).map(str::to_string));
     check("from_ip", hop.from_ip.clone(), want_ip);
     check("from_rdns", hop.from_rdns.clone(), s(exp.get("from_iprev")));
     check("with", hop.with.clone(), s(exp.get("with")));
-    check(
-        "tls_version",
-        hop.tls_version.clone(),
-        s(exp.get("tls_version")).map(|v| v.replace('_', ".")),
-    );
-    check(
-        "tls_cipher",
-        hop.tls_cipher.clone(),
-        s(exp.get("tls_cipher")),
-    );
+    check("tls_version", hop.tls_version.clone(), s(exp.get("tls_version")).map(|v| v.replace('_', ".")));
+    check("tls_cipher", hop.tls_cipher.clone(), s(exp.get("tls_cipher")));
     check("id", hop.id.clone(), s(exp.get("id")));
     check("for_", hop.for_.clone(), s(exp.get("for_")));
     check("ident", hop.ident.clone(), s(exp.get("ident")));
@@ -135,9 +114,7 @@ fn mismatches(header: &str, hop: &Hop, exp: &Value) -> Vec<String> {
     check(
         "timestamp",
         hop.timestamp.map(|t| t.to_string()),
-        exp.get("date")
-            .and_then(|d| expected_timestamp(header, d))
-            .map(|t| t.to_string()),
+        exp.get("date").and_then(|d| expected_timestamp(header, d)).map(|t| t.to_string()),
     );
     out
 }
@@ -152,10 +129,7 @@ fn stalwart_received_json() {
     let mut pass = 0usize;
     let mut failures = Vec::new();
     for (i, case) in cases.iter().enumerate() {
-        let header = case
-            .get("header")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+        let header = case.get("header").and_then(Value::as_str).unwrap_or_default();
         let exp = case.get("expected").cloned().unwrap_or(Value::Null);
         let hop = parse_received_value(0, header.as_bytes());
         // Never panics on truncations of a real header either.
@@ -256,12 +230,7 @@ fn real_messages_hops_and_envelope() {
         // delivery order: indices count down to 0 (the topmost header is last)
         let idx: Vec<usize> = hops.iter().map(|h| h.index).collect();
         assert_eq!(idx, (0..e.hops).rev().collect::<Vec<_>>(), "{}", e.file);
-        assert_eq!(
-            hops.first().and_then(|h| h.from_ip.as_deref()),
-            e.oldest_ip,
-            "{}: oldest hop IP",
-            e.file
-        );
+        assert_eq!(hops.first().and_then(|h| h.from_ip.as_deref()), e.oldest_ip, "{}: oldest hop IP", e.file);
         let (env, _f) = infer_envelope(&msg, &hops, &EnvelopeOverrides::default());
         assert_eq!(env.client_ip.as_deref(), Some(e.client_ip), "{}", e.file);
         assert_eq!(env.source.client_ip, e.client_src, "{}", e.file);
@@ -284,16 +253,10 @@ fn real_messages_delays_and_findings() {
 
     // nodemailer.eml: the ZoneMTA forwarder received over plain ESMTP from another
     // organisation's host (zone.eu → zonevs.eu) without TLS.
-    let raw =
-        std::fs::read(dir.join("nodemailer-mailparser/nodemailer.eml")).expect("nodemailer.eml");
+    let raw = std::fs::read(dir.join("nodemailer-mailparser/nodemailer.eml")).expect("nodemailer.eml");
     let msg = MessageParser::new().parse(&raw).expect("message");
     let (hops, findings) = parse_hops(&msg);
-    assert_eq!(
-        hops[1].tls_version.as_deref(),
-        Some("TLSv1.2"),
-        "{:?}",
-        hops[1]
-    );
+    assert_eq!(hops[1].tls_version.as_deref(), Some("TLSv1.2"), "{:?}", hops[1]);
     let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
     assert_eq!(ids, ["hops.no_tls"], "{findings:?}");
 
@@ -302,18 +265,11 @@ fn real_messages_delays_and_findings() {
     let msg = MessageParser::new().parse(&raw).expect("message");
     let (hops, findings) = parse_hops(&msg);
     assert!(hops.is_empty());
-    assert_eq!(
-        findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(),
-        ["hops.none"]
-    );
+    assert_eq!(findings.iter().map(|f| f.id.as_str()).collect::<Vec<_>>(), ["hops.none"]);
 
     // every fixture message parses without panic, and hop indices are consistent
     let mut total = 0;
-    for sub in [
-        "mox/dmarc-reports",
-        "mailauth/fixtures",
-        "nodemailer-mailparser",
-    ] {
+    for sub in ["mox/dmarc-reports", "mailauth/fixtures", "nodemailer-mailparser"] {
         let Ok(rd) = std::fs::read_dir(dir.join(sub)) else {
             continue;
         };

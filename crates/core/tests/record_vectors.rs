@@ -50,16 +50,11 @@ const FLOORS: &[(&str, usize)] = &[
 ];
 
 fn dispute(kind: &str, input: &str) -> Option<&'static str> {
-    DISPUTES
-        .iter()
-        .find(|(k, i, _)| *k == kind && *i == input)
-        .map(|(_, _, why)| *why)
+    DISPUTES.iter().find(|(k, i, _)| *k == kind && *i == input).map(|(_, _, why)| *why)
 }
 
 fn strs(v: &Value) -> Vec<String> {
-    v.as_array()
-        .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
-        .unwrap_or_default()
+    v.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
 /// Compares `got` with `want` (ASCII case-insensitive), naming the field on mismatch.
@@ -178,9 +173,7 @@ fn dmarc(input: &str, expected: Option<&Value>) -> (bool, Result<(), String>) {
     let (report, _findings) = futures::executor::block_on(dmarc::check(&ctx, "example.com"));
     let valid = report.status == LookupStatus::Found;
     let Some(exp) = expected.filter(|_| valid) else { return (valid, Ok(())) };
-    let tag = |name: &str| -> Option<String> {
-        report.tags.iter().find(|t| t.tag == name).map(|t| t.value.clone())
-    };
+    let tag = |name: &str| -> Option<String> { report.tags.iter().find(|t| t.tag == name).map(|t| t.value.clone()) };
     let list = |name: &str| -> Vec<String> {
         tag(name).map(|v| v.split(':').map(|s| s.trim().to_string()).collect()).unwrap_or_default()
     };
@@ -202,12 +195,8 @@ fn dmarc(input: &str, expected: Option<&Value>) -> (bool, Result<(), String>) {
                 }
                 "fo" | "rf" => same(field, &list(field), &strs(v))?,
                 "rua" | "ruf" => {
-                    let got: Vec<String> = report
-                        .report_destinations
-                        .iter()
-                        .filter(|d| d.tag == *field)
-                        .map(|d| d.uri.clone())
-                        .collect();
+                    let got: Vec<String> =
+                        report.report_destinations.iter().filter(|d| d.tag == *field).map(|d| d.uri.clone()).collect();
                     let want: Vec<String> = v
                         .as_array()
                         .into_iter()
@@ -266,13 +255,7 @@ fn tls_rpt(input: &str, expected: Option<&Value>) -> (bool, Result<(), String>) 
     let valid = problems.is_empty();
     let Some(exp) = expected.filter(|_| valid) else { return (valid, Ok(())) };
     // mox keeps one list per rua= tag; we merge them in record order.
-    let want: Vec<String> = exp
-        .get("rua")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .flat_map(strs)
-        .collect();
+    let want: Vec<String> = exp.get("rua").and_then(Value::as_array).into_iter().flatten().flat_map(strs).collect();
     (valid, same("rua", &rua, &want))
 }
 
@@ -306,7 +289,8 @@ fn mox_record_parse_vectors() {
                 Some(why) => {
                     disputed += 1;
                     if ours == mox_valid {
-                        failures.push(format!("{kind} {input:?}: listed as a dispute ({why}) but we now agree with mox"));
+                        failures
+                            .push(format!("{kind} {input:?}: listed as a dispute ({why}) but we now agree with mox"));
                     }
                 }
                 None if ours != mox_valid => failures.push(format!(

@@ -94,11 +94,7 @@ fn verdicts(report: &Value) -> Value {
         .map(|fs| {
             fs.iter()
                 .filter_map(|f| f.get("id").and_then(Value::as_str))
-                .filter(|id| {
-                    ["spf.", "dkim.", "dmarc.", "arc."]
-                        .iter()
-                        .any(|p| id.starts_with(p))
-                })
+                .filter(|id| ["spf.", "dkim.", "dmarc.", "arc."].iter().any(|p| id.starts_with(p)))
                 .map(str::to_string)
                 .collect()
         })
@@ -132,8 +128,7 @@ async fn all_pass() -> Value {
 
 /// Scenario 2: from an address SPF does not authorize, body changed after signing.
 async fn tampered() -> Value {
-    let msg =
-        format!("{}{SIGNED}", received("198.51.100.7")).replace("same verdicts", "SAME verdicts");
+    let msg = format!("{}{SIGNED}", received("198.51.100.7")).replace("same verdicts", "SAME verdicts");
     verdicts(&analyze(zone(), &msg).await)
 }
 
@@ -186,10 +181,7 @@ mod native {
     }
     #[test]
     fn key_timeout_natively() {
-        assert_eq!(
-            futures::executor::block_on(key_timeout()),
-            expected_key_timeout()
-        );
+        assert_eq!(futures::executor::block_on(key_timeout()), expected_key_timeout());
     }
 }
 

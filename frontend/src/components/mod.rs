@@ -50,10 +50,7 @@ pub fn error_box(props: &ErrorProps) -> Html {
 
 /// Reads `findings[]` of a serialized report with the core's own type.
 pub fn findings_of(report: &Value) -> Vec<Finding> {
-    util::list(report, "/findings")
-        .iter()
-        .filter_map(|f| serde_json::from_value::<Finding>(f.clone()).ok())
-        .collect()
+    util::list(report, "/findings").iter().filter_map(|f| serde_json::from_value::<Finding>(f.clone()).ok()).collect()
 }
 
 /// Props of [`FindingsView`].
@@ -148,10 +145,7 @@ fn dns_row(e: &Value) -> Html {
     let name = util::text(e, "/name").unwrap_or_default();
     let rtype = util::first_text(e, &["/type", "/rtype"]).unwrap_or_default();
     let error = util::text(e, "/error");
-    let rcode = error
-        .clone()
-        .or_else(|| util::text(e, "/rcode"))
-        .unwrap_or_default();
+    let rcode = error.clone().or_else(|| util::text(e, "/rcode")).unwrap_or_default();
     let records: Vec<String> = util::list(e, "/records").iter().map(record_text).collect();
     let ttl = util::text(e, "/ttl");
     let ad = util::at(e, "/ad").and_then(Value::as_bool).unwrap_or(false);
@@ -208,11 +202,7 @@ pub fn kv(props: &KvProps) -> Html {
     let rows: Vec<(String, String)> = map
         .iter()
         .filter(|(k, _)| !props.skip.contains(&k.as_str()))
-        .filter_map(|(k, v)| {
-            util::scalar_text(v)
-                .filter(|s| !s.is_empty())
-                .map(|s| (util::humanize(k), s))
-        })
+        .filter_map(|(k, v)| util::scalar_text(v).filter(|s| !s.is_empty()).map(|s| (util::humanize(k), s)))
         .collect();
     if rows.is_empty() {
         return html! {};
@@ -237,11 +227,7 @@ pub fn generic(value: &Value, depth: usize) -> Html {
         Value::Object(map) => {
             let nested: Vec<(&String, &Value)> = map
                 .iter()
-                .filter(|(_, v)| {
-                    v.is_object()
-                        || v.as_array()
-                            .is_some_and(|a| a.iter().any(|i| i.is_object()))
-                })
+                .filter(|(_, v)| v.is_object() || v.as_array().is_some_and(|a| a.iter().any(|i| i.is_object())))
                 .collect();
             html! {
                 <>

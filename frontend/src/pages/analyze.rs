@@ -3,8 +3,7 @@
 
 use crate::app::AppCtx;
 use crate::components::{
-    CopyButton, DnsTable, ErrorBox, FindingsView, Kv, findings_of, generic, object_table,
-    result_word,
+    CopyButton, DnsTable, ErrorBox, FindingsView, Kv, findings_of, generic, object_table, result_word,
 };
 use crate::engine::{self, Overrides, UiError};
 use crate::settings::Companion;
@@ -71,10 +70,7 @@ pub fn analyze_page() -> Html {
                 let result = engine::analyze(&raw, &doh, &ov).await;
                 let elapsed_ms = util::perf_now() - start;
                 outcome.set(match result {
-                    Ok(report) => Outcome::Done {
-                        report: Rc::new(report),
-                        elapsed_ms,
-                    },
+                    Ok(report) => Outcome::Done { report: Rc::new(report), elapsed_ms },
                     Err(e) => Outcome::Failed(e),
                 });
             });
@@ -162,11 +158,7 @@ pub fn analyze_page() -> Html {
         Callback::from(move |e: DragEvent| {
             e.prevent_default();
             drag_over.set(false);
-            if let Some(f) = e
-                .data_transfer()
-                .and_then(|d| d.files())
-                .and_then(|l| l.get(0))
-            {
+            if let Some(f) = e.data_transfer().and_then(|d| d.files()).and_then(|l| l.get(0)) {
                 accept_file.emit(f);
             }
         })
@@ -202,9 +194,7 @@ pub fn analyze_page() -> Html {
     };
 
     let running = *outcome == Outcome::Running;
-    let file_note = (*file)
-        .as_ref()
-        .map(|(name, bytes)| format!("{name} · {} bytes, analysed as loaded", bytes.len()));
+    let file_note = (*file).as_ref().map(|(name, bytes)| format!("{name} · {} bytes, analysed as loaded", bytes.len()));
 
     html! {
         <>
@@ -267,26 +257,13 @@ pub fn report_view(props: &ReportProps) -> Html {
     let export = {
         let report = props.report.clone();
         Callback::from(move |_: MouseEvent| {
-            let _ = util::download(
-                "inboxlens-report.json",
-                "application/json",
-                &util::pretty(&report),
-            );
+            let _ = util::download("inboxlens-report.json", "application/json", &util::pretty(&report));
         })
     };
     let dns = util::list(r, "/dns").to_vec();
-    let dns_failures = dns
-        .iter()
-        .filter(|e| util::at(e, "/error").is_some())
-        .count();
-    let errors = findings
-        .iter()
-        .filter(|f| f.severity == inboxlens_core::findings::Severity::Error)
-        .count();
-    let warnings = findings
-        .iter()
-        .filter(|f| f.severity == inboxlens_core::findings::Severity::Warning)
-        .count();
+    let dns_failures = dns.iter().filter(|e| util::at(e, "/error").is_some()).count();
+    let errors = findings.iter().filter(|f| f.severity == inboxlens_core::findings::Severity::Error).count();
+    let warnings = findings.iter().filter(|f| f.severity == inboxlens_core::findings::Severity::Warning).count();
 
     html! {
         <div data-testid="report">
@@ -532,11 +509,7 @@ fn upstream_view(up: &Value, r: &Value) -> Html {
 }
 
 fn envelope_view(r: &Value) -> Html {
-    let rows = [
-        ("Client IP", "client_ip"),
-        ("HELO", "helo"),
-        ("MAIL FROM", "mail_from"),
-    ];
+    let rows = [("Client IP", "client_ip"), ("HELO", "helo"), ("MAIL FROM", "mail_from")];
     html! {
         <div class="table-wrap">
             <table>

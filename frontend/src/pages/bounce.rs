@@ -75,15 +75,11 @@ fn bounce_view(v: &Rc<Value>) -> Html {
     let code = util::first_text(v, &["/reply_code"]);
     let enhanced = util::first_text(v, &["/enhanced_status"]);
     let meaning = util::at(v, "/status_meaning").map(|m| {
-        [
-            util::text(m, "/class"),
-            util::text(m, "/subject"),
-            util::text(m, "/detail"),
-        ]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(" · ")
+        [util::text(m, "/class"), util::text(m, "/subject"), util::text(m, "/detail")]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" · ")
     });
     let cause = util::text(v, "/cause").map(|c| util::humanize(&c));
     let explanation = util::text(v, "/explanation");
@@ -93,11 +89,7 @@ fn bounce_view(v: &Rc<Value>) -> Html {
     let export = {
         let v = v.clone();
         Callback::from(move |_: MouseEvent| {
-            let _ = util::download(
-                "inboxlens-bounce.json",
-                "application/json",
-                &util::pretty(&v),
-            );
+            let _ = util::download("inboxlens-bounce.json", "application/json", &util::pretty(&v));
         })
     };
     html! {

@@ -35,12 +35,7 @@ pub fn dnsbl_box(props: &DnsblProps) -> Html {
             let state = state.clone();
             let q = q.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let path = format!(
-                    "/api/dnsbl/{}",
-                    js_sys::encode_uri_component(&q)
-                        .as_string()
-                        .unwrap_or_default()
-                );
+                let path = format!("/api/dnsbl/{}", js_sys::encode_uri_component(&q).as_string().unwrap_or_default());
                 state.set(match engine::companion_json("GET", &path, None).await {
                     Ok(v) => State::Done(v),
                     Err(e) => State::Failed(e),
@@ -86,12 +81,10 @@ pub fn smtp_probe_box(props: &SmtpProps) -> Html {
             let state = state.clone();
             let body = serde_json::json!({ "domain": domain }).to_string();
             wasm_bindgen_futures::spawn_local(async move {
-                state.set(
-                    match engine::companion_json("POST", "/api/probe/smtp", Some(body)).await {
-                        Ok(v) => State::Done(v),
-                        Err(e) => State::Failed(e),
-                    },
-                );
+                state.set(match engine::companion_json("POST", "/api/probe/smtp", Some(body)).await {
+                    Ok(v) => State::Done(v),
+                    Err(e) => State::Failed(e),
+                });
             });
         })
     };

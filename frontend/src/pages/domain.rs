@@ -4,9 +4,7 @@
 //! Shareable as `#/domain/example.com` (nothing private goes into the URL).
 
 use crate::app::{AppCtx, Route, set_hash};
-use crate::components::{
-    CopyButton, DnsTable, ErrorBox, FindingsView, findings_of, generic, result_word,
-};
+use crate::components::{CopyButton, DnsTable, ErrorBox, FindingsView, findings_of, generic, result_word};
 use crate::engine::{self, DomainInput, UiError};
 use crate::pages::companion::{NeedsCompanion, SmtpProbeBox};
 use crate::settings::Companion;
@@ -46,10 +44,7 @@ impl Reducible for Live {
     type Action = LiveAction;
     fn reduce(self: Rc<Self>, action: LiveAction) -> Rc<Self> {
         match action {
-            LiveAction::Start(run) => Rc::new(Live {
-                run,
-                sections: Vec::new(),
-            }),
+            LiveAction::Start(run) => Rc::new(Live { run, sections: Vec::new() }),
             LiveAction::Section(run, s) if run == self.run => {
                 let mut next = (*self).clone();
                 next.sections.push(s);
@@ -140,18 +135,15 @@ pub fn domain_page(props: &DomainProps) -> Html {
         let run = run.clone();
         let domain = domain.clone();
         let last_checked = last_checked.clone();
-        use_effect_with(
-            (props.initial.clone(), probing),
-            move |(initial, probing)| {
-                if let Some(d) = initial
-                    && !*probing
-                    && last_checked.borrow().as_deref() != Some(d.as_str())
-                {
-                    domain.set(d.clone());
-                    run.emit(d.clone());
-                }
-            },
-        );
+        use_effect_with((props.initial.clone(), probing), move |(initial, probing)| {
+            if let Some(d) = initial
+                && !*probing
+                && last_checked.borrow().as_deref() != Some(d.as_str())
+            {
+                domain.set(d.clone());
+                run.emit(d.clone());
+            }
+        });
     }
 
     let on_submit = {
@@ -251,19 +243,12 @@ struct LiveProps {
 }
 
 /// The core's sections in display order (`domain::Section`), shown pending until they arrive.
-const SECTIONS: [&str; 9] = [
-    "spf", "dmarc", "dkim", "mx", "mta_sts", "tls_rpt", "bimi", "dnssec", "dane",
-];
+const SECTIONS: [&str; 9] = ["spf", "dmarc", "dkim", "mx", "mta_sts", "tls_rpt", "bimi", "dnssec", "dane"];
 
 /// Every section: the ones whose answers are in (with their findings), the rest still waiting.
 #[component(LiveSections)]
 fn live_sections(props: &LiveProps) -> Html {
-    let arrived = |key: &str| {
-        props
-            .sections
-            .iter()
-            .find(|s| util::text(s, "/section").as_deref() == Some(key))
-    };
+    let arrived = |key: &str| props.sections.iter().find(|s| util::text(s, "/section").as_deref() == Some(key));
     html! {
         <section class="panel" aria-live="polite" aria-busy="true" data-testid="live-sections">
             <h2><span class="spinner"></span>{format!(" Checking… {} of {} sections done", props.sections.len(), SECTIONS.len())}</h2>
@@ -441,18 +426,12 @@ fn share_url(domain: &str) -> String {
         .and_then(|w| w.location().href().ok())
         .map(|h| h.split('#').next().unwrap_or_default().to_string())
         .unwrap_or_default();
-    format!(
-        "{base}{}",
-        Route::Domain(Some(domain.to_string())).to_hash()
-    )
+    format!("{base}{}", Route::Domain(Some(domain.to_string())).to_hash())
 }
 
 /// The corrected records the core wrote: the flattened SPF record when the published one
 /// is over a limit, the corrected DMARC record, and every finding's fix that is a record.
-fn records_to_publish(
-    r: &Value,
-    findings: &[inboxlens_core::findings::Finding],
-) -> Vec<(String, String)> {
+fn records_to_publish(r: &Value, findings: &[inboxlens_core::findings::Finding]) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut push = |title: String, rec: String| {
         if !rec.trim().is_empty() && !out.iter().any(|(_, r)| r.trim() == rec.trim()) {
@@ -465,16 +444,8 @@ fn records_to_publish(
         }
     }
     // Every zone-file line a finding's fix gives (prose lines around them are left out).
-    for f in findings
-        .iter()
-        .filter(|f| f.severity >= inboxlens_core::findings::Severity::Warning)
-    {
-        let lines: Vec<&str> = f
-            .fix
-            .lines()
-            .map(str::trim)
-            .filter(|l| l.contains(" IN "))
-            .collect();
+    for f in findings.iter().filter(|f| f.severity >= inboxlens_core::findings::Severity::Warning) {
+        let lines: Vec<&str> = f.fix.lines().map(str::trim).filter(|l| l.contains(" IN ")).collect();
         if !lines.is_empty() {
             push(f.title.clone(), lines.join("\n"));
         }
@@ -576,9 +547,7 @@ fn spf_node(n: &Value, depth: usize) -> Html {
     let status = util::text(n, "/status").unwrap_or_default();
     let lookups = util::text(n, "/lookups").unwrap_or_else(|| "0".into());
     let total = util::at(n, "/total").and_then(Value::as_u64).unwrap_or(0);
-    let voids = util::at(n, "/total_void")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
+    let voids = util::at(n, "/total_void").and_then(Value::as_u64).unwrap_or(0);
     let terms = util::list(n, "/terms");
     let head = html! {
         <span class="tree-node">
@@ -606,15 +575,9 @@ fn spf_node(n: &Value, depth: usize) -> Html {
 fn spf_term(t: &Value, depth: usize) -> Html {
     let term = util::text(t, "/term").unwrap_or_default();
     let lookups = util::at(t, "/lookups").and_then(Value::as_u64).unwrap_or(0);
-    let sub = util::at(t, "/sub_lookups")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let running = util::at(t, "/running_total")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let void = util::at(t, "/void")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
+    let sub = util::at(t, "/sub_lookups").and_then(Value::as_u64).unwrap_or(0);
+    let running = util::at(t, "/running_total").and_then(Value::as_u64).unwrap_or(0);
+    let void = util::at(t, "/void").and_then(Value::as_bool).unwrap_or(false);
     let addresses = util::list(t, "/addresses");
     let cost = if lookups == 0 {
         html! { <span class="count">{"no lookup"}</span> }

@@ -5,17 +5,17 @@ use super::render::{self, Style};
 use super::{EXIT_FINDINGS, EXIT_USAGE};
 use clap::Args;
 use inboxlens_core::analyze::{AnalyzeOptions, MessageReport, Now, analyze_message};
-use inboxlens_core::message::envelope::EnvelopeOverrides;
 use inboxlens_core::dns::Resolver;
 use inboxlens_core::dns::overlay::Overlay;
 use inboxlens_core::dns::zone::ZoneResolver;
+use inboxlens_core::message::envelope::EnvelopeOverrides;
 use inboxlens_core::sample::{SAMPLE_MESSAGE, SAMPLE_RECEIVED_AT, SAMPLE_ZONE};
-use std::sync::Arc;
 use std::fmt::Write as _;
 use std::io::{IsTerminal, Read};
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Analyze raw messages (RFC 5322 with headers): authentication, path, headers, content.
 #[derive(Debug, Args)]
@@ -102,10 +102,7 @@ pub async fn run(args: AnalyzeArgs) -> ExitCode {
         }
     };
     let mail_from = args.mail_from.as_ref().map(|m| m.trim_matches(|c| c == '<' || c == '>').to_string());
-    let opts = AnalyzeOptions {
-        now,
-        overrides: EnvelopeOverrides { ip: args.ip, helo: args.helo.clone(), mail_from },
-    };
+    let opts = AnalyzeOptions { now, overrides: EnvelopeOverrides { ip: args.ip, helo: args.helo.clone(), mail_from } };
     let style = Style::detect();
     let mut worst = 0u8;
     let many = inputs.len() > 1;
@@ -211,14 +208,14 @@ fn sample_or_flags_resolver(args: &AnalyzeArgs) -> Result<Arc<dyn Resolver>, Str
 }
 
 fn parse_now(flag: Option<&str>) -> Result<Now, String> {
-    let clock = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let clock =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     match flag {
         None => Ok(Now::At(clock)),
         Some("received") => Ok(Now::Received(clock)),
-        Some(s) => s.parse::<i64>().map(Now::At).map_err(|_| format!("--now takes unix seconds or `received`, got {s:?}")),
+        Some(s) => {
+            s.parse::<i64>().map(Now::At).map_err(|_| format!("--now takes unix seconds or `received`, got {s:?}"))
+        }
     }
 }
 
@@ -308,7 +305,15 @@ fn human(r: &MessageReport, name: &str, many: bool, s: Style) -> String {
             (Some(t), Some(b)) => format!("{t}-{b}"),
             _ => "key ?".into(),
         };
-        let _ = writeln!(o, "  DKIM   {:<10} d={} s={} {} {}", s.verdict(&d.result), d.domain, d.selector, d.algorithm, key);
+        let _ = writeln!(
+            o,
+            "  DKIM   {:<10} d={} s={} {} {}",
+            s.verdict(&d.result),
+            d.domain,
+            d.selector,
+            d.algorithm,
+            key
+        );
     }
     let _ = writeln!(
         o,

@@ -1,7 +1,7 @@
 //! `inboxlens explain-bounce`: what a DSN or an SMTP reply means and what to do.
 
-use super::render::{self, Style};
 use super::EXIT_USAGE;
+use super::render::{self, Style};
 use clap::Args;
 use std::io::Read;
 use std::process::ExitCode;
@@ -57,7 +57,8 @@ fn text(r: &inboxlens_core::bounce::BounceReport, s: Style) -> String {
     use std::fmt::Write as _;
     let mut o = String::new();
     if !r.recognised {
-        let _ = writeln!(o, "  {}", r.error_message.as_deref().unwrap_or("not recognised as a bounce or an SMTP reply"));
+        let _ =
+            writeln!(o, "  {}", r.error_message.as_deref().unwrap_or("not recognised as a bounce or an SMTP reply"));
         return o;
     }
     let code = match (r.reply_code, r.enhanced_status.as_deref()) {
@@ -68,8 +69,17 @@ fn text(r: &inboxlens_core::bounce::BounceReport, s: Style) -> String {
     };
     let cause = serde_json::to_value(r.cause).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default();
     let _ = writeln!(o, "  format:  {}", r.format);
-    let _ = writeln!(o, "  code:    {code}{}", r.status_meaning.as_ref().map(|m| format!("  ({}: {})", m.subject, m.detail)).unwrap_or_default());
-    let _ = writeln!(o, "  cause:   {}{}", s.bold(&cause), r.provider.as_deref().map(|p| format!("  [{p}]")).unwrap_or_default());
+    let _ = writeln!(
+        o,
+        "  code:    {code}{}",
+        r.status_meaning.as_ref().map(|m| format!("  ({}: {})", m.subject, m.detail)).unwrap_or_default()
+    );
+    let _ = writeln!(
+        o,
+        "  cause:   {}{}",
+        s.bold(&cause),
+        r.provider.as_deref().map(|p| format!("  [{p}]")).unwrap_or_default()
+    );
     let _ = writeln!(o, "  meaning: {}", r.explanation);
     let _ = writeln!(o, "  fix:     {}", r.fix);
     for rcpt in &r.recipients {

@@ -75,7 +75,8 @@ fn build_fetcher(args: &DomainArgs, resolver: Arc<dyn Resolver>) -> Result<Optio
     }
     let tls = TlsSettings::new(&args.ca_files).map_err(|e| e.to_string())?;
     let cfg = tls.verifying_client_config().map_err(|e| format!("TLS setup: {e}"))?;
-    let fetcher = MtaStsFetcher::new(cfg, resolver, TargetPolicy { allow_private: true }).map_err(|e| format!("HTTPS client: {e}"))?;
+    let fetcher = MtaStsFetcher::new(cfg, resolver, TargetPolicy { allow_private: true })
+        .map_err(|e| format!("HTTPS client: {e}"))?;
     Ok(Some(Arc::new(SpawnedFetcher(Arc::new(fetcher)))))
 }
 
@@ -189,7 +190,10 @@ pub async fn run(args: DomainArgs) -> ExitCode {
             let (report, ms) = match joined {
                 Ok(x) => x,
                 Err(e) => {
-                    eprintln!("inboxlens domain: check of {} failed: {e}", domains.get(i).map(String::as_str).unwrap_or("?"));
+                    eprintln!(
+                        "inboxlens domain: check of {} failed: {e}",
+                        domains.get(i).map(String::as_str).unwrap_or("?")
+                    );
                     any_error = true;
                     continue;
                 }
@@ -214,7 +218,11 @@ pub async fn run(args: DomainArgs) -> ExitCode {
     }
     if args.json {
         let values: Vec<serde_json::Value> = results.iter().flatten().map(|(r, ms)| to_json(r, *ms)).collect();
-        let doc = if values.len() == 1 { values.into_iter().next().unwrap_or_default() } else { serde_json::Value::Array(values) };
+        let doc = if values.len() == 1 {
+            values.into_iter().next().unwrap_or_default()
+        } else {
+            serde_json::Value::Array(values)
+        };
         println!("{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
     } else if !args.jsonl {
         let style = Style::detect();
@@ -247,7 +255,8 @@ fn status_word(s: LookupStatus) -> &'static str {
 
 fn tree_lines(out: &mut String, s: Style, node: &SpfNode, indent: usize) {
     let pad = " ".repeat(indent);
-    let rec = node.record.as_deref().map(|r| format!("\"{r}\"")).unwrap_or_else(|| node.error.clone().unwrap_or_default());
+    let rec =
+        node.record.as_deref().map(|r| format!("\"{r}\"")).unwrap_or_else(|| node.error.clone().unwrap_or_default());
     let _ = writeln!(
         out,
         "{pad}{} {} {}",
@@ -274,7 +283,10 @@ fn human(out: &mut String, s: Style, r: &DomainReport, ms: u128) {
     let _ = writeln!(
         out,
         "  {}",
-        s.dim(&format!("{} DNS queries, critical path {} round trips, {ms} ms", r.timing.queries, r.timing.critical_path))
+        s.dim(&format!(
+            "{} DNS queries, critical path {} round trips, {ms} ms",
+            r.timing.queries, r.timing.critical_path
+        ))
     );
     let _ = writeln!(
         out,
@@ -321,7 +333,13 @@ fn human(out: &mut String, s: Style, r: &DomainReport, ms: u128) {
                 k.selector,
                 k.key_type.clone().unwrap_or_default(),
                 k.key_bits.map(|b| format!(" {b}")).unwrap_or_default(),
-                if k.revoked { ", revoked" } else if k.status == LookupStatus::Permerror { ", invalid" } else { "" }
+                if k.revoked {
+                    ", revoked"
+                } else if k.status == LookupStatus::Permerror {
+                    ", invalid"
+                } else {
+                    ""
+                }
             )
         })
         .collect();
@@ -344,7 +362,11 @@ fn human(out: &mut String, s: Style, r: &DomainReport, ms: u128) {
                 format!(
                     "{} ← {}",
                     x.address,
-                    if x.ptr.is_empty() { "no PTR".to_string() } else { format!("{}{}", x.ptr.join(","), if x.fcrdns == Some(true) { " ✓" } else { " ✗" }) }
+                    if x.ptr.is_empty() {
+                        "no PTR".to_string()
+                    } else {
+                        format!("{}{}", x.ptr.join(","), if x.fcrdns == Some(true) { " ✓" } else { " ✗" })
+                    }
                 )
             })
             .collect();
@@ -371,7 +393,8 @@ fn human(out: &mut String, s: Style, r: &DomainReport, ms: u128) {
     let _ = writeln!(out, "  {:<9} {}", "TLS-RPT", s.verdict(status_word(r.tls_rpt.status)));
     let _ = writeln!(out, "  {:<9} {}", "BIMI", s.verdict(status_word(r.bimi.status)));
     let _ = writeln!(out, "  {:<9} {}  {}", "DNSSEC", s.verdict(&r.dnssec.status), s.dim(&r.dnssec.detail));
-    let dane: Vec<String> = r.dane.iter().filter(|h| h.status != "none").map(|h| format!("{} {}", h.name, h.status)).collect();
+    let dane: Vec<String> =
+        r.dane.iter().filter(|h| h.status != "none").map(|h| format!("{} {}", h.name, h.status)).collect();
     let _ = writeln!(out, "  {:<9} {}", "DANE", if dane.is_empty() { s.dim("no TLSA") } else { dane.join(", ") });
     render::findings(out, s, &r.findings);
     let _ = writeln!(out);

@@ -48,7 +48,13 @@ impl Style {
     }
     /// Score with colour by band.
     pub fn score(&self, score: f64) -> String {
-        let code = if score >= 8.0 { "1;32" } else if score >= 5.0 { "1;33" } else { "1;31" };
+        let code = if score >= 8.0 {
+            "1;32"
+        } else if score >= 5.0 {
+            "1;33"
+        } else {
+            "1;31"
+        };
         self.paint(code, &format!("{score:.1}/10"))
     }
 }
@@ -67,7 +73,8 @@ pub fn findings(out: &mut String, style: Style, findings: &[Finding]) {
         list.sort_by_key(|f| std::cmp::Reverse(f.severity));
         let _ = writeln!(out, "\n  {}", style.bold(area));
         for f in list {
-            let _ = writeln!(out, "    {} {} {}", style.severity(f.severity), f.title, style.dim(&format!("[{}]", f.id)));
+            let _ =
+                writeln!(out, "    {} {} {}", style.severity(f.severity), f.title, style.dim(&format!("[{}]", f.id)));
             if let Some(d) = &f.detail {
                 let _ = writeln!(out, "            {d}");
             }

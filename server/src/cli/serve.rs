@@ -101,10 +101,14 @@ pub async fn run(args: ServeArgs) -> ExitCode {
         );
     }
     if listen.ip().is_unspecified() && config.token.is_none() {
-        tracing::warn!("listening on all interfaces without INBOXLENS_TOKEN: anyone who reaches this port can run probes");
+        tracing::warn!(
+            "listening on all interfaces without INBOXLENS_TOKEN: anyone who reaches this port can run probes"
+        );
     }
     if !zones_ok(&dns) {
-        tracing::warn!("--zone overlays apply to the API; the DoH endpoint forwards to the upstream resolver unchanged");
+        tracing::warn!(
+            "--zone overlays apply to the API; the DoH endpoint forwards to the upstream resolver unchanged"
+        );
     }
 
     let state = match AppState::new(config, resolver, doh_upstream) {

@@ -49,9 +49,15 @@ pub async fn run(args: SpfArgs) -> ExitCode {
             println!("  record:      {rec}");
         }
         if let Some(m) = &outcome.matched {
-            println!("  matched:     {m}{}", outcome.matched_domain.as_ref().map(|d| format!(" (in {d})")).unwrap_or_default());
+            println!(
+                "  matched:     {m}{}",
+                outcome.matched_domain.as_ref().map(|d| format!(" (in {d})")).unwrap_or_default()
+            );
         }
-        println!("  lookups:     {}/10 DNS-querying terms, {}/2 void (RFC 7208 §4.6.4)", outcome.lookups, outcome.void_lookups);
+        println!(
+            "  lookups:     {}/10 DNS-querying terms, {}/2 void (RFC 7208 §4.6.4)",
+            outcome.lookups, outcome.void_lookups
+        );
         if let Some(e) = &outcome.explanation {
             println!("  explanation: {e}");
         }

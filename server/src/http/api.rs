@@ -83,7 +83,10 @@ pub async fn domain(
 ) -> Result<Response, ApiError> {
     let d = normalize_domain(&domain);
     if !crate::guard::is_valid_dns_name(&d) {
-        return Err(ApiError::bad_request(format!("{:?} is not a domain name", domain.chars().take(100).collect::<String>())));
+        return Err(ApiError::bad_request(format!(
+            "{:?} is not a domain name",
+            domain.chars().take(100).collect::<String>()
+        )));
     }
     let selectors: Vec<String> = q
         .selector
@@ -97,16 +100,17 @@ pub async fn domain(
         return Err(ApiError::bad_request(format!("at most {MAX_SELECTORS} DKIM selectors per request")));
     }
     if let Some(bad) = selectors.iter().find(|s| {
-        s.len() > 63 || !s.split('.').all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        s.len() > 63
+            || !s
+                .split('.')
+                .all(|l| !l.is_empty() && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
     }) {
         return Err(ApiError::bad_request(format!("{bad:?} is not a DKIM selector")));
     }
     let opts = DomainOptions { selectors, parked: q.parked, ..DomainOptions::default() };
     let permit = st.concurrency.acquire(Kind::Domain).await.ok_or_else(|| ApiError::busy(Kind::Domain.as_str()))?;
-    let wants_sse = headers
-        .get(header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/event-stream"));
+    let wants_sse =
+        headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|a| a.contains("text/event-stream"));
     // The core's check future is not `Send` (it is shared with the single-threaded wasm32
     // build), so it runs on a blocking-pool thread driven by this runtime's handle.
     let handle = tokio::runtime::Handle::current();
@@ -139,7 +143,8 @@ pub async fn domain(
             }
         })
     });
-    let stream = futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|ev| (Ok::<_, Infallible>(ev), rx)) });
+    let stream =
+        futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|ev| (Ok::<_, Infallible>(ev), rx)) });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()).into_response())
 }
 
@@ -193,11 +198,14 @@ pub async fn probe_smtp(
         probe_error(e)
     })?;
     for r in &report.results {
-        st.metrics.probe("smtp", match r.verdict {
-            crate::probe::smtp::Verdict::Ok => "ok",
-            crate::probe::smtp::Verdict::Fail => "fail",
-            crate::probe::smtp::Verdict::Inconclusive => "inconclusive",
-        });
+        st.metrics.probe(
+            "smtp",
+            match r.verdict {
+                crate::probe::smtp::Verdict::Ok => "ok",
+                crate::probe::smtp::Verdict::Fail => "fail",
+                crate::probe::smtp::Verdict::Inconclusive => "inconclusive",
+            },
+        );
     }
     tracing::info!(target = %target, sessions = report.results.len(), verdict = ?report.verdict, "smtp probe");
     st.smtp_cooldown.record(target, request_key, report.clone(), Instant::now());
@@ -219,11 +227,14 @@ pub async fn dnsbl(State(st): State<Arc<AppState>>, Path(query): Path<String>) -
     let _permit = st.concurrency.acquire(Kind::Dnsbl).await.ok_or_else(|| ApiError::busy(Kind::Dnsbl.as_str()))?;
     let report = st.dnsbl.check(&query).await.map_err(|e| ApiError::bad_request(e.to_string()))?;
     for l in &report.lists {
-        st.metrics.probe("dnsbl", match l.status {
-            crate::probe::dnsbl::Status::Listed => "listed",
-            crate::probe::dnsbl::Status::NotListed => "not_listed",
-            crate::probe::dnsbl::Status::Unknown => "unknown",
-        });
+        st.metrics.probe(
+            "dnsbl",
+            match l.status {
+                crate::probe::dnsbl::Status::Listed => "listed",
+                crate::probe::dnsbl::Status::NotListed => "not_listed",
+                crate::probe::dnsbl::Status::Unknown => "unknown",
+            },
+        );
     }
     Ok(Json(report).into_response())
 }

@@ -29,8 +29,10 @@ DoH: <code>/dns-query</code>, health: <a href="/healthz">/healthz</a>.</p>
 "#;
 
 /// Extensions of files Trunk emits: a request for a missing one is a 404, not an app route.
-const ASSET_EXTENSIONS: [&str; 16] =
-    ["js", "mjs", "css", "wasm", "map", "png", "jpg", "jpeg", "gif", "svg", "ico", "webp", "woff", "woff2", "txt", "json"];
+const ASSET_EXTENSIONS: [&str; 16] = [
+    "js", "mjs", "css", "wasm", "map", "png", "jpg", "jpeg", "gif", "svg", "ico", "webp", "woff", "woff2", "txt",
+    "json",
+];
 
 /// Whether an `index.html` was embedded.
 pub fn has_webapp() -> bool {
@@ -48,7 +50,10 @@ pub async fn serve(uri: Uri) -> Response {
     // `/domain/example.com`) is a client-side route of the app.
     let ext = path.rsplit('/').next().and_then(|last| last.rsplit_once('.')).map(|(_, e)| e.to_ascii_lowercase());
     if ext.as_deref().is_some_and(|e| ASSET_EXTENSIONS.contains(&e)) && path != "index.html" {
-        return (StatusCode::NOT_FOUND, axum::Json(serde_json::json!({"error": format!("no such file: /{path}"), "status": 404})))
+        return (
+            StatusCode::NOT_FOUND,
+            axum::Json(serde_json::json!({"error": format!("no such file: /{path}"), "status": 404})),
+        )
             .into_response();
     }
     match WebApp::get("index.html") {

@@ -189,7 +189,9 @@ fn check_response(resp: &[u8], id: u16, q: &Question) -> Option<bool> {
         return None;
     }
     let rq = msg.queries.first()?;
-    let same = rq.name().to_ascii().to_ascii_lowercase() == q.name && rq.query_type() == q.rtype && rq.query_class() == q.class;
+    let same = rq.name().to_ascii().to_ascii_lowercase() == q.name
+        && rq.query_type() == q.rtype
+        && rq.query_class() == q.class;
     same.then_some(msg.metadata.truncation)
 }
 

@@ -87,7 +87,8 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
-        let _ = writeln!(out, "# HELP inboxlens_up Whether the server is up.\n# TYPE inboxlens_up gauge\ninboxlens_up 1");
+        let _ =
+            writeln!(out, "# HELP inboxlens_up Whether the server is up.\n# TYPE inboxlens_up gauge\ninboxlens_up 1");
         let _ = writeln!(
             out,
             "# HELP inboxlens_uptime_seconds Seconds since start.\n# TYPE inboxlens_uptime_seconds gauge\ninboxlens_uptime_seconds {:.0}",
@@ -102,7 +103,12 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE inboxlens_http_requests_total counter");
         if let Ok(g) = self.requests.lock() {
             for ((m, r, s), n) in g.iter() {
-                let _ = writeln!(out, "inboxlens_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{s}\"}} {n}", esc(m), esc(r));
+                let _ = writeln!(
+                    out,
+                    "inboxlens_http_requests_total{{method=\"{}\",route=\"{}\",status=\"{s}\"}} {n}",
+                    esc(m),
+                    esc(r)
+                );
             }
         }
         let _ = writeln!(out, "# HELP inboxlens_http_request_duration_seconds Time spent serving requests, by route.");

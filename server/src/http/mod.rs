@@ -77,13 +77,22 @@ pub enum StateError {
 
 impl AppState {
     /// Builds the state from the configuration, the resolver and the DoH upstream.
-    pub fn new(config: Config, resolver: Arc<dyn Resolver>, doh_upstream: Option<SocketAddr>) -> Result<Self, StateError> {
+    pub fn new(
+        config: Config,
+        resolver: Arc<dyn Resolver>,
+        doh_upstream: Option<SocketAddr>,
+    ) -> Result<Self, StateError> {
         let tls = TlsSettings::new(&config.extra_trust_anchors)?;
         let policy = TargetPolicy { allow_private: config.allow_private };
-        let host_budget =
-            RateLimiter::new(config.limits.host_sessions_per_minute, config.limits.host_sessions_burst);
-        let smtp =
-            SmtpProber::new(resolver.clone(), tls.clone(), policy, config.smtp.clone(), config.ehlo_name(), host_budget)?;
+        let host_budget = RateLimiter::new(config.limits.host_sessions_per_minute, config.limits.host_sessions_burst);
+        let smtp = SmtpProber::new(
+            resolver.clone(),
+            tls.clone(),
+            policy,
+            config.smtp.clone(),
+            config.ehlo_name(),
+            host_budget,
+        )?;
         let dnsbl = DnsblChecker::new(resolver.clone(), config.dnsbl.clone());
         let mta_sts = MtaStsFetcher::new(tls.verifying_client_config()?, resolver.clone(), policy)?;
         let l = &config.limits;
@@ -123,10 +132,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/domain/{domain}", get(api::domain))
         .route("/api/probe/smtp", post(api::probe_smtp))
         .route("/api/dnsbl/{query}", get(api::dnsbl))
-        .route(
-            "/api/explain-bounce",
-            post(api::explain_bounce).layer(DefaultBodyLimit::max(l.analyze_body_bytes)),
-        )
+        .route("/api/explain-bounce", post(api::explain_bounce).layer(DefaultBodyLimit::max(l.analyze_body_bytes)))
         .route("/api/mta-sts/{domain}", get(api::mta_sts))
         .route("/api/capabilities", get(api::capabilities))
         .route("/api/openapi.json", get(openapi::openapi))

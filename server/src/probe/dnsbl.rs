@@ -72,7 +72,9 @@ pub fn interpret(list: &DnsblList, codes: &[Ipv4Addr]) -> (Status, Option<String
     if let Some(bad) = codes.iter().find(|c| c.octets()[0] != 127) {
         return (
             Status::Unknown,
-            Some(format!("answer {bad} is outside 127.0.0.0/8: the resolver rewrites NXDOMAIN, the result means nothing")),
+            Some(format!(
+                "answer {bad} is outside 127.0.0.0/8: the resolver rewrites NXDOMAIN, the result means nothing"
+            )),
         );
     }
     match list.profile.as_str() {
@@ -111,7 +113,13 @@ pub fn interpret(list: &DnsblList, codes: &[Ipv4Addr]) -> (Status, Option<String
                     Some("127.0.0.1: query refused (public resolver or over quota) — not a listing".into()),
                 );
             }
-            (Status::Listed, Some(format!("bitmask {}", codes.iter().map(|c| c.octets()[3].to_string()).collect::<Vec<_>>().join(","))))
+            (
+                Status::Listed,
+                Some(format!(
+                    "bitmask {}",
+                    codes.iter().map(|c| c.octets()[3].to_string()).collect::<Vec<_>>().join(",")
+                )),
+            )
         }
         _ => {
             // Generic lists: the 127.255.255.0/24 "error" convention is honoured for all of them.
@@ -119,7 +127,10 @@ pub fn interpret(list: &DnsblList, codes: &[Ipv4Addr]) -> (Status, Option<String
                 return (Status::Unknown, Some(format!("{c}: the list refused the query — not a listing")));
             }
             if codes.iter().all(|c| *c == Ipv4Addr::new(127, 0, 0, 1)) {
-                return (Status::Unknown, Some("127.0.0.1 is not a listing code (RFC 5782 §5): query likely refused".into()));
+                return (
+                    Status::Unknown,
+                    Some("127.0.0.1 is not a listing code (RFC 5782 §5): query likely refused".into()),
+                );
             }
             (Status::Listed, None)
         }
@@ -209,7 +220,13 @@ impl DnsblChecker {
     async fn one(&self, subject: &Subject, list: &DnsblList, timeout: Duration) -> ListResult {
         let zone = list.zone.trim_end_matches('.').to_ascii_lowercase();
         let name = query_name(subject, &zone);
-        let mut out = ListResult { zone: zone.clone(), status: Status::Unknown, codes: Vec::new(), txt: Vec::new(), meaning: None };
+        let mut out = ListResult {
+            zone: zone.clone(),
+            status: Status::Unknown,
+            codes: Vec::new(),
+            txt: Vec::new(),
+            meaning: None,
+        };
         let a = match tokio::time::timeout(timeout, self.resolver.query(&name, RecordType::A)).await {
             Ok(Ok(a)) => a,
             Ok(Err(e)) => {

@@ -34,10 +34,11 @@ pub fn smtp_findings(report: &SmtpProbeReport) -> Vec<Finding> {
     let mut out = Vec::new();
     let port25: Vec<_> = report.results.iter().filter(|r| r.port == 25).collect();
     if !port25.is_empty() && port25.iter().all(|r| !r.connected) {
-        out.push(cat::SMTP_UNREACHABLE.emit().detail(format!(
-            "{} address(es) tried on port 25, none connected",
-            port25.len()
-        )));
+        out.push(
+            cat::SMTP_UNREACHABLE
+                .emit()
+                .detail(format!("{} address(es) tried on port 25, none connected", port25.len())),
+        );
     }
     for r in &report.results {
         let at = format!("{} [{}]:{}", r.host, r.ip, r.port);
@@ -50,7 +51,11 @@ pub fn smtp_findings(report: &SmtpProbeReport) -> Vec<Finding> {
         }
         if let Some(cert) = &r.cert {
             if cert.expired == Some(true) {
-                out.push(cat::SMTP_CERT_EXPIRED.emit().detail(format!("{at}: not after {}", cert.not_after.clone().unwrap_or_default())));
+                out.push(
+                    cat::SMTP_CERT_EXPIRED
+                        .emit()
+                        .detail(format!("{at}: not after {}", cert.not_after.clone().unwrap_or_default())),
+                );
             } else if !cert.trusted {
                 out.push(cat::SMTP_CERT_UNTRUSTED.emit().detail(format!(
                     "{at}: {}",
@@ -75,7 +80,9 @@ pub fn smtp_findings(report: &SmtpProbeReport) -> Vec<Finding> {
             )));
         }
         for rcpt in r.rcpt.iter().filter(|x| !x.accepted && (500..600).contains(&x.code)) {
-            out.push(cat::SMTP_MAILBOX_REJECTED.emit().detail(format!("{}: {} {}", rcpt.address, rcpt.code, rcpt.text)));
+            out.push(
+                cat::SMTP_MAILBOX_REJECTED.emit().detail(format!("{}: {} {}", rcpt.address, rcpt.code, rcpt.text)),
+            );
         }
         if r.catch_all == Some(true) {
             out.push(cat::SMTP_CATCH_ALL.emit().detail(at.clone()));

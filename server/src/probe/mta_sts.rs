@@ -49,7 +49,8 @@ impl reqwest::dns::Resolve for GuardedDns {
         let policy = self.policy;
         let host = name.as_str().to_string();
         Box::pin(async move {
-            let (a, aaaa) = futures::join!(resolver.query(&host, RecordType::A), resolver.query(&host, RecordType::Aaaa));
+            let (a, aaaa) =
+                futures::join!(resolver.query(&host, RecordType::A), resolver.query(&host, RecordType::Aaaa));
             let mut ips: Vec<IpAddr> = Vec::new();
             if let Ok(a) = a {
                 ips.extend(a.ipv4().into_iter().map(IpAddr::V4));
@@ -76,7 +77,11 @@ impl reqwest::dns::Resolve for GuardedDns {
 
 impl MtaStsFetcher {
     /// A fetcher with the given TLS config and resolver.
-    pub fn new(tls: rustls::ClientConfig, resolver: Arc<dyn Resolver>, policy: TargetPolicy) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        tls: rustls::ClientConfig,
+        resolver: Arc<dyn Resolver>,
+        policy: TargetPolicy,
+    ) -> Result<Self, reqwest::Error> {
         let client = reqwest::Client::builder()
             .tls_backend_preconfigured(tls)
             .dns_resolver(Arc::new(GuardedDns { resolver, policy }))

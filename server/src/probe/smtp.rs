@@ -597,14 +597,14 @@ impl SmtpProber {
         ports.sort_unstable();
         ports.dedup();
         if req.rcpt.len() > self.settings.max_rcpt {
-            return Err(ProbeError::BadRequest(format!(
-                "at most {} addresses per request",
-                self.settings.max_rcpt
-            )));
+            return Err(ProbeError::BadRequest(format!("at most {} addresses per request", self.settings.max_rcpt)));
         }
         for a in &req.rcpt {
             if !valid_address(a) {
-                return Err(ProbeError::BadRequest(format!("{:?} is not an email address", a.chars().take(100).collect::<String>())));
+                return Err(ProbeError::BadRequest(format!(
+                    "{:?} is not an email address",
+                    a.chars().take(100).collect::<String>()
+                )));
             }
         }
 
@@ -629,11 +629,14 @@ impl SmtpProber {
             if !crate::guard::is_valid_dns_name(&domain) {
                 return Err(ProbeError::BadRequest(format!("{domain:?} is not a valid domain name")));
             }
-            let ans = self.lookup(&domain, RecordType::Mx).await.map_err(|e| {
-                ProbeError::Dns(format!("could not look up the MX records of {domain}: {e}"))
-            })?;
+            let ans = self
+                .lookup(&domain, RecordType::Mx)
+                .await
+                .map_err(|e| ProbeError::Dns(format!("could not look up the MX records of {domain}: {e}")))?;
             match ans.rcode {
-                Rcode::NxDomain => return Err(ProbeError::NotFound(format!("the domain {domain} does not exist (NXDOMAIN)"))),
+                Rcode::NxDomain => {
+                    return Err(ProbeError::NotFound(format!("the domain {domain} does not exist (NXDOMAIN)")));
+                }
                 Rcode::NoError => {}
                 other => return Err(ProbeError::Dns(format!("the MX lookup of {domain} failed ({other})"))),
             }
@@ -691,7 +694,11 @@ impl SmtpProber {
                     Ok(()) => kept.push(*ip),
                     Err(e) => {
                         refused_reasons.push(e.to_string());
-                        report.skipped.push(Skipped { host: host.clone(), ip: Some(ip.to_string()), reason: e.to_string() });
+                        report.skipped.push(Skipped {
+                            host: host.clone(),
+                            ip: Some(ip.to_string()),
+                            reason: e.to_string(),
+                        });
                     }
                 }
             }
@@ -729,11 +736,13 @@ impl SmtpProber {
         for (host, ips) in &hosts {
             for (i, ip) in ips.iter().enumerate() {
                 for port in &ports {
-                    let plan = (*port == 25 && i == 0 && (!req.rcpt.is_empty() || req.open_relay || catch_all))
-                        .then(|| MailboxPlan {
-                            rcpt: req.rcpt.clone(),
-                            catch_all_domain: if catch_all { mailbox_domain.clone() } else { None },
-                            open_relay: req.open_relay,
+                    let plan =
+                        (*port == 25 && i == 0 && (!req.rcpt.is_empty() || req.open_relay || catch_all)).then(|| {
+                            MailboxPlan {
+                                rcpt: req.rcpt.clone(),
+                                catch_all_domain: if catch_all { mailbox_domain.clone() } else { None },
+                                open_relay: req.open_relay,
+                            }
                         });
                     let ptr = ptrs.get(ip).cloned().unwrap_or_default();
                     futs.push(self.session(host.clone(), *ip, *port, ptr, plan, now_unix));
@@ -783,7 +792,9 @@ impl SmtpProber {
                 r.error = Some(e.to_string());
                 r.verdict = e.verdict();
                 r.verdict_reason = match &e {
-                    SessionError::Timeout(_) => format!("{e}: the server is slow or a tarpit; inconclusive, retry later"),
+                    SessionError::Timeout(_) => {
+                        format!("{e}: the server is slow or a tarpit; inconclusive, retry later")
+                    }
                     _ => e.to_string(),
                 };
             }
@@ -818,7 +829,9 @@ impl SmtpProber {
                 r.note("* ", &format!("connect failed: {e}"));
                 r.error = Some(e.to_string());
                 (r.verdict, r.verdict_reason) = match &e {
-                    ConnectError::Timeout(_) => (Verdict::Inconclusive, format!("{e} (filtered port or unreachable host)")),
+                    ConnectError::Timeout(_) => {
+                        (Verdict::Inconclusive, format!("{e} (filtered port or unreachable host)"))
+                    }
                     ConnectError::Refused(GuardError::NonPublic { .. }) => (Verdict::Fail, e.to_string()),
                     _ => (Verdict::Fail, format!("port {} does not accept connections: {e}", r.port)),
                 };
@@ -851,7 +864,10 @@ impl SmtpProber {
             (r.verdict, r.verdict_reason) = if banner.class() == 4 {
                 (Verdict::Inconclusive, format!("the server is temporarily refusing sessions ({})", banner.code))
             } else {
-                (Verdict::Fail, format!("the server refuses sessions from this prober ({} {})", banner.code, banner.text()))
+                (
+                    Verdict::Fail,
+                    format!("the server refuses sessions from this prober ({} {})", banner.code, banner.text()),
+                )
             };
             let _ = conn.command("QUIT", Duration::from_secs(2), r).await;
             return Ok(());
@@ -930,7 +946,10 @@ impl SmtpProber {
                         "accepted" => {}
                         "greylisted" => {
                             verdict = verdict.max(Verdict::Inconclusive);
-                            reasons.push(format!("{addr}: temporarily refused ({}), likely greylisting: inconclusive, retry later", rr.code));
+                            reasons.push(format!(
+                                "{addr}: temporarily refused ({}), likely greylisting: inconclusive, retry later",
+                                rr.code
+                            ));
                         }
                         _ => {
                             verdict = verdict.max(Verdict::Fail);
@@ -969,7 +988,13 @@ impl SmtpProber {
         Ok(())
     }
 
-    async fn rcpt(&self, conn: &mut Conn, addr: &str, t: Duration, r: &mut SmtpResult) -> Result<RcptResult, SessionError> {
+    async fn rcpt(
+        &self,
+        conn: &mut Conn,
+        addr: &str,
+        t: Duration,
+        r: &mut SmtpResult,
+    ) -> Result<RcptResult, SessionError> {
         let reply = conn.command(&format!("RCPT TO:<{addr}>"), t, r).await?;
         let status = match reply.class() {
             2 => "accepted",
@@ -1046,7 +1071,10 @@ impl SmtpProber {
                     .collect();
                 if !records.is_empty() {
                     let matched_record = dane_match(&records, &chain);
-                    r.note("* ", &format!("DANE: {} TLSA record(s), match: {}", records.len(), matched_record.is_some()));
+                    r.note(
+                        "* ",
+                        &format!("DANE: {} TLSA record(s), match: {}", records.len(), matched_record.is_some()),
+                    );
                     r.dane = Some(DaneInfo {
                         name: qname,
                         records,
@@ -1071,7 +1099,20 @@ mod tests {
 
     #[test]
     fn capabilities_parse() {
-        let r = reply(250, &["mx.good.test", "PIPELINING", "SIZE 10240000", "AUTH=LOGIN PLAIN", "AUTH PLAIN CRAM-MD5", "STARTTLS", "8BITMIME", "SMTPUTF8", "CHUNKING"]);
+        let r = reply(
+            250,
+            &[
+                "mx.good.test",
+                "PIPELINING",
+                "SIZE 10240000",
+                "AUTH=LOGIN PLAIN",
+                "AUTH PLAIN CRAM-MD5",
+                "STARTTLS",
+                "8BITMIME",
+                "SMTPUTF8",
+                "CHUNKING",
+            ],
+        );
         let c = parse_capabilities(&r);
         assert!(c.starttls && c.pipelining && c.eightbitmime && c.smtputf8 && c.chunking);
         assert!(!c.requiretls);

@@ -6,8 +6,8 @@
 //! The handshake itself accepts any certificate (signatures are still verified): a probe must
 //! be able to *report* an untrusted or expired certificate, not just fail on it.
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
@@ -105,11 +105,11 @@ impl TlsSettings {
             }
             None => info.trust_error = Some("the certificate could not be parsed".into()),
         }
-        info.chain = chain.iter().filter_map(|c| describe(c)).map(|d| ChainEntry {
-            subject: d.subject,
-            issuer: d.issuer,
-            not_after: d.not_after,
-        }).collect();
+        info.chain = chain
+            .iter()
+            .filter_map(|c| describe(c))
+            .map(|d| ChainEntry { subject: d.subject, issuer: d.issuer, not_after: d.not_after })
+            .collect();
         let server_name = match host.parse::<IpAddr>() {
             Ok(ip) => ServerName::IpAddress(ip.into()),
             Err(_) => match ServerName::try_from(host.to_string()) {
@@ -120,15 +120,14 @@ impl TlsSettings {
                 }
             },
         };
-        let verifier = match WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone())
-            .build()
-        {
-            Ok(v) => v,
-            Err(e) => {
-                info.trust_error = Some(format!("verifier unavailable: {e}"));
-                return info;
-            }
-        };
+        let verifier =
+            match WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone()).build() {
+                Ok(v) => v,
+                Err(e) => {
+                    info.trust_error = Some(format!("verifier unavailable: {e}"));
+                    return info;
+                }
+            };
         let intermediates = chain.get(1..).unwrap_or(&[]);
         let now = UnixTime::since_unix_epoch(std::time::Duration::from_secs(now_unix));
         match verifier.verify_server_cert(leaf, intermediates, &server_name, &[], now) {
@@ -339,10 +338,7 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
     if !s.len().is_multiple_of(2) {
         return None;
     }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
-        .collect()
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
 }
 
 /// Accepts any certificate chain but still checks the handshake signatures with the provider's

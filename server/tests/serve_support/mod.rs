@@ -68,10 +68,7 @@ impl Server {
         let Some(url) = line.trim().strip_prefix("inboxlens: listening on ") else {
             let _ = child.kill();
             let _ = child.wait();
-            panic!(
-                "unexpected first line {line:?}; log:\n{}",
-                std::fs::read_to_string(&log).unwrap_or_default()
-            );
+            panic!("unexpected first line {line:?}; log:\n{}", std::fs::read_to_string(&log).unwrap_or_default());
         };
         Server { child, base: url.to_string(), log, dir }
     }
@@ -113,10 +110,7 @@ pub fn temp_file(name: &str, text: &str) -> PathBuf {
 }
 
 fn port_open(addr: &str) -> bool {
-    addr.parse::<SocketAddr>()
-        .ok()
-        .and_then(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).ok())
-        .is_some()
+    addr.parse::<SocketAddr>().ok().and_then(|a| TcpStream::connect_timeout(&a, Duration::from_secs(1)).ok()).is_some()
 }
 
 /// Whether the mail lab answers (unbound on 127.0.0.1:53, Postfix on 127.0.0.10:25).
@@ -146,7 +140,8 @@ pub fn lab_ca() -> Option<PathBuf> {
 
 /// Config for lab tests: short deadlines, the lab DNSBLs, the lab CA as anchor.
 pub fn lab_config(extra: &str) -> String {
-    let anchors = lab_ca().map(|p| format!("extra_trust_anchors = [{:?}]\n", p.display().to_string())).unwrap_or_default();
+    let anchors =
+        lab_ca().map(|p| format!("extra_trust_anchors = [{:?}]\n", p.display().to_string())).unwrap_or_default();
     format!(
         r#"{anchors}{extra}
 [smtp]

@@ -39,13 +39,7 @@ pub struct ArcVerdict {
 impl ArcVerdict {
     /// No ARC header fields at all.
     pub fn none() -> Self {
-        ArcVerdict {
-            result: "none".to_string(),
-            instances: 0,
-            cv: None,
-            sealers: Vec::new(),
-            problem: None,
-        }
+        ArcVerdict { result: "none".to_string(), instances: 0, cv: None, sealers: Vec::new(), problem: None }
     }
 }
 
@@ -104,10 +98,7 @@ pub fn parse_tag_list(value: &[u8]) -> Result<Vec<(String, String)>, TagListErro
             return Err(TagListError::BadName(name.to_string()));
         }
         let val = val.trim();
-        if val
-            .chars()
-            .any(|c| !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || ('!'..='~').contains(&c)))
-        {
+        if val.chars().any(|c| !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || ('!'..='~').contains(&c))) {
             return Err(TagListError::BadValue(name.to_string()));
         }
         if out.iter().any(|(n, _)| n == name) {
@@ -123,12 +114,7 @@ pub fn parse_tag_list_lenient(value: &[u8]) -> Vec<(String, String)> {
     String::from_utf8_lossy(value)
         .split(';')
         .filter_map(|s| s.split_once('='))
-        .map(|(n, v)| {
-            (
-                n.trim().to_string(),
-                v.split_whitespace().collect::<String>(),
-            )
-        })
+        .map(|(n, v)| (n.trim().to_string(), v.split_whitespace().collect::<String>()))
         .collect()
 }
 
@@ -146,11 +132,7 @@ pub fn structural_problem(message: &AuthenticatedMessage<'_>) -> Option<String> 
         if !(is_as || is_ams) {
             continue;
         }
-        let kind = if is_as {
-            "ARC-Seal"
-        } else {
-            "ARC-Message-Signature"
-        };
+        let kind = if is_as { "ARC-Seal" } else { "ARC-Message-Signature" };
         if is_ams {
             ams += 1;
         } else {
@@ -161,11 +143,8 @@ pub fn structural_problem(message: &AuthenticatedMessage<'_>) -> Option<String> 
             Err(e) => return Some(format!("{kind} tag-list is invalid: {e} (RFC 6376 §3.2)")),
         };
         let get = |k: &str| tags.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let required: &[&str] = if is_as {
-            &["a", "b", "cv", "d", "i", "s"]
-        } else {
-            &["a", "b", "bh", "d", "h", "i", "s"]
-        };
+        let required: &[&str] =
+            if is_as { &["a", "b", "cv", "d", "i", "s"] } else { &["a", "b", "bh", "d", "h", "i", "s"] };
         for r in required {
             match get(r) {
                 None => return Some(format!("{kind} has no {r}= tag (RFC 8617 §4.1)")),
@@ -180,9 +159,7 @@ pub fn structural_problem(message: &AuthenticatedMessage<'_>) -> Option<String> 
         match get("a").map(|a| a.to_ascii_lowercase()) {
             Some(a) if a == "rsa-sha256" || a == "ed25519-sha256" => {}
             Some(a) if a == "rsa-sha1" => {
-                return Some(format!(
-                    "{kind} uses a=rsa-sha1, which RFC 8301 §3.1 forbids for verifying"
-                ));
+                return Some(format!("{kind} uses a=rsa-sha1, which RFC 8301 §3.1 forbids for verifying"));
             }
             Some(a) => return Some(format!("{kind} has an unsupported a={a}")),
             None => {}
@@ -192,13 +169,9 @@ pub fn structural_problem(message: &AuthenticatedMessage<'_>) -> Option<String> 
         }
         if is_ams
             && let Some(h) = get("h")
-            && h.split(':')
-                .any(|x| x.trim().eq_ignore_ascii_case("arc-seal"))
+            && h.split(':').any(|x| x.trim().eq_ignore_ascii_case("arc-seal"))
         {
-            return Some(
-                "ARC-Message-Signature h= lists ARC-Seal, which RFC 8617 §4.1.2 forbids"
-                    .to_string(),
-            );
+            return Some("ARC-Message-Signature h= lists ARC-Seal, which RFC 8617 §4.1.2 forbids".to_string());
         }
     }
     if ams == 0 && other > 0 {
@@ -213,18 +186,10 @@ fn short_key_problem(message: &AuthenticatedMessage<'_>, cache: &SeamCache) -> O
         .arc_seals()
         .iter()
         .map(|h| ("ARC-Seal", h.header.domain_key()))
-        .chain(
-            message
-                .arc_message_signatures()
-                .iter()
-                .map(|h| ("ARC-Message-Signature", h.header.domain_key())),
-        );
+        .chain(message.arc_message_signatures().iter().map(|h| ("ARC-Message-Signature", h.header.domain_key())));
     for (kind, name) in names {
         let texts = cache.raw_txt(&name).map(|r| r.texts()).unwrap_or_default();
-        if let Some(k) = texts
-            .iter()
-            .map(|t| parse_key_record(t))
-            .find(|k| k.has_key)
+        if let Some(k) = texts.iter().map(|t| parse_key_record(t)).find(|k| k.has_key)
             && k.key_type == "rsa"
             && let Some(bits) = k.key_bits
             && bits < 1024
@@ -253,39 +218,19 @@ pub async fn evaluate_arc(
     now: u64,
 ) -> (ArcVerdict, Vec<Finding>) {
     let seals = message.arc_seals();
-    let mut ordered: Vec<_> = seals
-        .iter()
-        .map(|h| {
-            (
-                h.header.i,
-                h.header.d.to_ascii_lowercase(),
-                cv_name(&h.header.cv),
-            )
-        })
-        .collect();
+    let mut ordered: Vec<_> =
+        seals.iter().map(|h| (h.header.i, h.header.d.to_ascii_lowercase(), cv_name(&h.header.cv))).collect();
     ordered.sort_by_key(|(i, _, _)| *i);
-    let instances = ordered
-        .iter()
-        .map(|(i, _, _)| *i)
-        .max()
-        .unwrap_or(0)
-        .min(MAX_INSTANCES + 1);
+    let instances = ordered.iter().map(|(i, _, _)| *i).max().unwrap_or(0).min(MAX_INSTANCES + 1);
     let cv = ordered.last().map(|(_, _, cv)| cv.to_string());
     let sealers: Vec<String> = ordered.iter().map(|(_, d, _)| d.clone()).collect();
 
-    let out = auth
-        .verify_arc(Parameters::new(message).with_cache(cache))
-        .await;
+    let out = auth.verify_arc(Parameters::new(message).with_cache(cache)).await;
     let (mut result, mut problem) = match out.result() {
         DkimResult::Pass => ("pass", None),
         DkimResult::None => ("none", None),
-        DkimResult::TempError(e) => (
-            "fail",
-            Some(format!("temporary DNS error while fetching a key: {e}")),
-        ),
-        DkimResult::Fail(e) | DkimResult::Neutral(e) | DkimResult::PermError(e) => {
-            ("fail", Some(e.to_string()))
-        }
+        DkimResult::TempError(e) => ("fail", Some(format!("temporary DNS error while fetching a key: {e}"))),
+        DkimResult::Fail(e) | DkimResult::Neutral(e) | DkimResult::PermError(e) => ("fail", Some(e.to_string())),
     };
     if let Some(p) = structural_problem(message) {
         result = "fail";
@@ -298,10 +243,7 @@ pub async fn evaluate_arc(
         problem = Some(p);
     }
     if result == "pass"
-        && let Some(last) = message
-            .arc_message_signatures()
-            .iter()
-            .max_by_key(|h| h.header.i)
+        && let Some(last) = message.arc_message_signatures().iter().max_by_key(|h| h.header.i)
         && last.header.x > 0
         && last.header.x <= now
     {
@@ -317,26 +259,15 @@ pub async fn evaluate_arc(
         || message.has_arc_errors();
     if result == "none" && has_arc {
         result = "fail";
-        problem
-            .get_or_insert_with(|| "ARC header fields present but no complete ARC set".to_string());
+        problem.get_or_insert_with(|| "ARC header fields present but no complete ARC set".to_string());
     }
-    let verdict = ArcVerdict {
-        result: result.to_string(),
-        instances,
-        cv,
-        sealers,
-        problem,
-    };
+    let verdict = ArcVerdict { result: result.to_string(), instances, cv, sealers, problem };
     let mut findings = Vec::new();
     match verdict.result.as_str() {
         "fail" => findings.push(cat::ARC_FAIL.emit().detail(format!(
             "{} ARC set(s), sealed by {}: {}",
             verdict.instances,
-            if verdict.sealers.is_empty() {
-                "nobody".to_string()
-            } else {
-                verdict.sealers.join(", ")
-            },
+            if verdict.sealers.is_empty() { "nobody".to_string() } else { verdict.sealers.join(", ") },
             verdict.problem.clone().unwrap_or_default()
         ))),
         "pass" => findings.push(cat::ARC_PASS.emit().detail(format!(
@@ -359,21 +290,9 @@ mod tests {
         assert!(parse_tag_list(b"a=1; b=2;").is_ok());
         assert!(parse_tag_list(b" a = 1 ;b=2").is_ok());
         assert_eq!(parse_tag_list(b"a=1;; b=2"), Err(TagListError::EmptySpec));
-        assert_eq!(
-            parse_tag_list(b"a=1; a=2"),
-            Err(TagListError::Duplicate("a".into()))
-        );
-        assert_eq!(
-            parse_tag_list(b"a=1; _=2"),
-            Err(TagListError::BadName("_".into()))
-        );
-        assert_eq!(
-            parse_tag_list(b"a=1; ==; t=1"),
-            Err(TagListError::BadName("".into()))
-        );
-        assert!(matches!(
-            parse_tag_list(b"a=1; b"),
-            Err(TagListError::NoEquals(_))
-        ));
+        assert_eq!(parse_tag_list(b"a=1; a=2"), Err(TagListError::Duplicate("a".into())));
+        assert_eq!(parse_tag_list(b"a=1; _=2"), Err(TagListError::BadName("_".into())));
+        assert_eq!(parse_tag_list(b"a=1; ==; t=1"), Err(TagListError::BadName("".into())));
+        assert!(matches!(parse_tag_list(b"a=1; b"), Err(TagListError::NoEquals(_))));
     }
 }

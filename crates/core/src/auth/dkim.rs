@@ -20,9 +20,7 @@ use crate::findings::{Finding, Severity};
 use mail_auth::crypto::{Algorithm, CryptoError, HashAlgorithm};
 use mail_auth::dkim::{Canonicalization, DkimError, Signature, VerifySignature};
 use mail_auth::headers::Header;
-use mail_auth::{
-    AuthenticatedMessage, DkimOutput, DkimResult, DnsError, Error, Parameters, SpfOutput, TxtRecord,
-};
+use mail_auth::{AuthenticatedMessage, DkimOutput, DkimResult, DnsError, Error, Parameters, SpfOutput, TxtRecord};
 use serde::{Deserialize, Serialize};
 
 /// How Inboxlens reads `l=` (stated in every `dkim.body_length_tag` finding).
@@ -134,12 +132,8 @@ pub async fn verify_auth(
                 dkim: Vec::new(),
                 arc: arc::ArcVerdict::none(),
                 findings: vec![
-                    cat::DKIM_NONE
-                        .emit()
-                        .detail("The message has no header fields."),
-                    cat::DMARC_NO_FROM_DOMAIN
-                        .emit()
-                        .detail("The message has no header fields."),
+                    cat::DKIM_NONE.emit().detail("The message has no header fields."),
+                    cat::DMARC_NO_FROM_DOMAIN.emit().detail("The message has no header fields."),
                 ],
                 dmarc,
                 unprefetched_lookups: 0,
@@ -154,33 +148,18 @@ pub async fn verify_auth(
     let cache = SeamCache::prefetch(resolver, &plan).await;
     let auth = mailauth_bridge::authenticator();
 
-    let outputs = auth
-        .verify_dkim(Parameters::new(&message).with_cache(&cache))
-        .await;
+    let outputs = auth.verify_dkim(Parameters::new(&message).with_cache(&cache)).await;
     let (mut dkim, passing) = build_dkim_verdicts(&message, &outputs, &cache, now);
 
     let (arc_verdict, arc_findings) = arc::evaluate_arc(&auth, &message, &cache, now).await;
 
-    let dmarc_outputs: Vec<DkimOutput<'_>> = passing
-        .iter()
-        .filter_map(|i| outputs.get(*i).cloned())
-        .collect();
-    let (dmarc_verdict, dmarc_findings) = dmarc::evaluate_dmarc(
-        &auth,
-        &message,
-        &cache,
-        &dmarc_outputs,
-        &dkim,
-        spf_domain,
-        spf,
-    )
-    .await;
+    let dmarc_outputs: Vec<DkimOutput<'_>> = passing.iter().filter_map(|i| outputs.get(*i).cloned()).collect();
+    let (dmarc_verdict, dmarc_findings) =
+        dmarc::evaluate_dmarc(&auth, &message, &cache, &dmarc_outputs, &dkim, spf_domain, spf).await;
 
     for v in dkim.iter_mut() {
-        v.aligned_with_from = dmarc_verdict
-            .alignment
-            .iter()
-            .any(|r| r.identifier == "dkim" && r.domain == v.domain && r.aligned);
+        v.aligned_with_from =
+            dmarc_verdict.alignment.iter().any(|r| r.identifier == "dkim" && r.domain == v.domain && r.aligned);
     }
 
     let mut findings = dkim_findings(&message, &dkim, &dmarc_verdict);
@@ -205,16 +184,10 @@ pub fn plan_dkim(message: &AuthenticatedMessage<'_>, plan: &mut Prefetch) {
         let sig = &h.header;
         plan.add_txt(&sig.domain_key(), TxtKind::DomainKey);
         if sig.r {
-            plan.add_txt(
-                &format!("_report._domainkey.{}", sig.d),
-                TxtKind::DkimReport,
-            );
+            plan.add_txt(&format!("_report._domainkey.{}", sig.d), TxtKind::DkimReport);
         }
         if let Some(atps) = &sig.atps
-            && message
-                .from_addresses()
-                .iter()
-                .any(|f| f.rsplit_once('@').is_some_and(|(_, d)| d == atps))
+            && message.from_addresses().iter().any(|f| f.rsplit_once('@').is_some_and(|(_, d)| d == atps))
         {
             let label = match &sig.atpsh {
                 Some(ha) => data_encoding::BASE32_NOPAD.encode(ha.hash(sig.d.as_bytes()).as_ref()),
@@ -268,10 +241,7 @@ pub struct KeyRecordInfo {
 
 /// Parses a key record's tag list. Never fails: unknown tags are ignored (§3.6.1).
 pub fn parse_key_record(text: &str) -> KeyRecordInfo {
-    let mut info = KeyRecordInfo {
-        key_type: "rsa".to_string(),
-        ..Default::default()
-    };
+    let mut info = KeyRecordInfo { key_type: "rsa".to_string(), ..Default::default() };
     let mut p: Option<String> = None;
     // §3.2: tag-list = tag-spec *( ";" tag-spec ) [ ";" ]: nothing but the end after a final ';'.
     if let Some(pos) = text.rfind(';')
@@ -308,9 +278,7 @@ pub fn parse_key_record(text: &str) -> KeyRecordInfo {
                 }
             }
             "h" => info.hashes = Some(compact.split(':').map(|s| s.to_ascii_lowercase()).collect()),
-            "s" => {
-                info.services = Some(compact.split(':').map(|s| s.to_ascii_lowercase()).collect())
-            }
+            "s" => info.services = Some(compact.split(':').map(|s| s.to_ascii_lowercase()).collect()),
             _ => {}
         }
     }
@@ -436,10 +404,7 @@ fn key_record_text(raw: Option<&RawTxt>) -> Option<String> {
 }
 
 fn failure(kind: &str, cause: impl Into<String>) -> Option<DkimFailure> {
-    Some(DkimFailure {
-        kind: kind.to_string(),
-        likely_cause: cause.into(),
-    })
+    Some(DkimFailure { kind: kind.to_string(), likely_cause: cause.into() })
 }
 
 /// Builds one verdict per DKIM-Signature header, in header order. Returns the verdicts
@@ -452,58 +417,31 @@ fn build_dkim_verdicts(
 ) -> (Vec<DkimVerdict>, Vec<usize>) {
     // `mail-auth` first emits one neutral output per DKIM error header, then one per
     // parsed signature (verify.rs); pair them back up.
-    let dkim_errors: Vec<_> = message
-        .errors()
-        .iter()
-        .filter(|h| h.name.eq_ignore_ascii_case(b"DKIM-Signature"))
-        .collect();
-    let skipped = message
-        .errors()
-        .iter()
-        .filter(|h| matches!(h.header, Error::Dkim(_)))
-        .count();
+    let dkim_errors: Vec<_> =
+        message.errors().iter().filter(|h| h.name.eq_ignore_ascii_case(b"DKIM-Signature")).collect();
+    let skipped = message.errors().iter().filter(|h| matches!(h.header, Error::Dkim(_))).count();
     let mut rows: Vec<(usize, DkimVerdict)> = Vec::new();
     let mut passing = Vec::new();
-    let pos_of = |value: &[u8]| {
-        message
-            .headers()
-            .iter()
-            .position(|(_, v)| v.as_ptr() == value.as_ptr())
-            .unwrap_or(usize::MAX)
-    };
+    let pos_of =
+        |value: &[u8]| message.headers().iter().position(|(_, v)| v.as_ptr() == value.as_ptr()).unwrap_or(usize::MAX);
 
     for h in dkim_errors {
         let tags = crate::auth::arc::parse_tag_list_lenient(h.value);
-        let get = |k: &str| {
-            tags.iter()
-                .find(|(n, _)| n == k)
-                .map(|(_, v)| v.clone())
-                .unwrap_or_default()
-        };
+        let get = |k: &str| tags.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
         let (result, kind, cause) = match &h.header {
-            Error::Dkim(DkimError::UnsupportedVersion) => (
-                "permerror",
-                "syntax",
-                "unsupported v= (RFC 6376 requires v=1)".to_string(),
-            ),
-            Error::Dkim(DkimError::UnsupportedAlgorithm) => (
-                "permerror",
-                "syntax",
-                format!("unsupported a={} (RFC 6376 §3.3, RFC 8463)", get("a")),
-            ),
+            Error::Dkim(DkimError::UnsupportedVersion) => {
+                ("permerror", "syntax", "unsupported v= (RFC 6376 requires v=1)".to_string())
+            }
+            Error::Dkim(DkimError::UnsupportedAlgorithm) => {
+                ("permerror", "syntax", format!("unsupported a={} (RFC 6376 §3.3, RFC 8463)", get("a")))
+            }
             Error::Dkim(DkimError::UnsupportedCanonicalization) => {
                 ("permerror", "syntax", format!("unsupported c={}", get("c")))
             }
-            Error::Dkim(DkimError::BodyLengthTag) => (
-                "neutral",
-                "syntax",
-                "l= present and strict parsing ignores it".to_string(),
-            ),
-            e => (
-                "permerror",
-                "syntax",
-                format!("the DKIM-Signature header field is malformed ({e})"),
-            ),
+            Error::Dkim(DkimError::BodyLengthTag) => {
+                ("neutral", "syntax", "l= present and strict parsing ignores it".to_string())
+            }
+            e => ("permerror", "syntax", format!("the DKIM-Signature header field is malformed ({e})")),
         };
         let verdict = DkimVerdict {
             result: result.to_string(),
@@ -512,19 +450,11 @@ fn build_dkim_verdicts(
             algorithm: get("a"),
             key_type: None,
             key_bits: None,
-            headers: get("h")
-                .split(':')
-                .map(|s| s.trim().to_string())
-                .filter(|s| !s.is_empty())
-                .collect(),
+            headers: get("h").split(':').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect(),
             body_length: get("l").parse().ok(),
             expiration: get("x").parse().ok(),
             timestamp: get("t").parse().ok(),
-            canonicalization: if get("c").is_empty() {
-                "simple/simple".to_string()
-            } else {
-                get("c")
-            },
+            canonicalization: if get("c").is_empty() { "simple/simple".to_string() } else { get("c") },
             key_flags: KeyFlags::default(),
             signature_valid: None,
             failure: failure(kind, cause),
@@ -534,12 +464,7 @@ fn build_dkim_verdicts(
         rows.push((pos_of(h.value), verdict));
     }
 
-    for (idx, (h, out)) in message
-        .dkim_signatures()
-        .iter()
-        .zip(outputs.iter().skip(skipped))
-        .enumerate()
-    {
+    for (idx, (h, out)) in message.dkim_signatures().iter().zip(outputs.iter().skip(skipped)).enumerate() {
         let out_index = skipped + idx;
         let sig = &h.header;
         let key_name = sig.domain_key();
@@ -551,10 +476,7 @@ fn build_dkim_verdicts(
             domain: sig.d.to_ascii_lowercase(),
             selector: sig.s.clone(),
             algorithm: algorithm_name(sig.a).to_string(),
-            key_type: key
-                .as_ref()
-                .filter(|k| k.has_key)
-                .map(|k| k.key_type.clone()),
+            key_type: key.as_ref().filter(|k| k.has_key).map(|k| k.key_type.clone()),
             key_bits: key.as_ref().and_then(|k| k.key_bits),
             headers: sig.h.clone(),
             body_length: (sig.l > 0).then_some(sig.l),
@@ -570,16 +492,7 @@ fn build_dkim_verdicts(
         let key_parsed = cache.txt_record(&key_name);
         let (result, sig_valid, fail) = match query_method_problem(h.value) {
             Some(why) => ("permerror", None, failure("syntax", why)),
-            None => judge(
-                message,
-                h,
-                out.result(),
-                raw,
-                key_parsed.as_ref(),
-                key.as_ref(),
-                key_text.as_deref(),
-                now,
-            ),
+            None => judge(message, h, out.result(), raw, key_parsed.as_ref(), key.as_ref(), key_text.as_deref(), now),
         };
         v.result = result.to_string();
         v.signature_valid = sig_valid;
@@ -616,11 +529,7 @@ fn judge_valid(sig: &Signature, key: Option<&KeyRecordInfo>, now: u64) -> Judged
             );
         }
         if let Some(hashes) = &k.hashes {
-            let want = if sig.a == Algorithm::RsaSha1 {
-                "sha1"
-            } else {
-                "sha256"
-            };
+            let want = if sig.a == Algorithm::RsaSha1 { "sha1" } else { "sha256" };
             if !hashes.iter().any(|h| h == want) {
                 return (
                     "permerror",
@@ -669,10 +578,8 @@ fn judge_valid(sig: &Signature, key: Option<&KeyRecordInfo>, now: u64) -> Judged
             ),
         );
     }
-    if let (Some(bits), true) = (
-        key.and_then(|k| k.key_bits),
-        key.is_some_and(|k| k.key_type == "rsa"),
-    ) && bits < 1024
+    if let (Some(bits), true) = (key.and_then(|k| k.key_bits), key.is_some_and(|k| k.key_type == "rsa"))
+        && bits < 1024
     {
         return (
             "policy",
@@ -689,10 +596,7 @@ fn judge_valid(sig: &Signature, key: Option<&KeyRecordInfo>, now: u64) -> Judged
         return (
             "policy",
             Some(true),
-            failure(
-                "rsa_sha1",
-                "the signature is valid but uses rsa-sha1, which RFC 8301 §3.1 forbids for verifying",
-            ),
+            failure("rsa_sha1", "the signature is valid but uses rsa-sha1, which RFC 8301 §3.1 forbids for verifying"),
         );
     }
     ("pass", Some(true), None)
@@ -702,16 +606,9 @@ fn judge_valid(sig: &Signature, key: Option<&KeyRecordInfo>, now: u64) -> Judged
 /// signature offering no `dns/txt` cannot get its key (PERMFAIL).
 fn query_method_problem(value: &[u8]) -> Option<String> {
     let tags = crate::auth::arc::parse_tag_list_lenient(value);
-    let q = tags
-        .iter()
-        .find(|(n, _)| n == "q")
-        .map(|(_, v)| v.clone())?;
-    let ok = q.split(':').any(|m| {
-        m.eq_ignore_ascii_case("dns/txt") || m.to_ascii_lowercase().starts_with("dns/txt/")
-    });
-    (!ok).then(|| {
-        format!("q={q} offers no dns/txt key retrieval, the only method RFC 6376 §3.5 defines")
-    })
+    let q = tags.iter().find(|(n, _)| n == "q").map(|(_, v)| v.clone())?;
+    let ok = q.split(':').any(|m| m.eq_ignore_ascii_case("dns/txt") || m.to_ascii_lowercase().starts_with("dns/txt/"));
+    (!ok).then(|| format!("q={q} offers no dns/txt key retrieval, the only method RFC 6376 §3.5 defines"))
 }
 
 /// RFC 6376 §6.1.2 fetches the key before §6.1.3 hashes the body; `mail-auth` compares
@@ -749,11 +646,7 @@ fn judge(
             if let Some(j) = key_unusable(parsed, raw, key, &key_name) {
                 return j;
             }
-            (
-                "fail",
-                Some(false),
-                failure("body_hash_mismatch", body_hash_cause(message, sig)),
-            )
+            ("fail", Some(false), failure("body_hash_mismatch", body_hash_cause(message, sig)))
         }
         DkimResult::Neutral(Error::Dkim(DkimError::SignatureExpired)) => {
             // mail-auth compared x= with the real clock before any cryptography; redo
@@ -763,10 +656,7 @@ fn judge(
                     return (
                         "temperror",
                         None,
-                        failure(
-                            "dns_temperror",
-                            format!("the lookup of {key_name} failed temporarily ({why})"),
-                        ),
+                        failure("dns_temperror", format!("the lookup of {key_name} failed temporarily ({why})")),
                     );
                 }
                 _ => {
@@ -778,48 +668,32 @@ fn judge(
             };
             match checked {
                 Ok(()) => judge_valid(sig, key, now),
-                Err("body_hash_mismatch") => (
-                    "fail",
-                    Some(false),
-                    failure("body_hash_mismatch", body_hash_cause(message, sig)),
-                ),
-                Err("signature_mismatch") => (
-                    "fail",
-                    Some(false),
-                    failure("signature_mismatch", signature_cause(message, sig, now)),
-                ),
+                Err("body_hash_mismatch") => {
+                    ("fail", Some(false), failure("body_hash_mismatch", body_hash_cause(message, sig)))
+                }
+                Err("signature_mismatch") => {
+                    ("fail", Some(false), failure("signature_mismatch", signature_cause(message, sig, now)))
+                }
                 Err("identity_mismatch") => (
                     "permerror",
                     None,
-                    failure(
-                        "identity_mismatch",
-                        format!("i={} is not within d={} (RFC 6376 §3.5)", sig.i, sig.d),
-                    ),
+                    failure("identity_mismatch", format!("i={} is not within d={} (RFC 6376 §3.5)", sig.i, sig.d)),
                 ),
-                Err("key_revoked") => key_error(
-                    &Error::Dkim(DkimError::PublicKeyRevoked),
-                    raw,
-                    key,
-                    &key_name,
-                ),
+                Err("key_revoked") => key_error(&Error::Dkim(DkimError::PublicKeyRevoked), raw, key, &key_name),
                 Err(_) => (
                     "permerror",
                     None,
                     failure(
                         "key_syntax",
-                        format!(
-                            "the key record at {key_name} cannot be used to verify this signature"
-                        ),
+                        format!("the key record at {key_name} cannot be used to verify this signature"),
                     ),
                 ),
             }
         }
         DkimResult::Fail(Error::Crypto(CryptoError::FailedVerification))
-        | DkimResult::Fail(Error::Crypto(CryptoError::Library(_))) => (
-            "fail",
-            Some(false),
-            failure("signature_mismatch", signature_cause(message, sig, now)),
-        ),
+        | DkimResult::Fail(Error::Crypto(CryptoError::Library(_))) => {
+            ("fail", Some(false), failure("signature_mismatch", signature_cause(message, sig, now)))
+        }
         DkimResult::Fail(Error::Crypto(CryptoError::IncompatibleAlgorithms)) => (
             "permerror",
             None,
@@ -854,14 +728,10 @@ fn judge(
             None,
             failure(
                 "dns_temperror",
-                format!(
-                    "the lookup of {key_name} failed temporarily ({e}); the key is not treated as missing"
-                ),
+                format!("the lookup of {key_name} failed temporarily ({e}); the key is not treated as missing"),
             ),
         ),
-        DkimResult::PermError(e) | DkimResult::Fail(e) | DkimResult::Neutral(e) => {
-            key_error(e, raw, key, &key_name)
-        }
+        DkimResult::PermError(e) | DkimResult::Fail(e) | DkimResult::Neutral(e) => key_error(e, raw, key, &key_name),
         DkimResult::None => ("none", None, None),
     }
 }
@@ -890,21 +760,14 @@ fn key_error(
                 "key_missing",
                 format!(
                     "{key_name} does not exist ({}); the selector is wrong, or the key was removed after rotation",
-                    if *code == 3 {
-                        "NXDOMAIN"
-                    } else {
-                        "no TXT record"
-                    }
+                    if *code == 3 { "NXDOMAIN" } else { "no TXT record" }
                 ),
             ),
         ),
         Error::Dns(DnsError::Resolver(why)) => (
             "temperror",
             None,
-            failure(
-                "dns_temperror",
-                format!("the lookup of {key_name} failed temporarily ({why})"),
-            ),
+            failure("dns_temperror", format!("the lookup of {key_name} failed temporarily ({why})")),
         ),
         Error::Dns(DnsError::InvalidRecordType) => {
             let empty = raw.is_some_and(|r| r.texts().iter().all(|t| t.trim().is_empty()));
@@ -919,9 +782,7 @@ fn key_error(
                     None,
                     failure(
                         "key_syntax",
-                        format!(
-                            "the TXT record at {key_name} cannot be used: {why} (RFC 6376 §3.6.1)"
-                        ),
+                        format!("the TXT record at {key_name} cannot be used: {why} (RFC 6376 §3.6.1)"),
                     ),
                 )
             } else {
@@ -932,11 +793,7 @@ fn key_error(
                         "key_missing",
                         format!(
                             "{key_name} holds no DKIM key record{}",
-                            if empty {
-                                " (its TXT record is empty)"
-                            } else {
-                                ""
-                            }
+                            if empty { " (its TXT record is empty)" } else { "" }
                         ),
                     ),
                 )
@@ -947,9 +804,7 @@ fn key_error(
             None,
             failure(
                 "key_syntax",
-                format!(
-                    "{key_name} has an unsupported k= (RFC 6376 §3.6.1 defines rsa; RFC 8463 ed25519)"
-                ),
+                format!("{key_name} has an unsupported k= (RFC 6376 §3.6.1 defines rsa; RFC 8463 ed25519)"),
             ),
         ),
         Error::Crypto(CryptoError::MalformedPublicKey) | Error::Base64 => (
@@ -962,40 +817,23 @@ fn key_error(
                 ),
             ),
         ),
-        other => (
-            "permerror",
-            None,
-            failure(
-                "syntax",
-                format!("the signature could not be evaluated: {other}"),
-            ),
-        ),
+        other => ("permerror", None, failure("syntax", format!("the signature could not be evaluated: {other}"))),
     }
 }
 
 /// DigestInfo prefixes for RSASSA-PKCS1-v1_5 (RFC 8017 §9.2 note 1).
-const SHA256_PREFIX: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
-const SHA1_PREFIX: [u8; 15] = [
-    0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14,
-];
+const SHA256_PREFIX: [u8; 19] =
+    [0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20];
+const SHA1_PREFIX: [u8; 15] =
+    [0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04, 0x14];
 
 /// Relaxed header canonicalization (RFC 6376 §3.4.2).
 fn relaxed_header(name: &[u8], value: &[u8], out: &mut Vec<u8>) {
     out.extend(name.trim_ascii().iter().map(|b| b.to_ascii_lowercase()));
     out.push(b':');
-    let unfolded: Vec<u8> = value
-        .iter()
-        .copied()
-        .filter(|b| *b != b'\r' && *b != b'\n')
-        .collect();
+    let unfolded: Vec<u8> = value.iter().copied().filter(|b| *b != b'\r' && *b != b'\n').collect();
     let mut first = true;
-    for tok in unfolded
-        .split(|b| *b == b' ' || *b == b'\t')
-        .filter(|t| !t.is_empty())
-    {
+    for tok in unfolded.split(|b| *b == b' ' || *b == b'\t').filter(|t| !t.is_empty()) {
         if !first {
             out.push(b' ');
         }
@@ -1047,12 +885,7 @@ fn verify_as_of(
         return Err("key_syntax");
     }
     if !sig.i.is_empty() {
-        let auid = sig
-            .i
-            .rsplit_once('@')
-            .map(|(_, d)| d)
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let auid = sig.i.rsplit_once('@').map(|(_, d)| d).unwrap_or_default().to_ascii_lowercase();
         let d = sig.d.to_ascii_lowercase();
         let ok = auid == d || (!key.flags.strict_identity && auid.ends_with(&format!(".{d}")));
         if !ok {
@@ -1083,9 +916,7 @@ fn verify_as_of(
     for name in &sig.h {
         let found = (0..headers.len()).rev().find(|&i| {
             !used.get(i).copied().unwrap_or(true)
-                && headers
-                    .get(i)
-                    .is_some_and(|(n, _)| n.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
+                && headers.get(i).is_some_and(|(n, _)| n.trim_ascii().eq_ignore_ascii_case(name.as_bytes()))
         });
         if let Some(i) = found {
             if let Some(u) = used.get_mut(i) {
@@ -1099,11 +930,8 @@ fn verify_as_of(
     canon(h.name, &strip_b_value(h.value), &mut data);
     let der = key_text
         .and_then(|t| {
-            t.split(';').find_map(|spec| {
-                spec.split_once('=')
-                    .filter(|(n, _)| n.trim() == "p")
-                    .map(|(_, v)| v.to_string())
-            })
+            t.split(';')
+                .find_map(|spec| spec.split_once('=').filter(|(n, _)| n.trim() == "p").map(|(_, v)| v.to_string()))
         })
         .and_then(|p| base64_decode(&p))
         .ok_or("key_syntax")?;
@@ -1111,14 +939,9 @@ fn verify_as_of(
         (Algorithm::Ed25519Sha256, "ed25519") => {
             let pk: [u8; 32] = der.as_slice().try_into().map_err(|_| "key_syntax")?;
             let vk = ed25519_dalek::VerifyingKey::from_bytes(&pk).map_err(|_| "key_syntax")?;
-            let sb: [u8; 64] = sig
-                .b
-                .as_slice()
-                .try_into()
-                .map_err(|_| "signature_mismatch")?;
+            let sb: [u8; 64] = sig.b.as_slice().try_into().map_err(|_| "signature_mismatch")?;
             let digest = hash_of(Algorithm::Ed25519Sha256, &data);
-            vk.verify_strict(&digest, &ed25519_dalek::Signature::from_bytes(&sb))
-                .map_err(|_| "signature_mismatch")
+            vk.verify_strict(&digest, &ed25519_dalek::Signature::from_bytes(&sb)).map_err(|_| "signature_mismatch")
         }
         (Algorithm::RsaSha256 | Algorithm::RsaSha1, "rsa") => {
             let (n, e) = rsa_components(&der).ok_or("key_syntax")?;
@@ -1128,17 +951,10 @@ fn verify_as_of(
                 8192,
             )
             .map_err(|_| "key_syntax")?;
-            let (hash_len, prefix): (usize, &[u8]) = if sig.a == Algorithm::RsaSha1 {
-                (20, &SHA1_PREFIX)
-            } else {
-                (32, &SHA256_PREFIX)
-            };
-            let scheme = rsa::Pkcs1v15Sign {
-                hash_len: Some(hash_len),
-                prefix: prefix.to_vec().into_boxed_slice(),
-            };
-            pk.verify(scheme, &hash_of(sig.a, &data), &sig.b)
-                .map_err(|_| "signature_mismatch")
+            let (hash_len, prefix): (usize, &[u8]) =
+                if sig.a == Algorithm::RsaSha1 { (20, &SHA1_PREFIX) } else { (32, &SHA256_PREFIX) };
+            let scheme = rsa::Pkcs1v15Sign { hash_len: Some(hash_len), prefix: prefix.to_vec().into_boxed_slice() };
+            pk.verify(scheme, &hash_of(sig.a, &data), &sig.b).map_err(|_| "signature_mismatch")
         }
         _ => Err("key_syntax"),
     }
@@ -1151,10 +967,7 @@ fn canonical_body_lines(body: &[u8], relaxed: bool) -> Vec<Vec<u8>> {
     let mut rest = body;
     while !rest.is_empty() {
         let (line, next): (&[u8], &[u8]) = match rest.windows(2).position(|w| w == b"\r\n") {
-            Some(p) => (
-                rest.get(..p).unwrap_or_default(),
-                rest.get(p + 2..).unwrap_or_default(),
-            ),
+            Some(p) => (rest.get(..p).unwrap_or_default(), rest.get(p + 2..).unwrap_or_default()),
             None => (rest, &[]),
         };
         let mut l = line.to_vec();
@@ -1199,11 +1012,7 @@ fn canonical_body(lines: &[Vec<u8>], relaxed: bool, l: u64) -> Vec<u8> {
 }
 
 fn hash_of(a: Algorithm, data: &[u8]) -> Vec<u8> {
-    let ha = if a == Algorithm::RsaSha1 {
-        HashAlgorithm::Sha1
-    } else {
-        HashAlgorithm::Sha256
-    };
+    let ha = if a == Algorithm::RsaSha1 { HashAlgorithm::Sha1 } else { HashAlgorithm::Sha256 };
     ha.hash(data).as_ref().to_vec()
 }
 
@@ -1279,11 +1088,7 @@ fn body_hash_cause(message: &AuthenticatedMessage<'_>, sig: &Signature) -> Strin
                 return format!(
                     "a footer was appended after signing: the first {k} of {n} body lines still match bh=, {} line(s) were added (mailing list footer or disclaimer){}",
                     n - k,
-                    if added.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", starting with \"{}\"", added.join(" / "))
-                    }
+                    if added.is_empty() { String::new() } else { format!(", starting with \"{}\"", added.join(" / ")) }
                 );
             }
         }
@@ -1316,9 +1121,7 @@ fn signature_cause(message: &AuthenticatedMessage<'_>, sig: &Signature, now: u64
     let mut causes: Vec<String> = Vec::new();
     let (lf, cr) = bare_line_endings(message.raw_headers());
     if lf + cr > 0 {
-        causes.push(format!(
-            "the header block has {lf} LF-only / {cr} CR-only line breaks (line endings changed)"
-        ));
+        causes.push(format!("the header block has {lf} LF-only / {cr} CR-only line breaks (line endings changed)"));
     }
     let signed = |n: &str| sig.h.iter().any(|h| h.eq_ignore_ascii_case(n));
     if signed("subject")
@@ -1326,30 +1129,31 @@ fn signature_cause(message: &AuthenticatedMessage<'_>, sig: &Signature, now: u64
         && subject.starts_with('[')
         && subject.contains(']')
     {
-        causes.push(format!("the Subject starts with a tag (\"{}\"), probably added by a mailing list after signing", subject.chars().take(60).collect::<String>()));
+        causes.push(format!(
+            "the Subject starts with a tag (\"{}\"), probably added by a mailing list after signing",
+            subject.chars().take(60).collect::<String>()
+        ));
     }
     if signed("from") {
         let list = !header_values(message, "List-Id").is_empty();
-        let via = header_values(message, "From")
-            .iter()
-            .any(|f| f.contains(" via "));
+        let via = header_values(message, "From").iter().any(|f| f.contains(" via "));
         if via || list {
             causes.push("the message went through a mailing list, which may have rewritten From/Subject or other signed headers".to_string());
         }
     }
     for name in &sig.h {
         let present = header_values(message, name).len();
-        let listed = sig
-            .h
-            .iter()
-            .filter(|h| h.eq_ignore_ascii_case(name))
-            .count();
+        let listed = sig.h.iter().filter(|h| h.eq_ignore_ascii_case(name)).count();
         if present > listed && name.eq_ignore_ascii_case("from") {
-            causes.push(format!("{present} From fields but h= lists {listed}: a From field was probably added after signing"));
+            causes.push(format!(
+                "{present} From fields but h= lists {listed}: a From field was probably added after signing"
+            ));
         }
     }
     if sig.ch == Canonicalization::Simple {
-        causes.push("c=simple header canonicalization breaks on any re-folding or whitespace change by a relay".to_string());
+        causes.push(
+            "c=simple header canonicalization breaks on any re-folding or whitespace change by a relay".to_string(),
+        );
     }
     if sig.t > 0 && now > sig.t && now - sig.t > 7 * 86_400 {
         causes.push(format!(
@@ -1372,11 +1176,7 @@ fn dkim_findings(
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     if dkim.is_empty() {
-        out.push(
-            cat::DKIM_NONE
-                .emit()
-                .detail("No DKIM-Signature header field."),
-        );
+        out.push(cat::DKIM_NONE.emit().detail("No DKIM-Signature header field."));
         return out;
     }
     for v in dkim {
@@ -1389,10 +1189,7 @@ fn dkim_findings(
                 v.headers.join(":")
             ));
             match &v.key_record {
-                Some(k) => f.evidence(format!(
-                    "{}._domainkey.{} TXT \"{}\"",
-                    v.selector, v.domain, k
-                )),
+                Some(k) => f.evidence(format!("{}._domainkey.{} TXT \"{}\"", v.selector, v.domain, k)),
                 None => f,
             }
         };
@@ -1412,82 +1209,52 @@ fn dkim_findings(
                 _ => None,
             };
             if let Some(spec) = spec {
-                out.push(ev(spec
-                    .emit()
-                    .detail(format!("{who}: {}", fail.likely_cause))));
+                out.push(ev(spec.emit().detail(format!("{who}: {}", fail.likely_cause))));
             }
         }
         if v.algorithm == "rsa-sha1" && v.failure.as_ref().is_none_or(|f| f.kind != "rsa_sha1") {
-            out.push(ev(cat::DKIM_RSA_SHA1
-                .emit()
-                .detail(format!("{who} signs with rsa-sha1."))));
+            out.push(ev(cat::DKIM_RSA_SHA1.emit().detail(format!("{who} signs with rsa-sha1."))));
         }
         if v.key_type.as_deref() == Some("rsa")
             && let Some(bits) = v.key_bits
         {
             if bits < 1024 && v.failure.as_ref().is_none_or(|f| f.kind != "key_too_short") {
-                out.push(ev(cat::DKIM_KEY_TOO_SHORT
-                    .emit()
-                    .detail(format!("{who}: RSA key of {bits} bits."))));
+                out.push(ev(cat::DKIM_KEY_TOO_SHORT.emit().detail(format!("{who}: RSA key of {bits} bits."))));
             } else if (1024..2048).contains(&bits) {
-                out.push(ev(cat::DKIM_KEY_WEAK
-                    .emit()
-                    .detail(format!("{who}: RSA key of {bits} bits."))));
+                out.push(ev(cat::DKIM_KEY_WEAK.emit().detail(format!("{who}: RSA key of {bits} bits."))));
             }
         }
         if v.key_flags.testing {
-            out.push(ev(cat::DKIM_TESTING_MODE
-                .emit()
-                .detail(format!("{who}: the key record has t=y."))));
+            out.push(ev(cat::DKIM_TESTING_MODE.emit().detail(format!("{who}: the key record has t=y."))));
         }
         if let Some(l) = v.body_length {
             let body_len = message.raw_body().len();
             out.push(ev(cat::DKIM_BODY_LENGTH_TAG.emit().detail(format!(
                 "{who} has l={l}; the raw body is {body_len} bytes{}. {BODY_LENGTH_READING}",
                 if (l as usize) < body_len {
-                    format!(
-                        ", so about {} bytes after the signed prefix are unsigned",
-                        body_len - l as usize
-                    )
+                    format!(", so about {} bytes after the signed prefix are unsigned", body_len - l as usize)
                 } else {
                     String::new()
                 }
             ))));
         }
         if !v.headers.is_empty() {
-            let signed = |n: &str| {
-                v.headers
-                    .iter()
-                    .filter(|h| h.eq_ignore_ascii_case(n))
-                    .count()
-            };
+            let signed = |n: &str| v.headers.iter().filter(|h| h.eq_ignore_ascii_case(n)).count();
             let mut missing = Vec::new();
             if signed("from") == 0 {
                 missing.push("From is not signed (RFC 6376 §5.4: MUST)".to_string());
             }
-            let unsigned: Vec<&str> = ["Subject", "Date", "To"]
-                .into_iter()
-                .filter(|n| signed(n) == 0)
-                .collect();
+            let unsigned: Vec<&str> = ["Subject", "Date", "To"].into_iter().filter(|n| signed(n) == 0).collect();
             if !unsigned.is_empty() {
                 missing.push(format!("{} not signed", unsigned.join(", ")));
             }
             let from_count = header_values(message, "From").len();
             if signed("from") > 0 && signed("from") <= from_count {
-                missing.push(
-                    "From is not oversigned (list it once more than it occurs, RFC 6376 §8.15)"
-                        .to_string(),
-                );
+                missing.push("From is not oversigned (list it once more than it occurs, RFC 6376 §8.15)".to_string());
             }
             if !missing.is_empty() {
-                let sev = if signed("from") == 0 {
-                    Severity::Error
-                } else {
-                    Severity::Warning
-                };
-                let mut f = cat::DKIM_HEADERS_NOT_COVERED
-                    .emit()
-                    .detail(format!("{who}: {}.", missing.join("; ")));
+                let sev = if signed("from") == 0 { Severity::Error } else { Severity::Warning };
+                let mut f = cat::DKIM_HEADERS_NOT_COVERED.emit().detail(format!("{who}: {}.", missing.join("; ")));
                 if sev == Severity::Error {
                     f = f.severity(Severity::Error);
                 } else if signed("from") > 0 && unsigned.is_empty() {
@@ -1498,15 +1265,9 @@ fn dkim_findings(
         }
     }
     let any_pass = dkim.iter().any(|v| v.result == "pass");
-    let any_aligned = dkim
-        .iter()
-        .any(|v| v.result == "pass" && v.aligned_with_from);
+    let any_aligned = dkim.iter().any(|v| v.result == "pass" && v.aligned_with_from);
     if any_pass && !any_aligned && !dmarc.domain.is_empty() {
-        let ds: Vec<String> = dkim
-            .iter()
-            .filter(|v| v.result == "pass")
-            .map(|v| v.domain.clone())
-            .collect();
+        let ds: Vec<String> = dkim.iter().filter(|v| v.result == "pass").map(|v| v.domain.clone()).collect();
         out.push(cat::DKIM_NOT_ALIGNED.emit().detail(format!(
             "Valid signatures by {} but the From domain is {}.",
             ds.join(", "),
@@ -1529,9 +1290,7 @@ mod tests {
         assert_eq!(k.key_type, "rsa");
         assert_eq!(k.key_bits, Some(1024));
         assert!(!k.flags.testing);
-        let k = parse_key_record(
-            "v=DKIM1; k=ed25519; t=y:s; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=",
-        );
+        let k = parse_key_record("v=DKIM1; k=ed25519; t=y:s; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
         assert_eq!(k.key_bits, Some(256));
         assert!(k.flags.testing && k.flags.strict_identity);
         let k = parse_key_record("v=DKIM1; p=");
@@ -1556,22 +1315,10 @@ mod tests {
     fn body_canonicalization_matches_rfc6376_examples() {
         // RFC 6376 §3.4.5: " C \r\nD \t E\r\n\r\n\r\n"
         let body = b" C \r\nD \t E\r\n\r\n\r\n";
-        assert_eq!(
-            canonical_body(&canonical_body_lines(body, true), true, 0),
-            b" C\r\nD E\r\n"
-        );
-        assert_eq!(
-            canonical_body(&canonical_body_lines(body, false), false, 0),
-            b" C \r\nD \t E\r\n"
-        );
-        assert_eq!(
-            canonical_body(&canonical_body_lines(b"", false), false, 0),
-            b"\r\n"
-        );
-        assert_eq!(
-            canonical_body(&canonical_body_lines(b"", true), true, 0),
-            b""
-        );
+        assert_eq!(canonical_body(&canonical_body_lines(body, true), true, 0), b" C\r\nD E\r\n");
+        assert_eq!(canonical_body(&canonical_body_lines(body, false), false, 0), b" C \r\nD \t E\r\n");
+        assert_eq!(canonical_body(&canonical_body_lines(b"", false), false, 0), b"\r\n");
+        assert_eq!(canonical_body(&canonical_body_lines(b"", true), true, 0), b"");
         assert_eq!(bare_line_endings(b"a\nb\r\nc\rd"), (1, 1));
     }
 }

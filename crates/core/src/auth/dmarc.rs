@@ -16,8 +16,7 @@ use mail_auth::dmarc::verify::DmarcParameters;
 use mail_auth::dmarc::{Alignment, DmarcRecord, Policy, Psd};
 use mail_auth::dns::TxtRecordParser;
 use mail_auth::{
-    AuthenticatedMessage, DkimOutput, DmarcResult, MessageAuthenticator, Parameters, SpfOutput,
-    SpfResult,
+    AuthenticatedMessage, DkimOutput, DmarcResult, MessageAuthenticator, Parameters, SpfOutput, SpfResult,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -142,16 +141,10 @@ fn tree_walk(cache: &SeamCache, domain: &str) -> Result<Vec<WalkHit>, String> {
         let qname = format!("_dmarc.{name}");
         match cache.raw_txt(&qname) {
             Some(RawTxt::Records(records)) => {
-                let parsed = records
-                    .iter()
-                    .find_map(|r| DmarcRecord::parse(r).ok().map(|p| (p, r)));
+                let parsed = records.iter().find_map(|r| DmarcRecord::parse(r).ok().map(|p| (p, r)));
                 if let Some((rec, text)) = parsed {
                     let stop = matches!(rec.psd, Psd::Yes | Psd::No);
-                    found.push((
-                        name.clone(),
-                        Arc::new(rec),
-                        String::from_utf8_lossy(text).into_owned(),
-                    ));
+                    found.push((name.clone(), Arc::new(rec), String::from_utf8_lossy(text).into_owned()));
                     if stop {
                         break;
                     }
@@ -174,9 +167,7 @@ fn organizational_domain(walk: &[WalkHit], start: &str) -> Option<String> {
             Psd::Yes if name != start => {
                 let depth = name.split('.').filter(|l| !l.is_empty()).count() + 1;
                 let labels: Vec<&str> = start.split('.').filter(|l| !l.is_empty()).collect();
-                return labels
-                    .get(labels.len().saturating_sub(depth)..)
-                    .map(|s| s.join("."));
+                return labels.get(labels.len().saturating_sub(depth)..).map(|s| s.join("."));
             }
             _ => {}
         }
@@ -206,13 +197,7 @@ fn mode_name(a: Alignment) -> &'static str {
 
 /// Alignment of `id` with the From domain (RFC 9989 §4.4.1/§4.4.2): identical, or under
 /// relaxed mode the same organizational domain.
-fn aligned(
-    cache: &SeamCache,
-    id: &str,
-    from: &str,
-    from_org: &str,
-    mode: Alignment,
-) -> Result<(bool, String), String> {
+fn aligned(cache: &SeamCache, id: &str, from: &str, from_org: &str, mode: Alignment) -> Result<(bool, String), String> {
     if id.is_empty() {
         return Ok((false, "no domain".to_string()));
     }
@@ -222,26 +207,15 @@ fn aligned(
     if mode == Alignment::Strict {
         return Ok((false, format!("strict mode needs {id} to equal {from}")));
     }
-    let under = id
-        .strip_suffix(from_org)
-        .is_some_and(|p| p.is_empty() || p.ends_with('.'));
+    let under = id.strip_suffix(from_org).is_some_and(|p| p.is_empty() || p.ends_with('.'));
     if !under {
-        return Ok((
-            false,
-            format!("{id} is not under the organizational domain {from_org}"),
-        ));
+        return Ok((false, format!("{id} is not under the organizational domain {from_org}")));
     }
     let org = org_of(cache, id)?;
     if org == from_org {
-        Ok((
-            true,
-            format!("{id} and {from} share the organizational domain {from_org}"),
-        ))
+        Ok((true, format!("{id} and {from} share the organizational domain {from_org}")))
     } else {
-        Ok((
-            false,
-            format!("organizational domain of {id} is {org}, of {from} is {from_org}"),
-        ))
+        Ok((false, format!("organizational domain of {id} is {org}, of {from} is {from_org}")))
     }
 }
 
@@ -268,29 +242,31 @@ fn rfc7489_note(record: &str, record_domain: &str, from: &str, org: &str) -> Opt
     if let Some(pct) = get("pct")
         && pct != "100"
     {
-        notes.push(format!("pct={pct}: RFC 7489 receivers apply the policy to only {pct}% of failing mail (RFC 9989 removed pct=)"));
+        notes.push(format!(
+            "pct={pct}: RFC 7489 receivers apply the policy to only {pct}% of failing mail (RFC 9989 removed pct=)"
+        ));
     }
     for t in ["rf", "ri"] {
         if get(t).is_some() {
-            notes.push(format!(
-                "{t}= is read by RFC 7489 receivers only (removed in RFC 9989)"
-            ));
+            notes.push(format!("{t}= is read by RFC 7489 receivers only (removed in RFC 9989)"));
         }
     }
     if get("np").is_some() {
-        notes.push("np= is unknown to RFC 7489 receivers, which apply sp= (or p=) to non-existent sub-domains".to_string());
+        notes.push(
+            "np= is unknown to RFC 7489 receivers, which apply sp= (or p=) to non-existent sub-domains".to_string(),
+        );
     }
     if get("psd").is_some() {
-        notes.push("psd= is unknown to RFC 7489 receivers, which find the organizational domain with the Public Suffix List".to_string());
+        notes.push(
+            "psd= is unknown to RFC 7489 receivers, which find the organizational domain with the Public Suffix List"
+                .to_string(),
+        );
     }
     if get("t").is_some() {
         notes.push("t= is unknown to RFC 7489 receivers (they apply the policy fully)".to_string());
     }
     let labels: Vec<&str> = from.split('.').collect();
-    let naive = labels
-        .get(labels.len().saturating_sub(2)..)
-        .map(|s| s.join("."))
-        .unwrap_or_default();
+    let naive = labels.get(labels.len().saturating_sub(2)..).map(|s| s.join(".")).unwrap_or_default();
     if record_domain != from && record_domain != naive {
         notes.push(format!("the record was found at _dmarc.{record_domain} by the tree walk; RFC 7489 only queries the From domain and its PSL organizational domain, so it may find no record"));
     } else if org != naive {
@@ -314,9 +290,7 @@ fn evaluate_domain(
         Ok(w) => w,
         Err(why) => {
             v.result = "temperror".to_string();
-            v.problem = Some(format!(
-                "the DNS tree walk failed ({why}); the record is not treated as missing"
-            ));
+            v.problem = Some(format!("the DNS tree walk failed ({why}); the record is not treated as missing"));
             return v;
         }
     };
@@ -326,11 +300,7 @@ fn evaluate_domain(
     v.organizational_domain = Some(org.clone());
     let (hit, exact) = match walk.iter().find(|(n, _, _)| n == from) {
         Some(h) => (h, true),
-        None => match walk
-            .iter()
-            .find(|(n, _, _)| *n == org)
-            .or_else(|| walk.last())
-        {
+        None => match walk.iter().find(|(n, _, _)| *n == org).or_else(|| walk.last()) {
             Some(h) => (h, false),
             None => return v,
         },
@@ -435,11 +405,7 @@ fn evaluate_domain(
     } else {
         policy
     };
-    v.disposition = if v.result == "fail" {
-        policy_name(applied).to_string()
-    } else {
-        "none".to_string()
-    };
+    v.disposition = if v.result == "fail" { policy_name(applied).to_string() } else { "none".to_string() };
     v
 }
 
@@ -490,24 +456,14 @@ pub async fn evaluate_dmarc(
         let mut v = DmarcVerdict::no_from();
         v.result = "permerror".to_string();
         v.problem = Some("no domain in the RFC5322.From field".to_string());
-        findings.push(
-            cat::DMARC_NO_FROM_DOMAIN
-                .emit()
-                .detail("No domain could be extracted from the RFC5322.From field."),
-        );
+        findings
+            .push(cat::DMARC_NO_FROM_DOMAIN.emit().detail("No domain could be extracted from the RFC5322.From field."));
         return (v, findings);
     }
-    let mut evals: Vec<DmarcVerdict> = domains
-        .iter()
-        .map(|d| evaluate_domain(cache, d, dkim, spf_domain, spf.result()))
-        .collect();
+    let mut evals: Vec<DmarcVerdict> =
+        domains.iter().map(|d| evaluate_domain(cache, d, dkim, spf_domain, spf.result())).collect();
     // RFC 7489 §6.6.1: with several author domains the strictest outcome applies.
-    evals.sort_by_key(|e| {
-        (
-            rank(&e.result),
-            std::cmp::Reverse(strictness(e.policy.as_deref())),
-        )
-    });
+    evals.sort_by_key(|e| (rank(&e.result), std::cmp::Reverse(strictness(e.policy.as_deref()))));
     let mut verdict = match evals.first() {
         Some(v) => v.clone(),
         None => DmarcVerdict::no_from(),
@@ -515,22 +471,14 @@ pub async fn evaluate_dmarc(
     verdict.from_domains = domains.clone();
     if domains.len() == 1 {
         let params = DmarcParameters::new(message, dkim_outputs, spf_domain, spf);
-        let out = auth
-            .verify_dmarc(Parameters::new(params).with_cache(cache))
-            .await;
+        let out = auth.verify_dmarc(Parameters::new(params).with_cache(cache)).await;
         let theirs = word(&out.result());
         if theirs != verdict.result {
-            verdict.cross_check = Some(format!(
-                "mail-auth: {theirs}, Inboxlens: {}",
-                verdict.result
-            ));
+            verdict.cross_check = Some(format!("mail-auth: {theirs}, Inboxlens: {}", verdict.result));
             verdict.result = theirs.to_string();
         }
     } else {
-        let rows: Vec<String> = evals
-            .iter()
-            .map(|e| format!("{}: {}", e.domain, e.result))
-            .collect();
+        let rows: Vec<String> = evals.iter().map(|e| format!("{}: {}", e.domain, e.result)).collect();
         findings.push(cat::DMARC_MULTIPLE_FROM.emit().detail(format!(
             "From domains {}; per-domain results: {}.",
             domains.join(", "),
@@ -542,8 +490,7 @@ pub async fn evaluate_dmarc(
     }
 
     let d = verdict.domain.clone();
-    let fix_record =
-        format!("_dmarc.{d} TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{d}\"");
+    let fix_record = format!("_dmarc.{d} TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{d}\"");
     match verdict.result.as_str() {
         "none" if verdict.record.is_some() => findings.push(
             cat::DMARC_PERMERROR
@@ -556,10 +503,7 @@ pub async fn evaluate_dmarc(
                 .fix(fix_record.clone()),
         ),
         "none" => findings.push(
-            cat::DMARC_NONE
-                .emit()
-                .detail(format!("No DMARC record for {d} or its parents."))
-                .fix(fix_record.clone()),
+            cat::DMARC_NONE.emit().detail(format!("No DMARC record for {d} or its parents.")).fix(fix_record.clone()),
         ),
         "fail" => {
             let rows: Vec<String> = verdict
@@ -604,15 +548,13 @@ pub async fn evaluate_dmarc(
         );
     }
     if let Some(rec) = &verdict.record
-        && rec.split(';').any(|t| {
-            t.split_once('=')
-                .is_some_and(|(k, v)| k.trim() == "t" && v.trim() == "y")
-        })
+        && rec.split(';').any(|t| t.split_once('=').is_some_and(|(k, v)| k.trim() == "t" && v.trim() == "y"))
     {
-        findings.push(cat::DMARC_TEST_MODE.emit().detail(format!(
-            "The record at _dmarc.{} has t=y.",
-            verdict.record_domain.clone().unwrap_or_default()
-        )));
+        findings.push(
+            cat::DMARC_TEST_MODE
+                .emit()
+                .detail(format!("The record at _dmarc.{} has t=y.", verdict.record_domain.clone().unwrap_or_default())),
+        );
     }
     if let Some(note) = &verdict.rfc7489_note {
         findings.push(

@@ -192,10 +192,7 @@ pub struct ProviderMatch {
 
 /// Which provider wrote the reply, from tell-tale words.
 pub fn detect_provider(lower: &str) -> Option<&'static str> {
-    if lower.contains("gsmtp")
-        || lower.contains("support.google.com")
-        || lower.contains("google.com")
-    {
+    if lower.contains("gsmtp") || lower.contains("support.google.com") || lower.contains("google.com") {
         Some("gmail")
     } else if lower.contains("outlook.com")
         || lower.contains("hotmail")
@@ -241,8 +238,7 @@ fn pm(
 
 const GMAIL_REF: &str = "Google: Gmail SMTP errors and codes (support.google.com/a/answer/3726730); Email sender guidelines (support.google.com/a/answer/81126)";
 const MS_REF: &str = "Microsoft: Fix NDR 550 5.7.515 / Outlook.com postmaster (sender.office.com)";
-const YAHOO_REF: &str =
-    "Yahoo Sender Hub: SMTP error codes (senders.yahooinc.com/smtp-error-codes)";
+const YAHOO_REF: &str = "Yahoo Sender Hub: SMTP error codes (senders.yahooinc.com/smtp-error-codes)";
 
 /// Provider-specific patterns (they take precedence over the generic rules).
 pub fn provider_pattern(status: Option<StatusCode>, lower: &str) -> Option<ProviderMatch> {
@@ -369,10 +365,7 @@ pub fn provider_pattern(status: Option<StatusCode>, lower: &str) -> Option<Provi
             None
         }
         "microsoft" => {
-            if lower.contains("s3150")
-                || lower.contains("s3140")
-                || lower.contains("on our block list")
-            {
+            if lower.contains("s3150") || lower.contains("s3140") || lower.contains("on our block list") {
                 return pm(
                     "microsoft",
                     "microsoft_s3150",
@@ -392,9 +385,7 @@ pub fn provider_pattern(status: Option<StatusCode>, lower: &str) -> Option<Provi
                     MS_REF,
                 );
             }
-            if status.is_some_and(|c| c.subject == 7 && c.detail == 509)
-                || lower.contains("does not pass dmarc")
-            {
+            if status.is_some_and(|c| c.subject == 7 && c.detail == 509) || lower.contains("does not pass dmarc") {
                 return pm(
                     "microsoft",
                     "microsoft_5_7_509",
@@ -416,8 +407,7 @@ pub fn provider_pattern(status: Option<StatusCode>, lower: &str) -> Option<Provi
                     MS_REF,
                 );
             }
-            if status
-                .is_some_and(|c| c.class == 4 && c.subject == 7 && (650..=652).contains(&c.detail))
+            if status.is_some_and(|c| c.class == 4 && c.subject == 7 && (650..=652).contains(&c.detail))
                 || lower.contains("temporarily rate limited")
             {
                 return pm(
@@ -482,10 +472,7 @@ pub fn provider_pattern(status: Option<StatusCode>, lower: &str) -> Option<Provi
                     YAHOO_REF,
                 );
             }
-            if lower.contains("bl21")
-                || lower.contains("bl22")
-                || lower.contains("bl23")
-                || lower.contains("spamhaus")
+            if lower.contains("bl21") || lower.contains("bl22") || lower.contains("bl23") || lower.contains("spamhaus")
             {
                 return pm(
                     "yahoo",
@@ -531,11 +518,7 @@ fn any(lower: &str, words: &[&str]) -> bool {
 
 /// The likely cause, from the provider patterns, then the status code, then words
 /// of the text, then the code classes. `lower` is the reply text in lower case.
-pub fn classify(
-    code: Option<u16>,
-    status: Option<StatusCode>,
-    lower: &str,
-) -> (BounceCause, Option<ProviderMatch>) {
+pub fn classify(code: Option<u16>, status: Option<StatusCode>, lower: &str) -> (BounceCause, Option<ProviderMatch>) {
     if let Some(p) = provider_pattern(status, lower) {
         return (p.cause, Some(p));
     }
@@ -620,11 +603,7 @@ fn generic(code: Option<u16>, status: Option<StatusCode>, lower: &str) -> Bounce
             "we do not relay",
             "relay not allowed",
         ],
-    ) || (lower.contains("relay")
-        && any(
-            lower,
-            &["denied", "not permitted", "not allowed", "prohibited"],
-        ))
+    ) || (lower.contains("relay") && any(lower, &["denied", "not permitted", "not allowed", "prohibited"]))
         || code == Some(530)
         || (lower.contains("authentication required") && !any(lower, &["dkim", "spf", "dmarc"]))
     {
@@ -647,17 +626,7 @@ fn generic(code: Option<u16>, status: Option<StatusCode>, lower: &str) -> Bounce
     ) {
         return Auth;
     }
-    if any(
-        lower,
-        &[
-            "greylist",
-            "graylist",
-            "grey-list",
-            "gray-list",
-            "greylisted",
-            "try again later, closing",
-        ],
-    ) {
+    if any(lower, &["greylist", "graylist", "grey-list", "gray-list", "greylisted", "try again later, closing"]) {
         return Greylisting;
     }
     if any(
@@ -795,18 +764,7 @@ fn generic(code: Option<u16>, status: Option<StatusCode>, lower: &str) -> Bounce
     ) {
         return Content;
     }
-    if any(
-        lower,
-        &[
-            "spam",
-            "unsolicited",
-            "junk",
-            "bulk mail",
-            "reputation",
-            "suspicious",
-            "scam",
-        ],
-    ) {
+    if any(lower, &["spam", "unsolicited", "junk", "bulk mail", "reputation", "suspicious", "scam"]) {
         return Spam;
     }
     if let Some(s) = status
@@ -828,82 +786,31 @@ mod tests {
     use super::*;
 
     fn cause(code: u16, status: &str, text: &str) -> (BounceCause, Option<String>) {
-        let (c, p) = classify(
-            Some(code),
-            StatusCode::parse(status),
-            &text.to_ascii_lowercase(),
-        );
+        let (c, p) = classify(Some(code), StatusCode::parse(status), &text.to_ascii_lowercase());
         (c, p.map(|p| p.pattern))
     }
 
     #[test]
     fn generic_causes() {
         use BounceCause::*;
-        assert_eq!(
-            cause(
-                550,
-                "5.1.1",
-                "<a@b.c>: Recipient address rejected: User unknown"
-            )
-            .0,
-            MailboxUnknown
-        );
+        assert_eq!(cause(550, "5.1.1", "<a@b.c>: Recipient address rejected: User unknown").0, MailboxUnknown);
         assert_eq!(cause(552, "5.2.2", "Mailbox full").0, MailboxFull);
         assert_eq!(
-            cause(
-                554,
-                "5.7.1",
-                "Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org"
-            )
-            .0,
+            cause(554, "5.7.1", "Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org").0,
             Blocklist
         );
-        assert_eq!(
-            cause(554, "5.7.1", "<x@y.z>: Relay access denied").0,
-            RelayDenied
-        );
-        assert_eq!(
-            cause(
-                550,
-                "5.7.1",
-                "Email rejected per DMARC policy for example.com"
-            )
-            .0,
-            Auth
-        );
-        assert_eq!(
-            cause(451, "4.7.1", "Greylisted, please try again in 300 seconds").0,
-            Greylisting
-        );
-        assert_eq!(
-            cause(421, "4.7.0", "Too many concurrent connections").0,
-            RateLimit
-        );
+        assert_eq!(cause(554, "5.7.1", "<x@y.z>: Relay access denied").0, RelayDenied);
+        assert_eq!(cause(550, "5.7.1", "Email rejected per DMARC policy for example.com").0, Auth);
+        assert_eq!(cause(451, "4.7.1", "Greylisted, please try again in 300 seconds").0, Greylisting);
+        assert_eq!(cause(421, "4.7.0", "Too many concurrent connections").0, RateLimit);
         assert_eq!(cause(421, "", "Service not available").0, RateLimit);
-        assert_eq!(
-            cause(552, "5.3.4", "Message size exceeds fixed limit").0,
-            Size
-        );
+        assert_eq!(cause(552, "5.3.4", "Message size exceeds fixed limit").0, Size);
         assert_eq!(cause(550, "5.1.2", "Host or domain name not found").0, Dns);
         assert_eq!(cause(550, "5.7.10", "REQUIRETLS needed").0, Tls);
-        assert_eq!(
-            cause(530, "5.7.0", "Must issue a STARTTLS command first").0,
-            Tls
-        );
-        assert_eq!(
-            cause(
-                554,
-                "5.7.1",
-                "Message rejected as spam by Content Filtering"
-            )
-            .0,
-            Spam
-        );
+        assert_eq!(cause(530, "5.7.0", "Must issue a STARTTLS command first").0, Tls);
+        assert_eq!(cause(554, "5.7.1", "Message rejected as spam by Content Filtering").0, Spam);
         assert_eq!(cause(550, "5.7.1", "Message refused").0, Policy);
-        assert_eq!(
-            cause(554, "5.6.0", "Message contains invalid header").0,
-            Content
-        );
+        assert_eq!(cause(554, "5.6.0", "Message contains invalid header").0, Content);
         assert_eq!(cause(550, "5.7.23", "SPF validation failed").0, Auth);
         assert_eq!(cause(250, "2.0.0", "OK").0, Delivered);
         assert_eq!(cause(550, "", "computer says no").0, Unknown);
@@ -916,10 +823,7 @@ mod tests {
             cause(550, "5.7.26", "This mail is unauthenticated ... - gsmtp"),
             (Auth, Some("gmail_5_7_26".into()))
         );
-        assert_eq!(
-            cause(550, "5.7.27", "SPF did not pass - gsmtp"),
-            (Auth, Some("gmail_x_7_27".into()))
-        );
+        assert_eq!(cause(550, "5.7.27", "SPF did not pass - gsmtp"), (Auth, Some("gmail_x_7_27".into())));
         assert_eq!(
             cause(421, "4.7.28", "unusual rate of unsolicited mail - gsmtp"),
             (RateLimit, Some("gmail_x_7_28".into()))
@@ -956,14 +860,19 @@ mod tests {
             ),
             (Policy, Some("yahoo_ph01".into()))
         );
-        assert_eq!(cause(550, "5.1.1", "Amazon SES did not send the message to this address because it is on the suppression list").1.as_deref(), Some("ses_suppression_list"));
-        // a Gmail 5.1.1 falls through to the generic rule
         assert_eq!(
             cause(
                 550,
                 "5.1.1",
-                "The email account that you tried to reach does not exist. - gsmtp"
-            ),
+                "Amazon SES did not send the message to this address because it is on the suppression list"
+            )
+            .1
+            .as_deref(),
+            Some("ses_suppression_list")
+        );
+        // a Gmail 5.1.1 falls through to the generic rule
+        assert_eq!(
+            cause(550, "5.1.1", "The email account that you tried to reach does not exist. - gsmtp"),
             (MailboxUnknown, None)
         );
     }

@@ -49,11 +49,7 @@ impl StatusCode {
         if !matches!(class, 2 | 4 | 5) {
             return None;
         }
-        Some(StatusCode {
-            class,
-            subject: subject_s.parse().ok()?,
-            detail: detail_s.parse().ok()?,
-        })
+        Some(StatusCode { class, subject: subject_s.parse().ok()?, detail: detail_s.parse().ok()? })
     }
 
     /// Whether this is a permanent failure (class 5).
@@ -122,77 +118,27 @@ pub const DETAILS: &[(u16, u16, &str, &str)] = &[
     (1, 0, "Other address status", "RFC 3463 §3.2"),
     (1, 1, "Bad destination mailbox address", "RFC 3463 §3.2"),
     (1, 2, "Bad destination system address", "RFC 3463 §3.2"),
-    (
-        1,
-        3,
-        "Bad destination mailbox address syntax",
-        "RFC 3463 §3.2",
-    ),
-    (
-        1,
-        4,
-        "Destination mailbox address ambiguous",
-        "RFC 3463 §3.2",
-    ),
+    (1, 3, "Bad destination mailbox address syntax", "RFC 3463 §3.2"),
+    (1, 4, "Destination mailbox address ambiguous", "RFC 3463 §3.2"),
     (1, 5, "Destination address valid", "RFC 3463 §3.2"),
-    (
-        1,
-        6,
-        "Destination mailbox has moved, No forwarding address",
-        "RFC 3463 §3.2",
-    ),
+    (1, 6, "Destination mailbox has moved, No forwarding address", "RFC 3463 §3.2"),
     (1, 7, "Bad sender's mailbox address syntax", "RFC 3463 §3.2"),
     (1, 8, "Bad sender's system address", "RFC 3463 §3.2"),
     (1, 9, "Message relayed to non-compliant mailer", "RFC 3886"),
     (1, 10, "Recipient address has null MX", "RFC 7505 §4.2"),
     (2, 0, "Other or undefined mailbox status", "RFC 3463 §3.3"),
-    (
-        2,
-        1,
-        "Mailbox disabled, not accepting messages",
-        "RFC 3463 §3.3",
-    ),
+    (2, 1, "Mailbox disabled, not accepting messages", "RFC 3463 §3.3"),
     (2, 2, "Mailbox full", "RFC 3463 §3.3"),
-    (
-        2,
-        3,
-        "Message length exceeds administrative limit",
-        "RFC 3463 §3.3",
-    ),
+    (2, 3, "Message length exceeds administrative limit", "RFC 3463 §3.3"),
     (2, 4, "Mailing list expansion problem", "RFC 3463 §3.3"),
-    (
-        3,
-        0,
-        "Other or undefined mail system status",
-        "RFC 3463 §3.4",
-    ),
+    (3, 0, "Other or undefined mail system status", "RFC 3463 §3.4"),
     (3, 1, "Mail system full", "RFC 3463 §3.4"),
-    (
-        3,
-        2,
-        "System not accepting network messages",
-        "RFC 3463 §3.4",
-    ),
-    (
-        3,
-        3,
-        "System not capable of selected features",
-        "RFC 3463 §3.4",
-    ),
+    (3, 2, "System not accepting network messages", "RFC 3463 §3.4"),
+    (3, 3, "System not capable of selected features", "RFC 3463 §3.4"),
     (3, 4, "Message too big for system", "RFC 3463 §3.4"),
     (3, 5, "System incorrectly configured", "RFC 3463 §3.4"),
-    (
-        3,
-        6,
-        "Requested priority was changed",
-        "RFC 8098 / RFC 6710",
-    ),
-    (
-        4,
-        0,
-        "Other or undefined network or routing status",
-        "RFC 3463 §3.5",
-    ),
+    (3, 6, "Requested priority was changed", "RFC 8098 / RFC 6710"),
+    (4, 0, "Other or undefined network or routing status", "RFC 3463 §3.5"),
     (4, 1, "No answer from host", "RFC 3463 §3.5"),
     (4, 2, "Bad connection", "RFC 3463 §3.5"),
     (4, 3, "Directory server failure", "RFC 3463 §3.5"),
@@ -206,121 +152,53 @@ pub const DETAILS: &[(u16, u16, &str, &str)] = &[
     (5, 3, "Too many recipients", "RFC 3463 §3.6"),
     (5, 4, "Invalid command arguments", "RFC 3463 §3.6"),
     (5, 5, "Wrong protocol version", "RFC 3463 §3.6"),
-    (
-        5,
-        6,
-        "Authentication Exchange line is too long",
-        "RFC 4954 §6",
-    ),
+    (5, 6, "Authentication Exchange line is too long", "RFC 4954 §6"),
     (6, 0, "Other or undefined media error", "RFC 3463 §3.7"),
     (6, 1, "Media not supported", "RFC 3463 §3.7"),
     (6, 2, "Conversion required and prohibited", "RFC 3463 §3.7"),
-    (
-        6,
-        3,
-        "Conversion required but not supported",
-        "RFC 3463 §3.7",
-    ),
+    (6, 3, "Conversion required but not supported", "RFC 3463 §3.7"),
     (6, 4, "Conversion with loss performed", "RFC 3463 §3.7"),
     (6, 5, "Conversion Failed", "RFC 3463 §3.7"),
     (6, 6, "Message content not available", "RFC 4468 §5"),
-    (
-        6,
-        7,
-        "Non-ASCII addresses not permitted for that sender/recipient",
-        "RFC 6531 §3.5",
-    ),
-    (
-        6,
-        8,
-        "UTF-8 string reply is required, but not permitted by the SMTP client",
-        "RFC 6531 §3.7.4.2",
-    ),
-    (
-        6,
-        9,
-        "UTF-8 header message cannot be transferred to one or more recipients",
-        "RFC 6531 §3.7.5",
-    ),
+    (6, 7, "Non-ASCII addresses not permitted for that sender/recipient", "RFC 6531 §3.5"),
+    (6, 8, "UTF-8 string reply is required, but not permitted by the SMTP client", "RFC 6531 §3.7.4.2"),
+    (6, 9, "UTF-8 header message cannot be transferred to one or more recipients", "RFC 6531 §3.7.5"),
     (7, 0, "Other or undefined security status", "RFC 3463 §3.8"),
-    (
-        7,
-        1,
-        "Delivery not authorized, message refused",
-        "RFC 3463 §3.8",
-    ),
+    (7, 1, "Delivery not authorized, message refused", "RFC 3463 §3.8"),
     (7, 2, "Mailing list expansion prohibited", "RFC 3463 §3.8"),
-    (
-        7,
-        3,
-        "Security conversion required but not possible",
-        "RFC 3463 §3.8",
-    ),
+    (7, 3, "Security conversion required but not possible", "RFC 3463 §3.8"),
     (7, 4, "Security features not supported", "RFC 3463 §3.8"),
     (7, 5, "Cryptographic failure", "RFC 3463 §3.8"),
-    (
-        7,
-        6,
-        "Cryptographic algorithm not supported",
-        "RFC 3463 §3.8",
-    ),
+    (7, 6, "Cryptographic algorithm not supported", "RFC 3463 §3.8"),
     (7, 7, "Message integrity failure", "RFC 3463 §3.8"),
     (7, 8, "Authentication credentials invalid", "RFC 4954 §6"),
     (7, 9, "Authentication mechanism is too weak", "RFC 4954 §6"),
     (7, 10, "Encryption Needed", "RFC 5248 §2.4"),
-    (
-        7,
-        11,
-        "Encryption required for requested authentication mechanism",
-        "RFC 4954 §6",
-    ),
+    (7, 11, "Encryption required for requested authentication mechanism", "RFC 4954 §6"),
     (7, 12, "A password transition is needed", "RFC 4954 §6"),
     (7, 13, "User Account Disabled", "RFC 5248 §2.4"),
     (7, 14, "Trust relationship required", "RFC 5248 §2.4"),
     (7, 15, "Priority Level is too low", "RFC 6710 §5"),
-    (
-        7,
-        16,
-        "Message is too big for the specified priority",
-        "RFC 6710 §5",
-    ),
+    (7, 16, "Message is too big for the specified priority", "RFC 6710 §5"),
     (7, 17, "Mailbox owner has changed", "RFC 7293 §8"),
     (7, 18, "Domain owner has changed", "RFC 7293 §8"),
     (7, 19, "RRVS test cannot be completed", "RFC 7293 §8"),
     (7, 20, "No passing DKIM signature found", "RFC 7372 §3.1"),
     (7, 21, "No acceptable DKIM signature found", "RFC 7372 §3.1"),
-    (
-        7,
-        22,
-        "No valid author-matched DKIM signature found",
-        "RFC 7372 §3.1",
-    ),
+    (7, 22, "No valid author-matched DKIM signature found", "RFC 7372 §3.1"),
     (7, 23, "SPF validation failed", "RFC 7372 §3.2"),
     (7, 24, "SPF validation error", "RFC 7372 §3.2"),
     (7, 25, "Reverse DNS validation failed", "RFC 7372 §3.3"),
-    (
-        7,
-        26,
-        "Multiple authentication checks failed",
-        "RFC 7372 §3.4",
-    ),
+    (7, 26, "Multiple authentication checks failed", "RFC 7372 §3.4"),
     (7, 27, "Sender address has null MX", "RFC 7505 §4.2"),
-    (
-        7,
-        28,
-        "Mail flood detected",
-        "IANA SMTP Enhanced Status Codes registry",
-    ),
+    (7, 28, "Mail flood detected", "IANA SMTP Enhanced Status Codes registry"),
     (7, 29, "ARC validation failure", "RFC 8617 §7.2.2"),
     (7, 30, "REQUIRETLS support required", "RFC 8689 §5"),
 ];
 
 /// The registered text of `x.subject.detail`.
 pub fn detail_text(subject: u16, detail: u16) -> Option<(&'static str, &'static str)> {
-    DETAILS
-        .iter()
-        .find(|(s, d, _, _)| *s == subject && *d == detail)
-        .map(|(_, _, t, r)| (*t, *r))
+    DETAILS.iter().find(|(s, d, _, _)| *s == subject && *d == detail).map(|(_, _, t, r)| (*t, *r))
 }
 
 /// The meaning of a code: class, subject and detail texts (RFC 3463 §3).
@@ -328,12 +206,7 @@ pub fn meaning(code: StatusCode) -> StatusMeaning {
     let (detail, reference, registered) = match detail_text(code.subject, code.detail) {
         Some((t, r)) => (t.to_string(), r.to_string(), true),
         None => (
-            format!(
-                "Unregistered detail {} of subject {}: {}",
-                code.detail,
-                code.subject,
-                subject_text(code.subject)
-            ),
+            format!("Unregistered detail {} of subject {}: {}", code.detail, code.subject, subject_text(code.subject)),
             "RFC 3463 §3".to_string(),
             false,
         ),
@@ -400,46 +273,11 @@ mod tests {
 
     #[test]
     fn parse_codes() {
-        assert_eq!(
-            StatusCode::parse("5.1.1"),
-            Some(StatusCode {
-                class: 5,
-                subject: 1,
-                detail: 1
-            })
-        );
-        assert_eq!(
-            StatusCode::parse(" 4.7.28 rest"),
-            Some(StatusCode {
-                class: 4,
-                subject: 7,
-                detail: 28
-            })
-        );
-        assert_eq!(
-            StatusCode::parse("#5.7.515"),
-            Some(StatusCode {
-                class: 5,
-                subject: 7,
-                detail: 515
-            })
-        );
-        assert_eq!(
-            StatusCode::parse("5.7.1;"),
-            Some(StatusCode {
-                class: 5,
-                subject: 7,
-                detail: 1
-            })
-        );
-        assert_eq!(
-            StatusCode::parse("5.7.1."),
-            Some(StatusCode {
-                class: 5,
-                subject: 7,
-                detail: 1
-            })
-        );
+        assert_eq!(StatusCode::parse("5.1.1"), Some(StatusCode { class: 5, subject: 1, detail: 1 }));
+        assert_eq!(StatusCode::parse(" 4.7.28 rest"), Some(StatusCode { class: 4, subject: 7, detail: 28 }));
+        assert_eq!(StatusCode::parse("#5.7.515"), Some(StatusCode { class: 5, subject: 7, detail: 515 }));
+        assert_eq!(StatusCode::parse("5.7.1;"), Some(StatusCode { class: 5, subject: 7, detail: 1 }));
+        assert_eq!(StatusCode::parse("5.7.1."), Some(StatusCode { class: 5, subject: 7, detail: 1 }));
         assert_eq!(StatusCode::parse("3.1.1"), None);
         assert_eq!(StatusCode::parse("5.1"), None);
         assert_eq!(StatusCode::parse("5.1.1234"), None);
@@ -451,37 +289,19 @@ mod tests {
 
     #[test]
     fn meanings() {
-        let m = meaning(StatusCode {
-            class: 5,
-            subject: 1,
-            detail: 1,
-        });
+        let m = meaning(StatusCode { class: 5, subject: 1, detail: 1 });
         assert_eq!(m.class, "Permanent Failure");
         assert_eq!(m.subject, "Addressing Status");
         assert_eq!(m.detail, "Bad destination mailbox address");
         assert!(m.registered);
-        let m = meaning(StatusCode {
-            class: 5,
-            subject: 7,
-            detail: 26,
-        });
+        let m = meaning(StatusCode { class: 5, subject: 7, detail: 26 });
         assert_eq!(m.detail, "Multiple authentication checks failed");
         assert_eq!(m.reference, "RFC 7372 §3.4");
-        let m = meaning(StatusCode {
-            class: 5,
-            subject: 7,
-            detail: 515,
-        });
+        let m = meaning(StatusCode { class: 5, subject: 7, detail: 515 });
         assert!(!m.registered);
         assert_eq!(m.subject, "Security or Policy Status");
-        assert_eq!(
-            reply_code_text(550),
-            "Requested action not taken: mailbox unavailable or rejected by policy"
-        );
-        assert_eq!(
-            reply_code_text(499),
-            "Transient negative completion: try again later"
-        );
+        assert_eq!(reply_code_text(550), "Requested action not taken: mailbox unavailable or rejected by policy");
+        assert_eq!(reply_code_text(499), "Transient negative completion: try again later");
         // every subject 0..=7 has an x.y.0 entry
         for s in 0..=7 {
             assert!(detail_text(s, 0).is_some(), "{s}.0 missing");

@@ -75,15 +75,10 @@ pub fn parse_delivery_status(body: &str) -> DeliveryStatus {
     }
     let mut out = DeliveryStatus::default();
     for g in groups {
-        let is_recipient = g
-            .iter()
-            .any(|(n, _)| RECIPIENT_FIELDS.contains(&n.as_str()));
+        let is_recipient = g.iter().any(|(n, _)| RECIPIENT_FIELDS.contains(&n.as_str()));
         if is_recipient {
             // per-message fields written into a recipient group (no blank line)
-            for (n, v) in g
-                .iter()
-                .filter(|(n, _)| !RECIPIENT_FIELDS.contains(&n.as_str()) && !n.starts_with("x-"))
-            {
+            for (n, v) in g.iter().filter(|(n, _)| !RECIPIENT_FIELDS.contains(&n.as_str()) && !n.starts_with("x-")) {
                 if !out.per_message.iter().any(|(pn, _)| pn == n) {
                     out.per_message.push((n.clone(), v.clone()));
                 }
@@ -100,10 +95,7 @@ pub fn parse_delivery_status(body: &str) -> DeliveryStatus {
 
 /// The value of a field in a group.
 pub fn field<'a>(group: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    group
-        .iter()
-        .find(|(n, _)| n == name)
-        .map(|(_, v)| v.as_str())
+    group.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
 }
 
 /// Strips the `type;` prefix of an RFC 3464 typed value (`rfc822; a@b`,
@@ -111,11 +103,7 @@ pub fn field<'a>(group: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// are returned whole. Returns (type, value).
 pub fn typed_value(v: &str) -> (Option<String>, String) {
     match v.split_once(';') {
-        Some((t, rest))
-            if !t.trim().is_empty()
-                && t.trim().len() <= 20
-                && !t.trim().contains(char::is_whitespace) =>
-        {
+        Some((t, rest)) if !t.trim().is_empty() && t.trim().len() <= 20 && !t.trim().contains(char::is_whitespace) => {
             (Some(t.trim().to_ascii_lowercase()), rest.trim().to_string())
         }
         _ => (None, v.trim().to_string()),
@@ -130,20 +118,11 @@ mod tests {
     fn rfc3464_example() {
         let body = "Reporting-MTA: dns; cs.utk.edu\r\nArrival-Date: Wed, 12 Jul 2023 10:00:00 -0400\r\n\r\nOriginal-Recipient: rfc822;louisl@larry.slip.umd.edu\r\nFinal-Recipient: rfc822;louisl@larry.slip.umd.edu\r\nAction: failed\r\nStatus: 4.0.0\r\nDiagnostic-Code: smtp; 426 connection timed out\r\n  (retried)\r\n\r\nFinal-Recipient: rfc822;b@example.org\r\nAction: delayed\r\nStatus: 4.4.1\r\n";
         let d = parse_delivery_status(body);
-        assert_eq!(
-            field(&d.per_message, "reporting-mta"),
-            Some("dns; cs.utk.edu")
-        );
+        assert_eq!(field(&d.per_message, "reporting-mta"), Some("dns; cs.utk.edu"));
         assert_eq!(d.recipients.len(), 2);
-        assert_eq!(
-            field(&d.recipients[0], "diagnostic-code"),
-            Some("smtp; 426 connection timed out (retried)")
-        );
+        assert_eq!(field(&d.recipients[0], "diagnostic-code"), Some("smtp; 426 connection timed out (retried)"));
         assert_eq!(field(&d.recipients[1], "action"), Some("delayed"));
-        assert_eq!(
-            typed_value("rfc822;b@example.org"),
-            (Some("rfc822".into()), "b@example.org".into())
-        );
+        assert_eq!(typed_value("rfc822;b@example.org"), (Some("rfc822".into()), "b@example.org".into()));
         assert_eq!(typed_value("Amazon SES did not send; see guide").0, None);
     }
 
@@ -155,10 +134,6 @@ mod tests {
         assert_eq!(d.recipients.len(), 2);
         assert_eq!(field(&d.per_message, "reporting-mta"), Some("dns; a"));
         assert!(parse_delivery_status("").recipients.is_empty());
-        assert!(
-            parse_delivery_status("\u{0}\u{1}::::\n   \n:")
-                .recipients
-                .is_empty()
-        );
+        assert!(parse_delivery_status("\u{0}\u{1}::::\n   \n:").recipients.is_empty());
     }
 }

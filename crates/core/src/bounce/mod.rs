@@ -185,36 +185,23 @@ pub fn try_explain_bounce(text: &[u8]) -> Result<BounceReport, BounceError> {
         return Err(BounceError::TooLarge(text.len()));
     }
     let sample = text.get(..text.len().min(8192)).unwrap_or_default();
-    let binary = sample
-        .iter()
-        .filter(|b| **b == 0 || (**b < 0x20 && !matches!(**b, b'\r' | b'\n' | b'\t' | 0x0c)))
-        .count();
+    let binary =
+        sample.iter().filter(|b| **b == 0 || (**b < 0x20 && !matches!(**b, b'\r' | b'\n' | b'\t' | 0x0c))).count();
     if binary * 10 > sample.len() {
         return Err(BounceError::Binary);
     }
 
     // 1. A MIME message: look for message/delivery-status (RFC 3464 §2).
-    if let Some(msg) = MessageParser::new()
-        .parse(text)
-        .filter(|m| m.headers().has_known())
-    {
+    if let Some(msg) = MessageParser::new().parse(text).filter(|m| m.headers().has_known()) {
         let mut original = None;
         let mut status_body: Option<String> = None;
         let mut human_text = String::new();
         for p in msg.parts().take(MAX_PARTS) {
             let ct = p.content_type();
             let (t, st) = ct
-                .map(|c| {
-                    (
-                        c.ctype().to_ascii_lowercase(),
-                        c.subtype().unwrap_or_default().to_ascii_lowercase(),
-                    )
-                })
+                .map(|c| (c.ctype().to_ascii_lowercase(), c.subtype().unwrap_or_default().to_ascii_lowercase()))
                 .unwrap_or_else(|| ("text".into(), "plain".into()));
-            if t == "message"
-                && (st == "delivery-status" || st == "global-delivery-status")
-                && status_body.is_none()
-            {
+            if t == "message" && (st == "delivery-status" || st == "global-delivery-status") && status_body.is_none() {
                 status_body = Some(String::from_utf8_lossy(&p.decoded()).into_owned());
             } else if t == "message" && (st == "rfc822" || st == "global") && original.is_none() {
                 if let PartKind::Message(nested) = p.kind() {
@@ -248,8 +235,7 @@ pub fn try_explain_bounce(text: &[u8]) -> Result<BounceReport, BounceError> {
     }
 
     // 3. Pasted SMTP reply / transcript.
-    let s = String::from_utf8_lossy(text.get(..text.len().min(MAX_SCAN)).unwrap_or_default())
-        .into_owned();
+    let s = String::from_utf8_lossy(text.get(..text.len().min(MAX_SCAN)).unwrap_or_default()).into_owned();
     let replies = smtp::parse_smtp_replies(&s);
     if replies.is_empty() {
         return Err(BounceError::NotRecognised);
@@ -270,21 +256,14 @@ fn floor(s: &str, max: usize) -> usize {
 
 /// A message from a mailer daemon / postmaster, or with a bounce-like subject.
 fn is_bounce_like(msg: &mail_parser::Message) -> bool {
-    let from = msg
-        .from()
-        .and_then(|f| f.first())
-        .and_then(|m| m.address())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let from = msg.from().and_then(|f| f.first()).and_then(|m| m.address()).unwrap_or_default().to_ascii_lowercase();
     let subject = msg.subject().unwrap_or_default().to_ascii_lowercase();
     let rp_empty = msg
         .headers()
         .get(mail_parser::HeaderName::ReturnPath)
         .is_some_and(|h| String::from_utf8_lossy(h.raw_value()).trim() == "<>");
     rp_empty
-        || ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"]
-            .iter()
-            .any(|w| from.contains(w))
+        || ["mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon"].iter().any(|w| from.contains(w))
         || [
             "undeliver",
             "delivery status",
@@ -308,11 +287,8 @@ fn parse_headers_block(data: &[u8]) -> Option<OriginalMessage> {
 }
 
 fn original_from_headers(h: &mail_parser::Headers) -> OriginalMessage {
-    let first = |l: Option<mail_parser::AddressList>| {
-        l.and_then(|l| l.first())
-            .and_then(|m| m.address())
-            .map(str::to_string)
-    };
+    let first =
+        |l: Option<mail_parser::AddressList>| l.and_then(|l| l.first()).and_then(|m| m.address()).map(str::to_string);
     OriginalMessage {
         from: first(h.from()),
         to: first(h.to()),
@@ -333,29 +309,19 @@ fn from_dsn(body: &str, original: Option<OriginalMessage>, human_text: &str) -> 
         let status = dsn::field(g, "status").and_then(StatusCode::parse);
         let remote_mta = dsn::field(g, "remote-mta").map(|v| dsn::typed_value(v).1);
         let diag_raw = dsn::field(g, "diagnostic-code").map(|v| dsn::typed_value(v).1);
-        let reply = diag_raw
-            .as_deref()
-            .and_then(|d| smtp::parse_smtp_replies(d).into_iter().next());
+        let reply = diag_raw.as_deref().and_then(|d| smtp::parse_smtp_replies(d).into_iter().next());
         // when the diagnostic is missing, the human-readable part may quote the reply
         let reply = reply.or_else(|| {
             human_replies
                 .iter()
                 .find(|r| {
-                    r.recipient
-                        .as_deref()
-                        .zip(recipient.as_deref())
-                        .is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
+                    r.recipient.as_deref().zip(recipient.as_deref()).is_some_and(|(a, b)| a.eq_ignore_ascii_case(b))
                 })
                 .cloned()
         });
-        let diagnostic = diag_raw
-            .clone()
-            .or_else(|| reply.as_ref().map(|r| r.text.clone()));
+        let diagnostic = diag_raw.clone().or_else(|| reply.as_ref().map(|r| r.text.clone()));
         let status = status.or(reply.as_ref().and_then(|r| r.enhanced));
-        let code = reply
-            .as_ref()
-            .map(|r| r.code)
-            .or_else(|| leading_code(diag_raw.as_deref().unwrap_or_default()));
+        let code = reply.as_ref().map(|r| r.code).or_else(|| leading_code(diag_raw.as_deref().unwrap_or_default()));
         recipients.push(build_recipient(
             recipient,
             original_recipient,
@@ -368,8 +334,7 @@ fn from_dsn(body: &str, original: Option<OriginalMessage>, human_text: &str) -> 
         ));
     }
     let mut report = summarize(recipients, "dsn", original);
-    report.reporting_mta =
-        dsn::field(&ds.per_message, "reporting-mta").map(|v| dsn::typed_value(v).1);
+    report.reporting_mta = dsn::field(&ds.per_message, "reporting-mta").map(|v| dsn::typed_value(v).1);
     report.arrival_date = dsn::field(&ds.per_message, "arrival-date").map(str::to_string);
     report
 }
@@ -379,21 +344,14 @@ fn leading_code(s: &str) -> Option<u16> {
     let t = s.trim_start();
     let digits: String = t.chars().take(3).collect();
     let next = t.chars().nth(3);
-    if digits.len() == 3
-        && digits.chars().all(|c| c.is_ascii_digit())
-        && next.is_none_or(|c| c == ' ' || c == '-')
-    {
+    if digits.len() == 3 && digits.chars().all(|c| c.is_ascii_digit()) && next.is_none_or(|c| c == ' ' || c == '-') {
         digits.parse().ok().filter(|c| (200..600).contains(c))
     } else {
         None
     }
 }
 
-fn from_replies(
-    replies: Vec<smtp::SmtpReply>,
-    format: &str,
-    original: Option<OriginalMessage>,
-) -> BounceReport {
+fn from_replies(replies: Vec<smtp::SmtpReply>, format: &str, original: Option<OriginalMessage>) -> BounceReport {
     let recipients = replies
         .into_iter()
         .map(|r| {
@@ -407,16 +365,7 @@ fn from_replies(
                 }
                 .to_string(),
             );
-            build_recipient(
-                r.recipient,
-                None,
-                action,
-                r.enhanced,
-                Some(r.code),
-                None,
-                Some(r.text),
-                r.stage,
-            )
+            build_recipient(r.recipient, None, action, r.enhanced, Some(r.code), None, Some(r.text), r.stage)
         })
         .collect();
     summarize(recipients, format, original)
@@ -433,29 +382,20 @@ fn build_recipient(
     diagnostic: Option<String>,
     stage: Option<String>,
 ) -> BounceRecipient {
-    let mut lower = diagnostic
-        .as_deref()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
+    let mut lower = diagnostic.as_deref().unwrap_or_default().to_ascii_lowercase();
     if let Some(m) = remote_mta.as_deref() {
         lower.push(' ');
         lower.push_str(&m.to_ascii_lowercase());
     }
     let (mut cause, provider) = classify(reply_code, status, &lower);
-    if matches!(
-        action.as_deref(),
-        Some("delivered" | "relayed" | "expanded")
-    ) {
+    if matches!(action.as_deref(), Some("delivered" | "relayed" | "expanded")) {
         cause = BounceCause::Delivered;
     }
-    let permanent = status
-        .map(|s| s.class == 5)
-        .or(reply_code.map(|c| c >= 500))
-        .or(match action.as_deref() {
-            Some("failed") => Some(true),
-            Some("delayed") => Some(false),
-            _ => None,
-        });
+    let permanent = status.map(|s| s.class == 5).or(reply_code.map(|c| c >= 500)).or(match action.as_deref() {
+        Some("failed") => Some(true),
+        Some("delayed") => Some(false),
+        _ => None,
+    });
     let (explanation, fix) = match &provider {
         Some(p) if cause != BounceCause::Delivered => (p.explanation.clone(), p.fix.clone()),
         _ => (cause.explanation().to_string(), cause.fix().to_string()),
@@ -479,19 +419,11 @@ fn build_recipient(
     }
 }
 
-fn summarize(
-    recipients: Vec<BounceRecipient>,
-    format: &str,
-    original: Option<OriginalMessage>,
-) -> BounceReport {
+fn summarize(recipients: Vec<BounceRecipient>, format: &str, original: Option<OriginalMessage>) -> BounceReport {
     let primary = recipients
         .iter()
         .find(|r| r.cause != BounceCause::Delivered && r.permanent == Some(true))
-        .or_else(|| {
-            recipients
-                .iter()
-                .find(|r| r.cause != BounceCause::Delivered)
-        })
+        .or_else(|| recipients.iter().find(|r| r.cause != BounceCause::Delivered))
         .or_else(|| recipients.first());
     let findings = findings_for(&recipients);
     BounceReport {
@@ -552,23 +484,12 @@ fn findings_for(recipients: &[BounceRecipient]) -> Vec<Finding> {
         let names: Vec<String> = group
             .iter()
             .take(5)
-            .map(|r| {
-                r.recipient
-                    .clone()
-                    .unwrap_or_else(|| "(recipient not named)".into())
-            })
+            .map(|r| r.recipient.clone().unwrap_or_else(|| "(recipient not named)".into()))
             .collect();
-        let mut detail = format!(
-            "{} recipient(s): {}{}",
-            group.len(),
-            names.join(", "),
-            if group.len() > 5 { ", ..." } else { "" }
-        );
+        let mut detail =
+            format!("{} recipient(s): {}{}", group.len(), names.join(", "), if group.len() > 5 { ", ..." } else { "" });
         if let Some(p) = &first.provider {
-            detail.push_str(&format!(
-                ". {} ({}): {}",
-                p.provider, p.pattern, p.explanation
-            ));
+            detail.push_str(&format!(". {} ({}): {}", p.provider, p.pattern, p.explanation));
         }
         let mut f = spec_for(cause).emit().detail(detail).fix(first.fix.clone());
         if cause != BounceCause::Delivered
@@ -585,10 +506,7 @@ fn findings_for(recipients: &[BounceRecipient]) -> Vec<Finding> {
             if let Some(s) = &r.status {
                 ev.push_str(&format!("{s} "));
             }
-            ev.push_str(&crate::message::headers::truncate(
-                r.diagnostic.as_deref().unwrap_or_default(),
-                300,
-            ));
+            ev.push_str(&crate::message::headers::truncate(r.diagnostic.as_deref().unwrap_or_default(), 300));
             if !ev.trim().is_empty() {
                 f = f.evidence(ev.trim().to_string());
             }
@@ -612,18 +530,9 @@ mod tests {
         assert_eq!(r.cause, BounceCause::Auth);
         assert_eq!(r.provider.as_deref(), Some("gmail"));
         assert_eq!(r.permanent, Some(true));
-        assert_eq!(
-            r.status_meaning.as_ref().map(|m| m.detail.as_str()),
-            Some("Multiple authentication checks failed")
-        );
-        assert_eq!(
-            r.findings.first().map(|f| f.id.as_str()),
-            Some("bounce.auth")
-        );
-        assert_eq!(
-            r.findings.first().map(|f| f.severity),
-            Some(Severity::Error)
-        );
+        assert_eq!(r.status_meaning.as_ref().map(|m| m.detail.as_str()), Some("Multiple authentication checks failed"));
+        assert_eq!(r.findings.first().map(|f| f.id.as_str()), Some("bounce.auth"));
+        assert_eq!(r.findings.first().map(|f| f.severity), Some(Severity::Error));
     }
 
     #[test]
@@ -631,15 +540,9 @@ mod tests {
         let r = explain_bounce(b"421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume or user complaints - 4.16.55.1; see https://postmaster.yahooinc.com/error-codes");
         assert_eq!(r.cause, BounceCause::RateLimit);
         assert_eq!(r.permanent, Some(false));
+        assert_eq!(r.findings.first().map(|f| f.severity), Some(Severity::Warning));
         assert_eq!(
-            r.findings.first().map(|f| f.severity),
-            Some(Severity::Warning)
-        );
-        assert_eq!(
-            r.recipients
-                .first()
-                .and_then(|x| x.provider.as_ref())
-                .map(|p| p.pattern.as_str()),
+            r.recipients.first().and_then(|x| x.provider.as_ref()).map(|p| p.pattern.as_str()),
             Some("yahoo_tss04")
         );
     }
@@ -652,16 +555,10 @@ mod tests {
         assert_eq!(r.format, "dsn");
         assert_eq!(r.reporting_mta.as_deref(), Some("mx.example.net"));
         assert_eq!(r.recipients.len(), 2);
-        assert_eq!(
-            r.recipients[0].recipient.as_deref(),
-            Some("bob@example.org")
-        );
+        assert_eq!(r.recipients[0].recipient.as_deref(), Some("bob@example.org"));
         assert_eq!(r.recipients[0].cause, BounceCause::MailboxFull);
         assert_eq!(r.recipients[0].reply_code, Some(552));
-        assert_eq!(
-            r.recipients[0].remote_mta.as_deref(),
-            Some("mx.example.org")
-        );
+        assert_eq!(r.recipients[0].remote_mta.as_deref(), Some("mx.example.org"));
         assert_eq!(r.recipients[1].cause, BounceCause::Network);
         assert_eq!(r.recipients[1].permanent, Some(false));
         assert_eq!(r.cause, BounceCause::MailboxFull);
@@ -678,14 +575,8 @@ mod tests {
         let r = explain_bounce(t.as_bytes());
         assert_eq!(r.format, "text_bounce");
         assert_eq!(r.cause, BounceCause::MailboxUnknown);
-        assert_eq!(
-            r.recipients.first().and_then(|x| x.recipient.as_deref()),
-            Some("user@example.net")
-        );
-        assert_eq!(
-            r.recipients.first().and_then(|x| x.stage.as_deref()),
-            Some("rcpt_to")
-        );
+        assert_eq!(r.recipients.first().and_then(|x| x.recipient.as_deref()), Some("user@example.net"));
+        assert_eq!(r.recipients.first().and_then(|x| x.stage.as_deref()), Some("rcpt_to"));
     }
 
     #[test]
@@ -695,18 +586,12 @@ mod tests {
             (&b"   \r\n"[..], BounceError::Empty),
             (&b"\x00\x01\x02\x03\x04\x05binary"[..], BounceError::Binary),
             (&b"Hello Bob, lunch at 12?"[..], BounceError::NotRecognised),
-            (
-                &b"From: a@example.com\r\nSubject: hi\r\n\r\nWe sold 550 units.\r\n"[..],
-                BounceError::NotRecognised,
-            ),
+            (&b"From: a@example.com\r\nSubject: hi\r\n\r\nWe sold 550 units.\r\n"[..], BounceError::NotRecognised),
         ] {
             let r = explain_bounce(input);
             assert!(!r.recognised);
             assert_eq!(r.error, Some(err));
-            assert_eq!(
-                r.findings.first().map(|f| f.id.as_str()),
-                Some("bounce.not_recognised")
-            );
+            assert_eq!(r.findings.first().map(|f| f.id.as_str()), Some("bounce.not_recognised"));
         }
     }
 

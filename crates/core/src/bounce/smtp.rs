@@ -41,14 +41,10 @@ fn code_at(s: &str, at: usize) -> Option<(u16, Option<char>)> {
     }
     let sep = b.get(at + 3).copied();
     match sep {
-        None => Some((
-            (d0 - b'0') as u16 * 100 + (d1 - b'0') as u16 * 10 + (d2 - b'0') as u16,
-            None,
-        )),
-        Some(c @ (b'-' | b' ' | b'\t')) => Some((
-            (d0 - b'0') as u16 * 100 + (d1 - b'0') as u16 * 10 + (d2 - b'0') as u16,
-            Some(c as char),
-        )),
+        None => Some(((d0 - b'0') as u16 * 100 + (d1 - b'0') as u16 * 10 + (d2 - b'0') as u16, None)),
+        Some(c @ (b'-' | b' ' | b'\t')) => {
+            Some(((d0 - b'0') as u16 * 100 + (d1 - b'0') as u16 * 10 + (d2 - b'0') as u16, Some(c as char)))
+        }
         _ => None,
     }
 }
@@ -71,8 +67,7 @@ fn enhanced_after(rest: &str) -> (Option<StatusCode>, usize) {
 
 /// Splits on CRLF, LF or bare CR (each one line break).
 pub(crate) fn split_lines(text: &str) -> impl Iterator<Item = &str> {
-    text.split('\n')
-        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+    text.split('\n').flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
 }
 
 /// The lines of `text` (bounded).
@@ -93,10 +88,7 @@ pub fn parse_smtp_replies(text: &str) -> Vec<SmtpReply> {
             let after = trimmed.get(4.min(trimmed.len())..).unwrap_or_default();
             let (enhanced, skip) = enhanced_after(after);
             // a bare number at line start is not a reply unless it looks like one
-            if enhanced.is_some()
-                || sep == Some('-')
-                || (looks_like_reply_text(after) && smtpish(after))
-            {
+            if enhanced.is_some() || sep == Some('-') || (looks_like_reply_text(after) && smtpish(after)) {
                 let mut text_parts = vec![after.get(skip..).unwrap_or_default().trim().to_string()];
                 let mut last_sep = sep;
                 let mut j = i + 1;
@@ -106,8 +98,7 @@ pub fn parse_smtp_replies(text: &str) -> Vec<SmtpReply> {
                         Some((c2, s2)) if c2 == code => {
                             let after2 = next.get(4.min(next.len())..).unwrap_or_default();
                             let (_, skip2) = enhanced_after(after2);
-                            text_parts
-                                .push(after2.get(skip2..).unwrap_or_default().trim().to_string());
+                            text_parts.push(after2.get(skip2..).unwrap_or_default().trim().to_string());
                             last_sep = s2;
                             j += 1;
                         }
@@ -153,12 +144,7 @@ pub fn parse_smtp_replies(text: &str) -> Vec<SmtpReply> {
             let text = strip_repeated_prefixes(&text, code);
             let mut context = context_before(&lines, i);
             context.push(line.get(..pos).unwrap_or_default().to_string());
-            out.push(make_reply(
-                code,
-                enhanced,
-                truncate_chars(&text, MAX_TEXT),
-                &context,
-            ));
+            out.push(make_reply(code, enhanced, truncate_chars(&text, MAX_TEXT), &context));
             i = j;
             continue;
         }
@@ -169,9 +155,7 @@ pub fn parse_smtp_replies(text: &str) -> Vec<SmtpReply> {
 
 /// A reply text, not a number in prose: starts with a letter, `<`, `[`, `#` or `(`.
 fn looks_like_reply_text(after: &str) -> bool {
-    after
-        .trim_start()
-        .starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '<' | '[' | '#' | '(' | '\''))
+    after.trim_start().starts_with(|c: char| c.is_ascii_alphabetic() || matches!(c, '<' | '[' | '#' | '(' | '\''))
 }
 
 /// Words that SMTP reply texts use; a code without an enhanced status code is
@@ -226,26 +210,15 @@ fn find_embedded(line: &str) -> Option<(usize, u16)> {
     let b = line.as_bytes();
     let mut at = 0usize;
     while at + 3 <= b.len() {
-        let prev = if at == 0 {
-            None
-        } else {
-            b.get(at - 1).copied()
-        };
-        let boundary = matches!(
-            prev,
-            None | Some(b' ' | b'\t' | b'\'' | b'"' | b'(' | b'#' | b':' | b'[' | b'=')
-        );
+        let prev = if at == 0 { None } else { b.get(at - 1).copied() };
+        let boundary = matches!(prev, None | Some(b' ' | b'\t' | b'\'' | b'"' | b'(' | b'#' | b':' | b'[' | b'='));
         if boundary
             && let Some((code, sep)) = code_at(line, at)
             && code >= 400
         {
             let after = line.get(at + 4..).unwrap_or_default();
             let (enh, _) = enhanced_after(after);
-            let before = line
-                .get(..at)
-                .unwrap_or_default()
-                .trim_end()
-                .to_ascii_lowercase();
+            let before = line.get(..at).unwrap_or_default().trim_end().to_ascii_lowercase();
             let quoted = before.ends_with("said:")
                 || before.ends_with(':')
                 || before.ends_with('#')
@@ -279,11 +252,7 @@ fn strip_repeated_prefixes(text: &str, code: u16) -> String {
             k += 1;
             continue;
         }
-        if tok == code_s
-            && toks
-                .get(k + 1)
-                .is_some_and(|n| StatusCode::parse(n).is_some())
-        {
+        if tok == code_s && toks.get(k + 1).is_some_and(|n| StatusCode::parse(n).is_some()) {
             k += 2;
             continue;
         }
@@ -294,15 +263,7 @@ fn strip_repeated_prefixes(text: &str, code: u16) -> String {
 }
 
 fn join_text(parts: &[String]) -> String {
-    truncate_chars(
-        &parts
-            .iter()
-            .filter(|p| !p.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" "),
-        MAX_TEXT,
-    )
+    truncate_chars(&parts.iter().filter(|p| !p.is_empty()).cloned().collect::<Vec<_>>().join(" "), MAX_TEXT)
 }
 
 fn truncate_chars(s: &str, max: usize) -> String {
@@ -311,59 +272,31 @@ fn truncate_chars(s: &str, max: usize) -> String {
 
 /// The three lines before line `i` (for the recipient and the SMTP stage).
 fn context_before(lines: &[&str], i: usize) -> Vec<String> {
-    lines
-        .get(i.saturating_sub(3)..i)
-        .unwrap_or_default()
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    lines.get(i.saturating_sub(3)..i).unwrap_or_default().iter().map(|s| s.to_string()).collect()
 }
 
-fn make_reply(
-    code: u16,
-    enhanced: Option<StatusCode>,
-    text: String,
-    context: &[String],
-) -> SmtpReply {
-    let recipient =
-        first_address(&text).or_else(|| context.iter().rev().find_map(|c| first_address(c)));
+fn make_reply(code: u16, enhanced: Option<StatusCode>, text: String, context: &[String]) -> SmtpReply {
+    let recipient = first_address(&text).or_else(|| context.iter().rev().find_map(|c| first_address(c)));
     let mut all = context.join(" ");
     all.push(' ');
     all.push_str(&text);
-    SmtpReply {
-        code,
-        enhanced,
-        stage: stage_of(&all.to_ascii_lowercase()),
-        text,
-        recipient,
-    }
+    SmtpReply { code, enhanced, stage: stage_of(&all.to_ascii_lowercase()), text, recipient }
 }
 
 /// The first `local@domain` in `s` (angle brackets optional).
 pub fn first_address(s: &str) -> Option<String> {
-    for tok in s.split(|c: char| {
-        c.is_whitespace()
-            || matches!(
-                c,
-                '<' | '>' | ',' | ';' | '"' | '\'' | '(' | ')' | '[' | ']'
-            )
-    }) {
+    for tok in
+        s.split(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | ',' | ';' | '"' | '\'' | '(' | ')' | '[' | ']'))
+    {
         let tok = tok.trim_matches(|c: char| c == ':' || c == '.');
-        let tok = tok
-            .strip_prefix("to:")
-            .or_else(|| tok.strip_prefix("TO:"))
-            .unwrap_or(tok);
+        let tok = tok.strip_prefix("to:").or_else(|| tok.strip_prefix("TO:")).unwrap_or(tok);
         let Some((local, domain)) = tok.rsplit_once('@') else {
             continue;
         };
         if local.is_empty() || local.contains(':') || domain.len() < 3 || !domain.contains('.') {
             continue;
         }
-        if domain
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '-' || c == '.')
-            && !domain.starts_with('.')
-        {
+        if domain.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.') && !domain.starts_with('.') {
             return Some(tok.to_string());
         }
     }
@@ -374,10 +307,7 @@ pub fn first_address(s: &str) -> Option<String> {
 fn stage_of(lower: &str) -> Option<String> {
     let s = if lower.contains("rcpt to") || lower.contains("in reply to rcpt") {
         "rcpt_to"
-    } else if lower.contains("end of data")
-        || lower.contains("after data")
-        || lower.contains("in reply to data")
-    {
+    } else if lower.contains("end of data") || lower.contains("after data") || lower.contains("in reply to data") {
         "data"
     } else if lower.contains("mail from") {
         "mail_from"
@@ -387,10 +317,7 @@ fn stage_of(lower: &str) -> Option<String> {
         || lower.contains("after helo")
     {
         "helo"
-    } else if lower.contains("greeting")
-        || lower.contains("initial connection")
-        || lower.contains("banner")
-    {
+    } else if lower.contains("greeting") || lower.contains("initial connection") || lower.contains("banner") {
         "connect"
     } else {
         return None;
@@ -408,10 +335,7 @@ mod tests {
         let r = parse_smtp_replies(t);
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].code, 550);
-        assert_eq!(
-            r[0].enhanced.map(|c| c.to_string()).as_deref(),
-            Some("5.7.26")
-        );
+        assert_eq!(r[0].enhanced.map(|c| c.to_string()).as_deref(), Some("5.7.26"));
         assert!(r[0].text.starts_with("This mail is unauthenticated"));
         assert!(r[0].text.ends_with("gsmtp"));
         assert!(!r[0].text.contains("550"));
@@ -433,24 +357,16 @@ mod tests {
         let t = "<a@gmail.com>: host gmail-smtp-in.l.google.com[142.250.1.26] said:\n    550-5.7.26 This mail is unauthenticated 550-5.7.26 and blocked. 550 5.7.26\n    Please visit https://support.google.com/mail/answer/81126 - gsmtp (in reply\n    to end of DATA command)\n";
         let r = parse_smtp_replies(t);
         assert_eq!(r.len(), 1, "{r:?}");
-        assert_eq!(
-            r[0].enhanced.map(|c| c.to_string()).as_deref(),
-            Some("5.7.26")
-        );
+        assert_eq!(r[0].enhanced.map(|c| c.to_string()).as_deref(), Some("5.7.26"));
         assert!(!r[0].text.contains("550"), "{}", r[0].text);
         assert_eq!(r[0].stage.as_deref(), Some("data"));
     }
 
     #[test]
     fn exchange_and_exim() {
-        let r = parse_smtp_replies(
-            "Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'",
-        );
+        let r = parse_smtp_replies("Remote Server returned '550 5.1.1 RESOLVER.ADR.RecipNotFound; not found'");
         assert_eq!(r.len(), 1);
-        assert_eq!(
-            r[0].enhanced.map(|c| c.to_string()).as_deref(),
-            Some("5.1.1")
-        );
+        assert_eq!(r[0].enhanced.map(|c| c.to_string()).as_deref(), Some("5.1.1"));
         let exim = "  user@example.net\n    host mx.example.net [192.0.2.9]\n    SMTP error from remote mail server after RCPT TO:<user@example.net>:\n    550 5.1.1 No such user\n";
         let r = parse_smtp_replies(exim);
         assert_eq!(r.len(), 1, "{r:?}");
@@ -461,28 +377,15 @@ mod tests {
 
     #[test]
     fn prose_numbers_are_not_replies() {
-        assert!(
-            parse_smtp_replies("123.042 Euro pro Jahr\n500 people came\nwe have 450 apples")
-                .is_empty()
-        );
+        assert!(parse_smtp_replies("123.042 Euro pro Jahr\n500 people came\nwe have 450 apples").is_empty());
         assert!(parse_smtp_replies("").is_empty());
-        assert_eq!(
-            parse_smtp_replies("421 Too many connections from your IP").len(),
-            1
-        );
-        assert_eq!(
-            parse_smtp_replies("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred")
-                .len(),
-            1
-        );
+        assert_eq!(parse_smtp_replies("421 Too many connections from your IP").len(), 1);
+        assert_eq!(parse_smtp_replies("421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred").len(), 1);
     }
 
     #[test]
     fn addresses() {
-        assert_eq!(
-            first_address("RCPT TO:<a.b@example.com>:").as_deref(),
-            Some("a.b@example.com")
-        );
+        assert_eq!(first_address("RCPT TO:<a.b@example.com>:").as_deref(), Some("a.b@example.com"));
         assert_eq!(first_address("no address here @ all"), None);
         assert_eq!(first_address("mailto:x@y"), None);
     }

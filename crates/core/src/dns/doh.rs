@@ -87,11 +87,7 @@ impl DohResolver {
 }
 
 fn map_http_error(err: reqwest::Error) -> DnsError {
-    if err.is_timeout() {
-        DnsError::Timeout
-    } else {
-        DnsError::Transport(err.to_string())
-    }
+    if err.is_timeout() { DnsError::Timeout } else { DnsError::Transport(err.to_string()) }
 }
 
 impl Resolver for DohResolver {

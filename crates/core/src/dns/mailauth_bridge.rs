@@ -18,9 +18,7 @@ use super::{DnsAnswer, DnsError as SeamError, Rcode, RecordType, Resolver};
 use mail_auth::dkim::{AtpsRecord, DkimReportRecord, DomainKey};
 use mail_auth::dmarc::DmarcRecord;
 use mail_auth::dns::TxtRecordParser;
-use mail_auth::{
-    DnsCache, DnsError, Error, MessageAuthenticator, Negative, RecordSet, ResolverCache, TxtRecord,
-};
+use mail_auth::{DnsCache, DnsError, Error, MessageAuthenticator, Negative, RecordSet, ResolverCache, TxtRecord};
 use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -87,11 +85,7 @@ impl RawTxt {
             Ok(a) if a.rcode == Rcode::NxDomain => RawTxt::NxDomain,
             Ok(a) => {
                 let txt = a.txt_bytes();
-                if txt.is_empty() {
-                    RawTxt::NoData
-                } else {
-                    RawTxt::Records(txt)
-                }
+                if txt.is_empty() { RawTxt::NoData } else { RawTxt::Records(txt) }
             }
         }
     }
@@ -99,10 +93,7 @@ impl RawTxt {
     /// The records as lossy UTF-8 strings (empty unless [`RawTxt::Records`]).
     pub fn texts(&self) -> Vec<String> {
         match self {
-            RawTxt::Records(r) => r
-                .iter()
-                .map(|b| String::from_utf8_lossy(b).into_owned())
-                .collect(),
+            RawTxt::Records(r) => r.iter().map(|b| String::from_utf8_lossy(b).into_owned()).collect(),
             _ => Vec::new(),
         }
     }
@@ -221,9 +212,7 @@ impl ResolverCache<Box<str>, TxtRecord> for TxtCache {
             Some(v) => Some(v.clone()),
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
-                Some(TxtRecord::Error(Error::Dns(DnsError::Resolver(
-                    NOT_PREFETCHED.to_string(),
-                ))))
+                Some(TxtRecord::Error(Error::Dns(DnsError::Resolver(NOT_PREFETCHED.to_string()))))
             }
         }
     }
@@ -244,9 +233,7 @@ pub struct AnswerCache<K, T> {
     misses: AtomicUsize,
 }
 
-impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>>
-    for AnswerCache<K, T>
-{
+impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>> for AnswerCache<K, T> {
     fn get<Q>(&self, name: &Q) -> Option<Result<RecordSet<T>, Negative>>
     where
         K: Borrow<Q>,
@@ -256,9 +243,7 @@ impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>>
             Some(v) => Some(v.clone()),
             None => {
                 self.misses.fetch_add(1, Ordering::Relaxed);
-                Some(Err(Negative {
-                    code: Rcode::ServFail.to_u16(),
-                }))
+                Some(Err(Negative { code: Rcode::ServFail.to_u16() }))
             }
         }
     }
@@ -269,13 +254,7 @@ impl<K: Hash + Eq, T: Clone> ResolverCache<K, Result<RecordSet<T>, Negative>>
     {
         None
     }
-    fn insert(
-        &self,
-        _key: K,
-        _value: Result<RecordSet<T>, Negative>,
-        _valid_until: web_time::Instant,
-    ) {
-    }
+    fn insert(&self, _key: K, _value: Result<RecordSet<T>, Negative>, _valid_until: web_time::Instant) {}
 }
 
 /// A [`DnsCache`] holding exactly the seam's answers for one verification.
@@ -293,22 +272,13 @@ impl SeamCache {
     /// Fetches every name of `plan` through `resolver`, all in parallel, and keeps
     /// the answers (raw and parsed for `mail-auth`).
     pub async fn prefetch(resolver: &dyn Resolver, plan: &Prefetch) -> Self {
-        let txt_names: Vec<(String, TxtKind)> = plan
-            .txt
-            .iter()
-            .take(MAX_PREFETCH)
-            .map(|(n, k)| (fqdn(n), *k))
-            .collect();
+        let txt_names: Vec<(String, TxtKind)> =
+            plan.txt.iter().take(MAX_PREFETCH).map(|(n, k)| (fqdn(n), *k)).collect();
         let a_names: Vec<String> = plan.a.iter().take(MAX_PREFETCH).map(|n| fqdn(n)).collect();
-        let txt_futs = txt_names
-            .iter()
-            .map(|(n, _)| resolver.query(n, RecordType::Txt));
+        let txt_futs = txt_names.iter().map(|(n, _)| resolver.query(n, RecordType::Txt));
         let a_futs = a_names.iter().map(|n| resolver.query(n, RecordType::A));
-        let (txt_answers, a_answers) = futures::future::join(
-            futures::future::join_all(txt_futs),
-            futures::future::join_all(a_futs),
-        )
-        .await;
+        let (txt_answers, a_answers) =
+            futures::future::join(futures::future::join_all(txt_futs), futures::future::join_all(a_futs)).await;
 
         let mut txt_map = HashMap::new();
         let mut raw = HashMap::new();
@@ -321,21 +291,9 @@ impl SeamCache {
         let mut existence = HashMap::new();
         for (name, answer) in a_names.into_iter().zip(a_answers) {
             let (value, ex) = match answer {
-                Err(_) => (
-                    Err(Negative {
-                        code: Rcode::ServFail.to_u16(),
-                    }),
-                    Existence::Unknown,
-                ),
-                Ok(a) if a.is_failure() => (
-                    Err(Negative {
-                        code: a.rcode.to_u16(),
-                    }),
-                    Existence::Unknown,
-                ),
-                Ok(a) if a.rcode == Rcode::NxDomain => {
-                    (Err(Negative { code: 3 }), Existence::NxDomain)
-                }
+                Err(_) => (Err(Negative { code: Rcode::ServFail.to_u16() }), Existence::Unknown),
+                Ok(a) if a.is_failure() => (Err(Negative { code: a.rcode.to_u16() }), Existence::Unknown),
+                Ok(a) if a.rcode == Rcode::NxDomain => (Err(Negative { code: 3 }), Existence::NxDomain),
                 Ok(a) => {
                     let ips = a.ipv4();
                     if ips.is_empty() {
@@ -359,26 +317,11 @@ impl SeamCache {
             existence.insert(name, ex);
         }
         SeamCache {
-            txt: TxtCache {
-                map: txt_map,
-                misses: AtomicUsize::new(0),
-            },
-            ipv4: AnswerCache {
-                map: ipv4_map,
-                misses: AtomicUsize::new(0),
-            },
-            ipv6: AnswerCache {
-                map: HashMap::new(),
-                misses: AtomicUsize::new(0),
-            },
-            mx: AnswerCache {
-                map: HashMap::new(),
-                misses: AtomicUsize::new(0),
-            },
-            ptr: AnswerCache {
-                map: HashMap::new(),
-                misses: AtomicUsize::new(0),
-            },
+            txt: TxtCache { map: txt_map, misses: AtomicUsize::new(0) },
+            ipv4: AnswerCache { map: ipv4_map, misses: AtomicUsize::new(0) },
+            ipv6: AnswerCache { map: HashMap::new(), misses: AtomicUsize::new(0) },
+            mx: AnswerCache { map: HashMap::new(), misses: AtomicUsize::new(0) },
+            ptr: AnswerCache { map: HashMap::new(), misses: AtomicUsize::new(0) },
             raw,
             existence,
         }
@@ -396,10 +339,7 @@ impl SeamCache {
 
     /// Whether a prefetched A name exists.
     pub fn existence(&self, name: &str) -> Existence {
-        self.existence
-            .get(&fqdn(name))
-            .copied()
-            .unwrap_or(Existence::Unknown)
+        self.existence.get(&fqdn(name)).copied().unwrap_or(Existence::Unknown)
     }
 
     /// How many lookups asked for a name that was not prefetched (each answered as a
@@ -460,14 +400,8 @@ mod tests {
             vec!["a.b.example.com", "b.example.com", "example.com", "com"]
         );
         let long = dmarc_walk_names("a.b.c.d.e.f.g.h.example.com");
-        assert_eq!(
-            long.first().map(String::as_str),
-            Some("a.b.c.d.e.f.g.h.example.com")
-        );
-        assert_eq!(
-            long.get(1).map(String::as_str),
-            Some("d.e.f.g.h.example.com")
-        );
+        assert_eq!(long.first().map(String::as_str), Some("a.b.c.d.e.f.g.h.example.com"));
+        assert_eq!(long.get(1).map(String::as_str), Some("d.e.f.g.h.example.com"));
         assert_eq!(long.len(), 8);
         assert!(dmarc_walk_names("localhost").is_empty());
     }
@@ -481,18 +415,10 @@ mod tests {
             "sel._domainkey.example.com",
             300,
             RecordData::Txt {
-                strings: vec![
-                    b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".to_vec(),
-                ],
+                strings: vec![b"v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=".to_vec()],
             },
         );
-        zone.add_record(
-            "_dmarc.example.com",
-            300,
-            RecordData::Txt {
-                strings: vec![b"v=DMARC1; p=reject".to_vec()],
-            },
-        );
+        zone.add_record("_dmarc.example.com", 300, RecordData::Txt { strings: vec![b"v=DMARC1; p=reject".to_vec()] });
         zone.fail("_dmarc.slow.example", SeamError::Timeout);
         let mut plan = Prefetch::default();
         plan.add_txt("SEL._domainkey.Example.com.", TxtKind::DomainKey);
@@ -501,14 +427,8 @@ mod tests {
         plan.add_txt("_dmarc.missing.example", TxtKind::Dmarc);
         plan.add_a("example.com");
         let cache = SeamCache::prefetch(&zone, &plan).await;
-        assert!(matches!(
-            cache.txt_record("sel._domainkey.example.com"),
-            Some(TxtRecord::DomainKey(_))
-        ));
-        assert!(matches!(
-            cache.txt_record("_dmarc.example.com"),
-            Some(TxtRecord::Dmarc(_))
-        ));
+        assert!(matches!(cache.txt_record("sel._domainkey.example.com"), Some(TxtRecord::DomainKey(_))));
+        assert!(matches!(cache.txt_record("_dmarc.example.com"), Some(TxtRecord::Dmarc(_))));
         assert!(matches!(
             cache.txt_record("_dmarc.slow.example"),
             Some(TxtRecord::Error(Error::Dns(DnsError::Resolver(_))))
@@ -526,10 +446,7 @@ mod tests {
         ));
         assert_eq!(cache.misses(), 1);
         let a = cache.ipv4().expect("a cache");
-        assert!(matches!(
-            a.get::<str>("nowhere.example."),
-            Some(Err(Negative { code: 2 }))
-        ));
+        assert!(matches!(a.get::<str>("nowhere.example."), Some(Err(Negative { code: 2 }))));
         assert_eq!(cache.misses(), 2);
     }
 
@@ -546,10 +463,7 @@ mod tests {
             TxtRecord::Error(Error::Dns(DnsError::RecordNotFound(0)))
         ));
         let timeout = RawTxt::from_answer(Err(SeamError::Timeout));
-        assert!(matches!(
-            timeout.to_txt_record(TxtKind::Dmarc),
-            TxtRecord::Error(Error::Dns(DnsError::Resolver(_)))
-        ));
+        assert!(matches!(timeout.to_txt_record(TxtKind::Dmarc), TxtRecord::Error(Error::Dns(DnsError::Resolver(_)))));
         let servfail = RawTxt::from_answer(Ok(DnsAnswer {
             rcode: Rcode::ServFail,
             records: vec![],

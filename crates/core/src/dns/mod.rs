@@ -157,28 +157,55 @@ impl fmt::Display for Rcode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "UPPERCASE")]
 pub enum RecordData {
-    A { address: Ipv4Addr },
+    A {
+        address: Ipv4Addr,
+    },
     #[serde(rename = "AAAA")]
-    Aaaa { address: Ipv6Addr },
+    Aaaa {
+        address: Ipv6Addr,
+    },
     #[serde(rename = "MX")]
-    Mx { preference: u16, exchange: String },
+    Mx {
+        preference: u16,
+        exchange: String,
+    },
     /// The character-strings of one TXT record, as raw bytes (RFC 1035 §3.3.14).
     /// RFC 7208 §3.3: SPF (and DKIM/DMARC) readers concatenate them with nothing between.
     #[serde(rename = "TXT")]
-    Txt { strings: Vec<Vec<u8>> },
+    Txt {
+        strings: Vec<Vec<u8>>,
+    },
     #[serde(rename = "PTR")]
-    Ptr { name: String },
+    Ptr {
+        name: String,
+    },
     #[serde(rename = "CNAME")]
-    Cname { name: String },
+    Cname {
+        name: String,
+    },
     #[serde(rename = "NS")]
-    Ns { name: String },
+    Ns {
+        name: String,
+    },
     #[serde(rename = "TLSA")]
-    Tlsa { usage: u8, selector: u8, matching: u8, data: Vec<u8> },
+    Tlsa {
+        usage: u8,
+        selector: u8,
+        matching: u8,
+        data: Vec<u8>,
+    },
     #[serde(rename = "CAA")]
-    Caa { flags: u8, tag: String, value: String },
+    Caa {
+        flags: u8,
+        tag: String,
+        value: String,
+    },
     /// Any other type, in presentation form.
     #[serde(rename = "OTHER")]
-    Other { rtype: String, text: String },
+    Other {
+        rtype: String,
+        text: String,
+    },
 }
 
 impl RecordData {
@@ -204,11 +231,9 @@ impl RecordData {
             RecordData::A { address } => address.to_string(),
             RecordData::Aaaa { address } => address.to_string(),
             RecordData::Mx { preference, exchange } => format!("{preference} {exchange}"),
-            RecordData::Txt { strings } => strings
-                .iter()
-                .map(|s| format!("\"{}\"", escape_txt(s)))
-                .collect::<Vec<_>>()
-                .join(" "),
+            RecordData::Txt { strings } => {
+                strings.iter().map(|s| format!("\"{}\"", escape_txt(s))).collect::<Vec<_>>().join(" ")
+            }
             RecordData::Ptr { name } | RecordData::Cname { name } | RecordData::Ns { name } => name.clone(),
             RecordData::Tlsa { usage, selector, matching, data } => {
                 format!("{usage} {selector} {matching} {}", hex(data))
@@ -327,9 +352,7 @@ impl DnsAnswer {
         self.records
             .iter()
             .filter_map(|r| match &r.data {
-                RecordData::Ptr { name } | RecordData::Cname { name } | RecordData::Ns { name } => {
-                    Some(name.clone())
-                }
+                RecordData::Ptr { name } | RecordData::Cname { name } | RecordData::Ns { name } => Some(name.clone()),
                 _ => None,
             })
             .collect()

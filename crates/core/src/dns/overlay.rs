@@ -22,11 +22,7 @@ impl Overlay {
 
 impl Resolver for Overlay {
     fn query<'a>(&'a self, name: &'a str, rtype: RecordType) -> DnsFuture<'a> {
-        if self.zone.has_rrset(name, rtype) {
-            self.zone.query(name, rtype)
-        } else {
-            self.below.query(name, rtype)
-        }
+        if self.zone.has_rrset(name, rtype) { self.zone.query(name, rtype) } else { self.below.query(name, rtype) }
     }
 }
 
@@ -36,11 +32,8 @@ mod tests {
 
     #[test]
     fn overlay_answers_its_rrsets_and_defers_the_rest() {
-        let live = ZoneResolver::from_zone_text(
-            "x.test. 60 IN TXT \"live\"\nx.test. 60 IN A 192.0.2.1\n",
-            None,
-        )
-        .unwrap();
+        let live =
+            ZoneResolver::from_zone_text("x.test. 60 IN TXT \"live\"\nx.test. 60 IN A 192.0.2.1\n", None).unwrap();
         let what_if = ZoneResolver::from_zone_text("x.test. 60 IN TXT \"published\"", None).unwrap();
         let o = Overlay::new(what_if, Arc::new(live));
         let txt = futures::executor::block_on(o.query("x.test", RecordType::Txt)).unwrap();

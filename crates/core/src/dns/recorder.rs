@@ -140,11 +140,8 @@ mod tests {
 
     #[test]
     fn dedupes_and_records_in_order() {
-        let zone = ZoneResolver::from_zone_text(
-            "a.test. 60 IN TXT \"one\" \"two\"\nb.test. 60 IN A 192.0.2.1\n",
-            None,
-        )
-        .unwrap();
+        let zone = ZoneResolver::from_zone_text("a.test. 60 IN TXT \"one\" \"two\"\nb.test. 60 IN A 192.0.2.1\n", None)
+            .unwrap();
         let rec = Recorder::new(Arc::new(zone));
         futures::executor::block_on(async {
             let (x, y) = futures::join!(rec.query("a.test", RecordType::Txt), rec.query("A.TEST.", RecordType::Txt));

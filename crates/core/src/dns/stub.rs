@@ -49,12 +49,10 @@ impl SystemResolver {
 
     /// The first nameserver of /etc/resolv.conf (or the platform's equivalent).
     pub fn from_system() -> Result<Self, StubError> {
-        let (config, _) = hickory_resolver::system_conf::read_system_conf()
-            .map_err(|e| StubError::NoSystemServer(e.to_string()))?;
-        let ns = config
-            .name_servers()
-            .first()
-            .ok_or_else(|| StubError::NoSystemServer("resolv.conf lists none".into()))?;
+        let (config, _) =
+            hickory_resolver::system_conf::read_system_conf().map_err(|e| StubError::NoSystemServer(e.to_string()))?;
+        let ns =
+            config.name_servers().first().ok_or_else(|| StubError::NoSystemServer("resolv.conf lists none".into()))?;
         Ok(Self::new(SocketAddr::new(ns.ip, 53)))
     }
 

@@ -82,7 +82,9 @@ pub fn record_from_hickory(record: &Record) -> Option<DnsRecord> {
     let data = match &record.data {
         RData::A(a) => RecordData::A { address: a.0 },
         RData::AAAA(a) => RecordData::Aaaa { address: a.0 },
-        RData::MX(mx) => RecordData::Mx { preference: mx.preference, exchange: normalize_name(&mx.exchange.to_ascii()) },
+        RData::MX(mx) => {
+            RecordData::Mx { preference: mx.preference, exchange: normalize_name(&mx.exchange.to_ascii()) }
+        }
         RData::TXT(txt) => RecordData::Txt { strings: txt.txt_data.iter().map(|s| s.to_vec()).collect() },
         RData::PTR(p) => RecordData::Ptr { name: normalize_name(&p.0.to_ascii()) },
         RData::CNAME(c) => RecordData::Cname { name: normalize_name(&c.0.to_ascii()) },
@@ -115,11 +117,8 @@ pub fn select_answer(records: &[DnsRecord], qname: &str, rtype: RecordType) -> (
     let mut target = normalize_name(qname);
     let mut cnames = Vec::new();
     for _ in 0..=MAX_CNAME_CHAIN {
-        let matching: Vec<DnsRecord> = records
-            .iter()
-            .filter(|r| r.name == target && record_type_of(&r.data) == Some(rtype))
-            .cloned()
-            .collect();
+        let matching: Vec<DnsRecord> =
+            records.iter().filter(|r| r.name == target && record_type_of(&r.data) == Some(rtype)).cloned().collect();
         if !matching.is_empty() || rtype == RecordType::Cname {
             return (matching, cnames);
         }

@@ -79,9 +79,8 @@ impl ZoneResolver {
         // root so absolute names work and relative ones are read as absolute.
         let origin = origin.or_else(|| Some(Name::root()));
         let text = with_default_ttl(&join_parenthesized(text));
-        let (_, sets) = Parser::new(text.as_str(), None, origin)
-            .parse()
-            .map_err(|e| ZoneError::Syntax(e.to_string()))?;
+        let (_, sets) =
+            Parser::new(text.as_str(), None, origin).parse().map_err(|e| ZoneError::Syntax(e.to_string()))?;
         for set in sets.values() {
             for rec in set.records_without_rrsigs() {
                 if let Some(r) = record_from_hickory(rec) {
@@ -164,9 +163,7 @@ impl ZoneResolver {
             let p = parent.join(".");
             let wildcard = format!("*.{p}");
             if let Some(rs) = self.records.get(&wildcard) {
-                return Some(
-                    rs.iter().map(|r| DnsRecord { name: name.to_string(), ..r.clone() }).collect(),
-                );
+                return Some(rs.iter().map(|r| DnsRecord { name: name.to_string(), ..r.clone() }).collect());
             }
             if self.records.contains_key(&p) || self.is_empty_non_terminal(&p) {
                 break;
@@ -200,7 +197,12 @@ impl ZoneResolver {
                 return Err(err);
             }
             let Some(node) = self.node(&target) else {
-                return Ok(DnsAnswer { rcode: Rcode::NxDomain, records: Vec::new(), cnames, authenticated: self.authenticated });
+                return Ok(DnsAnswer {
+                    rcode: Rcode::NxDomain,
+                    records: Vec::new(),
+                    cnames,
+                    authenticated: self.authenticated,
+                });
             };
             let records: Vec<DnsRecord> =
                 node.iter().filter(|r| record_type_of(&r.data) == Some(rtype)).cloned().collect();
@@ -217,7 +219,12 @@ impl ZoneResolver {
                     target = next;
                 }
                 None => {
-                    return Ok(DnsAnswer { rcode: Rcode::NoError, records: Vec::new(), cnames, authenticated: self.authenticated });
+                    return Ok(DnsAnswer {
+                        rcode: Rcode::NoError,
+                        records: Vec::new(),
+                        cnames,
+                        authenticated: self.authenticated,
+                    });
                 }
             }
         }

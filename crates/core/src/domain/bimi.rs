@@ -30,7 +30,8 @@ pub async fn check(
     dmarc: impl std::future::Future<Output = (Option<String>, Option<String>)>,
 ) -> (BimiReport, Vec<Finding>) {
     let name = format!("default._bimi.{domain}");
-    let mut report = BimiReport { status: LookupStatus::None, record: None, logo: None, certificate: None, problems: Vec::new() };
+    let mut report =
+        BimiReport { status: LookupStatus::None, record: None, logo: None, certificate: None, problems: Vec::new() };
     let mut findings = Vec::new();
     let record = match txt_with_prefix(ctx, &name, "v=BIMI1", 1).await {
         TxtLookup::TempError(e) => {
@@ -55,7 +56,10 @@ pub async fn check(
     let mut logo = None;
     let mut cert = None;
     for (i, part) in record.split(';').map(str::trim).filter(|s| !s.is_empty()).take(32).enumerate() {
-        let (k, v) = part.split_once('=').map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim())).unwrap_or((part.to_ascii_lowercase(), ""));
+        let (k, v) = part
+            .split_once('=')
+            .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim()))
+            .unwrap_or((part.to_ascii_lowercase(), ""));
         match k.as_str() {
             "v" if i == 0 && v == "BIMI1" => {}
             "v" => report.problems.push("v=BIMI1 must be the first tag".into()),
@@ -65,7 +69,10 @@ pub async fn check(
         }
     }
     let ev = format!("{name} TXT \"{record}\"");
-    let logo_fix = fixes::txt_line(&name, &format!("v=BIMI1; l=https://{domain}/bimi/logo.svg; a={}", cert.clone().unwrap_or_default()));
+    let logo_fix = fixes::txt_line(
+        &name,
+        &format!("v=BIMI1; l=https://{domain}/bimi/logo.svg; a={}", cert.clone().unwrap_or_default()),
+    );
     match logo.as_deref() {
         None => report.problems.push("no l= tag".into()),
         Some("") => {}
@@ -98,7 +105,10 @@ pub async fn check(
                     policy.as_deref().unwrap_or("(none found)"),
                     sp.as_deref().map(|s| format!(", sp={s}")).unwrap_or_default()
                 ))
-                .fix(fixes::txt_line(&format!("_dmarc.{domain}"), &format!("v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain}"))),
+                .fix(fixes::txt_line(
+                    &format!("_dmarc.{domain}"),
+                    &format!("v=DMARC1; p=quarantine; rua=mailto:dmarc@{domain}"),
+                )),
         );
     }
     report.status = if report.problems.is_empty() { LookupStatus::Found } else { LookupStatus::Permerror };

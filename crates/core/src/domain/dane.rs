@@ -1,8 +1,8 @@
 //! DANE for SMTP (RFC 7672, RFC 6698): TLSA records at `_25._tcp.<mx host>`, linted,
 //! and meaningful only when they validate with DNSSEC.
 
-use super::query::Ctx;
 use super::fixes;
+use super::query::Ctx;
 use crate::dns::{RecordData, RecordType};
 use crate::findings::{Finding, catalog::domain as cat};
 use serde::{Deserialize, Serialize};
@@ -62,7 +62,14 @@ pub async fn check(
     let mut out = Vec::new();
     let mut findings = Vec::new();
     for (host, name, r) in answers {
-        let mut dh = DaneHost { host: host.clone(), name: name.clone(), status: "none".into(), tlsa: Vec::new(), authenticated: false, problems: Vec::new() };
+        let mut dh = DaneHost {
+            host: host.clone(),
+            name: name.clone(),
+            status: "none".into(),
+            tlsa: Vec::new(),
+            authenticated: false,
+            problems: Vec::new(),
+        };
         match r {
             Err(e) => {
                 dh.status = "temperror".into();
@@ -84,13 +91,21 @@ pub async fn check(
                     dh.status = "found".into();
                     let fix = fixes::line(&name, "TLSA", "3 1 1 <sha256 of the server's SubjectPublicKeyInfo>");
                     if !dh.problems.is_empty() {
-                        findings.push(cat::DANE_SYNTAX.emit().detail(format!("{name}: {}", dh.problems.join("; "))).fix(fix.clone()));
+                        findings.push(
+                            cat::DANE_SYNTAX
+                                .emit()
+                                .detail(format!("{name}: {}", dh.problems.join("; ")))
+                                .fix(fix.clone()),
+                        );
                     }
                     if pkix {
-                        findings.push(cat::DANE_PKIX.emit().detail(format!("{name}: {}", dh.tlsa.join(" | "))).fix(fix));
+                        findings
+                            .push(cat::DANE_PKIX.emit().detail(format!("{name}: {}", dh.tlsa.join(" | "))).fix(fix));
                     }
                     if dnssec_validates && !a.authenticated {
-                        findings.push(cat::DANE_WITHOUT_DNSSEC.emit().detail(format!("{name} does not validate (no AD bit)")));
+                        findings.push(
+                            cat::DANE_WITHOUT_DNSSEC.emit().detail(format!("{name} does not validate (no AD bit)")),
+                        );
                     }
                 }
             }

@@ -14,9 +14,41 @@ use serde::{Deserialize, Serialize};
 /// software (Google Workspace, Microsoft 365, Mailchimp/Mandrill, SendGrid, Fastmail,
 /// Proton, Zoho, Postmark, Everlytic, MxVault, cPanel/Plesk defaults, ...).
 pub const COMMON_SELECTORS: &[&str] = &[
-    "default", "dkim", "mail", "smtp", "google", "selector1", "selector2", "k1", "k2", "k3", "s1", "s2", "s1024",
-    "s2048", "key1", "key2", "dk", "mandrill", "mxvault", "everlytickey1", "everlytickey2", "fm1", "fm2", "fm3",
-    "protonmail", "protonmail2", "protonmail3", "zoho", "zmail", "pm", "mailjet", "mta", "sig1", "cm", "email",
+    "default",
+    "dkim",
+    "mail",
+    "smtp",
+    "google",
+    "selector1",
+    "selector2",
+    "k1",
+    "k2",
+    "k3",
+    "s1",
+    "s2",
+    "s1024",
+    "s2048",
+    "key1",
+    "key2",
+    "dk",
+    "mandrill",
+    "mxvault",
+    "everlytickey1",
+    "everlytickey2",
+    "fm1",
+    "fm2",
+    "fm3",
+    "protonmail",
+    "protonmail2",
+    "protonmail3",
+    "zoho",
+    "zmail",
+    "pm",
+    "mailjet",
+    "mta",
+    "sig1",
+    "cm",
+    "email",
 ];
 
 /// One DKIM key record (`dkim[]` in the JSON contract).
@@ -246,23 +278,38 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str, selectors: &[String]) -> (Vec<Dk
                 key.revoked = info.revoked;
                 key.problems = info.problems.clone();
                 let ev = format!("{name} TXT \"{record}\"");
-                let new_key = fixes::txt_line(&format!("<new selector>._domainkey.{domain}"), "v=DKIM1; k=rsa; p=<base64 of a 2048-bit public key>");
+                let new_key = fixes::txt_line(
+                    &format!("<new selector>._domainkey.{domain}"),
+                    "v=DKIM1; k=rsa; p=<base64 of a 2048-bit public key>",
+                );
                 if !info.problems.is_empty() {
                     findings.push(
                         cat::DKIM_SYNTAX
                             .emit()
                             .detail(format!("selector {selector}: {}", info.problems.join("; ")))
-                            .fix(format!("Publish the key again, e.g.:\n{}", fixes::txt_line(&name, "v=DKIM1; k=rsa; p=<base64 of the DER public key>")))
+                            .fix(format!(
+                                "Publish the key again, e.g.:\n{}",
+                                fixes::txt_line(&name, "v=DKIM1; k=rsa; p=<base64 of the DER public key>")
+                            ))
                             .evidence(ev.clone()),
                     );
                 }
                 if info.revoked {
-                    findings.push(cat::DKIM_REVOKED.emit().detail(format!("selector {selector} has p= empty")).evidence(ev.clone()));
+                    findings.push(
+                        cat::DKIM_REVOKED
+                            .emit()
+                            .detail(format!("selector {selector} has p= empty"))
+                            .evidence(ev.clone()),
+                    );
                 }
                 if info.testing {
                     let fixed = record.replace("t=y;", "").replace("; t=y", "");
                     findings.push(
-                        cat::DKIM_TESTING.emit().detail(format!("selector {selector}")).fix(fixes::txt_line(&name, fixed.trim())).evidence(ev.clone()),
+                        cat::DKIM_TESTING
+                            .emit()
+                            .detail(format!("selector {selector}"))
+                            .fix(fixes::txt_line(&name, fixed.trim()))
+                            .evidence(ev.clone()),
                     );
                 }
                 if info.sha1_only {
@@ -272,9 +319,21 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str, selectors: &[String]) -> (Vec<Dk
                     && let Some(bits) = info.bits
                 {
                     if bits < 1024 {
-                        findings.push(cat::DKIM_WEAK.emit().detail(format!("selector {selector}: RSA {bits} bits")).fix(new_key).evidence(ev));
+                        findings.push(
+                            cat::DKIM_WEAK
+                                .emit()
+                                .detail(format!("selector {selector}: RSA {bits} bits"))
+                                .fix(new_key)
+                                .evidence(ev),
+                        );
                     } else if bits < 2048 {
-                        findings.push(cat::DKIM_1024.emit().detail(format!("selector {selector}: RSA {bits} bits")).fix(new_key).evidence(ev));
+                        findings.push(
+                            cat::DKIM_1024
+                                .emit()
+                                .detail(format!("selector {selector}: RSA {bits} bits"))
+                                .fix(new_key)
+                                .evidence(ev),
+                        );
                     }
                 }
                 keys.push(key);
@@ -282,11 +341,18 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str, selectors: &[String]) -> (Vec<Dk
         }
     }
     if !failed.is_empty() {
-        findings.push(cat::DKIM_TEMPERROR.emit().detail(format!("{} selector(s) could not be looked up: {}", failed.len(), failed.join(", "))));
+        findings.push(cat::DKIM_TEMPERROR.emit().detail(format!(
+            "{} selector(s) could not be looked up: {}",
+            failed.len(),
+            failed.join(", ")
+        )));
     }
     if failed.is_empty() && !keys.iter().any(|k| matches!(k.status, LookupStatus::Found | LookupStatus::Permerror)) {
-        let probed = if requested { list.join(", ") } else { format!("{} common selectors ({})", list.len(), list.join(", ")) };
-        findings.push(cat::DKIM_NONE_FOUND.emit().detail(format!("probed {probed}: no DKIM key found — this proves nothing")));
+        let probed =
+            if requested { list.join(", ") } else { format!("{} common selectors ({})", list.len(), list.join(", ")) };
+        findings.push(
+            cat::DKIM_NONE_FOUND.emit().detail(format!("probed {probed}: no DKIM key found — this proves nothing")),
+        );
     }
     (keys, findings)
 }

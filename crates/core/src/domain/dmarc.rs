@@ -288,7 +288,8 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         all_names.iter().map(|n| async move { dmarc_txt(ctx, &format!("_dmarc.{n}"), 1).await }),
     )
     .await;
-    let at = |name: &str| -> Option<&TxtLookup> { all_names.iter().position(|n| n == name).and_then(|i| lookups.get(i)) };
+    let at =
+        |name: &str| -> Option<&TxtLookup> { all_names.iter().position(|n| n == name).and_then(|i| lookups.get(i)) };
 
     let walked: Vec<String> = names.iter().map(|n| format!("_dmarc.{n}")).collect();
     let note = "RFC 7489 needs the Public Suffix List; without it the organizational domain is taken as the registrable domain (the last two labels).".to_string();
@@ -382,12 +383,22 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         },
     };
     if discovery.rfc7489_policy_domain != discovery.rfc9989_policy_domain {
-        findings.push(cat::DMARC_DISCOVERY_DIFFERS.emit().detail(format!(
-            "RFC 9989 tree walk: {}; RFC 7489 (organizational domain {}): {}",
-            discovery.rfc9989_policy_domain.as_deref().map(|d| format!("_dmarc.{d}")).unwrap_or_else(|| "no record".into()),
-            org7489,
-            discovery.rfc7489_policy_domain.as_deref().map(|d| format!("_dmarc.{d}")).unwrap_or_else(|| "no record".into()),
-        )));
+        findings.push(
+            cat::DMARC_DISCOVERY_DIFFERS.emit().detail(format!(
+                "RFC 9989 tree walk: {}; RFC 7489 (organizational domain {}): {}",
+                discovery
+                    .rfc9989_policy_domain
+                    .as_deref()
+                    .map(|d| format!("_dmarc.{d}"))
+                    .unwrap_or_else(|| "no record".into()),
+                org7489,
+                discovery
+                    .rfc7489_policy_domain
+                    .as_deref()
+                    .map(|d| format!("_dmarc.{d}"))
+                    .unwrap_or_else(|| "no record".into()),
+            )),
+        );
     }
 
     let Some((policy_domain, record)) = found else {
@@ -396,7 +407,10 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
             cat::DMARC_MISSING
                 .emit()
                 .detail(format!("no v=DMARC1 record at {}", report.discovery.walked.join(", ")))
-                .fix(fixes::txt_line(&format!("_dmarc.{domain}"), &format!("v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}"))),
+                .fix(fixes::txt_line(
+                    &format!("_dmarc.{domain}"),
+                    &format!("v=DMARC1; p=none; rua=mailto:dmarc-reports@{domain}"),
+                )),
         );
         return (report, findings);
     };
@@ -449,12 +463,17 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
 
     let corrected = corrected_record(&tags, None);
     let corrected_line = fixes::txt_line(&dmarc_name, &corrected);
-    let has_errors = !syntax.is_empty() || !invalid.is_empty() || p.is_none() || !removed.is_empty() || !unknown.is_empty()
+    let has_errors = !syntax.is_empty()
+        || !invalid.is_empty()
+        || p.is_none()
+        || !removed.is_empty()
+        || !unknown.is_empty()
         || tag(&tags, "rua").is_some_and(|v| !v.split(',').all(|u| uri_ok(u.trim())))
         || tag(&tags, "ruf").is_some_and(|v| !v.split(',').all(|u| uri_ok(u.trim())));
 
     if !syntax.is_empty() {
-        findings.push(cat::DMARC_SYNTAX.emit().detail(syntax.join("; ")).fix(corrected_line.clone()).evidence(ev.clone()));
+        findings
+            .push(cat::DMARC_SYNTAX.emit().detail(syntax.join("; ")).fix(corrected_line.clone()).evidence(ev.clone()));
     }
     if p.is_none() {
         findings.push(
@@ -481,7 +500,9 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
     if let Some(v) = tag(&tags, "pct")
         && tag_problem("pct", v).is_some()
     {
-        findings.push(cat::DMARC_PCT_INVALID.emit().detail(format!("pct={v}")).fix(corrected_line.clone()).evidence(ev.clone()));
+        findings.push(
+            cat::DMARC_PCT_INVALID.emit().detail(format!("pct={v}")).fix(corrected_line.clone()).evidence(ev.clone()),
+        );
     }
     if !removed.is_empty() {
         findings.push(cat::DMARC_REMOVED_TAG.emit().detail(removed.join(", ")).fix(corrected_line.clone()));

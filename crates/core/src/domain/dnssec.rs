@@ -38,7 +38,8 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DnssecReport, Vec<Finding>) 
     let ds_fut = futures::future::join_all(names.iter().map(|n| ctx.query(n, RecordType::Ds, 1)));
     let (soa, ds) = futures::join!(soa_fut, ds_fut);
 
-    let validates = soa.as_ref().is_ok_and(|a| a.authenticated) || ds.iter().any(|r| r.as_ref().is_ok_and(|a| a.authenticated));
+    let validates =
+        soa.as_ref().is_ok_and(|a| a.authenticated) || ds.iter().any(|r| r.as_ref().is_ok_and(|a| a.authenticated));
     // Walk up from the domain to the first name whose DS question got an answer. A
     // validated DS there: that zone is signed, and a SERVFAIL below it means bogus. A
     // validated "no DS" (or any other answer): the zone answering for that name is fine
@@ -72,7 +73,9 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DnssecReport, Vec<Finding>) 
         Ok(_) => {
             report.status = "insecure".into();
             report.detail = match own_ds {
-                Some(Ok(a)) if a.records.is_empty() && a.authenticated => format!("validated proof that {d} has no DS at its parent"),
+                Some(Ok(a)) if a.records.is_empty() && a.authenticated => {
+                    format!("validated proof that {d} has no DS at its parent")
+                }
                 _ => format!("answers for {d} are not signed (no secure delegation)"),
             };
             findings.push(cat::DNSSEC_UNSIGNED.emit().detail(report.detail.clone()));
@@ -84,7 +87,12 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DnssecReport, Vec<Finding>) 
                     "{zone} has a validated DS at its parent, but the answer for {d} failed ({}): validation fails",
                     e.message
                 );
-                findings.push(cat::DNSSEC_BOGUS.emit().detail(report.detail.clone()).evidence(format!("{zone} DS {}", ds.join(" | "))));
+                findings.push(
+                    cat::DNSSEC_BOGUS
+                        .emit()
+                        .detail(report.detail.clone())
+                        .evidence(format!("{zone} DS {}", ds.join(" | "))),
+                );
             } else {
                 report.status = "temperror".into();
                 report.detail = format!("SOA {d}: {} (no DS at the parent: not a DNSSEC failure)", e.message);

@@ -4,7 +4,8 @@
 /// most 255 bytes (RFC 1035 §3.3.14; RFC 7208 §3.3 joins them back without spaces).
 pub fn txt_line(name: &str, value: &str) -> String {
     let owner = format!("{}.", name.trim_end_matches('.'));
-    let strings = split_255(value).iter().map(|s| format!("\"{}\"", crate::dns::escape_txt(s.as_bytes()))).collect::<Vec<_>>();
+    let strings =
+        split_255(value).iter().map(|s| format!("\"{}\"", crate::dns::escape_txt(s.as_bytes()))).collect::<Vec<_>>();
     if strings.len() > 1 {
         format!("{owner} 3600 IN TXT ( {} )", strings.join(" "))
     } else {

@@ -277,19 +277,23 @@ pub async fn check_domain_streaming<F: FnMut(SectionUpdate) + ?Sized>(
             Err(_) => Vec::new(),
         }
     };
-    let mut sections: futures::stream::FuturesUnordered<BoxFut<'_, SectionUpdate>> = futures::stream::FuturesUnordered::new();
+    let mut sections: futures::stream::FuturesUnordered<BoxFut<'_, SectionUpdate>> =
+        futures::stream::FuturesUnordered::new();
     sections.push(boxed(async move {
         let (r, findings) = spf::check(ctx, d).await;
         SectionUpdate { data: SectionData::Spf(r), findings }
     }));
-    sections.push(boxed(dmarc_fut.clone().map(|(r, findings)| SectionUpdate { data: SectionData::Dmarc(r), findings })));
+    sections
+        .push(boxed(dmarc_fut.clone().map(|(r, findings)| SectionUpdate { data: SectionData::Dmarc(r), findings })));
     let selectors = opts.selectors.clone();
     sections.push(boxed(async move {
         let (keys, findings) = dkim_keys::check(ctx, d, &selectors).await;
         SectionUpdate { data: SectionData::Dkim(keys), findings }
     }));
     sections.push(boxed(
-        mx_fut.clone().map(|((hosts, summary), findings)| SectionUpdate { data: SectionData::Mx { hosts, summary }, findings }),
+        mx_fut
+            .clone()
+            .map(|((hosts, summary), findings)| SectionUpdate { data: SectionData::Mx { hosts, summary }, findings }),
     ));
     let hosts_for_sts = mx_hosts();
     sections.push(boxed(async move {
@@ -308,7 +312,8 @@ pub async fn check_domain_streaming<F: FnMut(SectionUpdate) + ?Sized>(
         let (r, findings) = bimi::check(ctx, d, dmarc_for_bimi).await;
         SectionUpdate { data: SectionData::Bimi(r), findings }
     }));
-    sections.push(boxed(dnssec_fut.clone().map(|(r, findings)| SectionUpdate { data: SectionData::Dnssec(r), findings })));
+    sections
+        .push(boxed(dnssec_fut.clone().map(|(r, findings)| SectionUpdate { data: SectionData::Dnssec(r), findings })));
     let hosts_for_dane = mx_hosts();
     let validates = dnssec_fut.clone().map(|(r, _)| r.resolver_validates);
     sections.push(boxed(async move {
@@ -362,7 +367,12 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
         },
         dkim: Vec::new(),
         mx: Vec::new(),
-        mx_summary: mx::MxSummary { status: LookupStatus::Temperror, null_mx: false, implicit_addresses: Vec::new(), error: None },
+        mx_summary: mx::MxSummary {
+            status: LookupStatus::Temperror,
+            null_mx: false,
+            implicit_addresses: Vec::new(),
+            error: None,
+        },
         mta_sts: mta_sts::MtaStsReport {
             status: LookupStatus::Temperror,
             record: None,
@@ -372,8 +382,19 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
             policy_error: None,
             mx_not_covered: Vec::new(),
         },
-        tls_rpt: tls_rpt::TlsRptReport { status: LookupStatus::Temperror, record: None, rua: Vec::new(), problems: Vec::new() },
-        bimi: bimi::BimiReport { status: LookupStatus::Temperror, record: None, logo: None, certificate: None, problems: Vec::new() },
+        tls_rpt: tls_rpt::TlsRptReport {
+            status: LookupStatus::Temperror,
+            record: None,
+            rua: Vec::new(),
+            problems: Vec::new(),
+        },
+        bimi: bimi::BimiReport {
+            status: LookupStatus::Temperror,
+            record: None,
+            logo: None,
+            certificate: None,
+            problems: Vec::new(),
+        },
         dnssec: dnssec::DnssecReport {
             status: "temperror".into(),
             signed_zone: None,
@@ -431,7 +452,12 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
     report.timing = Timing {
         queries: ev.len(),
         critical_path: max,
-        critical_queries: ev.iter().filter(|(_, d)| *d == max).take(10).map(|(e, _)| format!("{} {}", e.name, e.rtype)).collect(),
+        critical_queries: ev
+            .iter()
+            .filter(|(_, d)| *d == max)
+            .take(10)
+            .map(|(e, _)| format!("{} {}", e.name, e.rtype))
+            .collect(),
         deadline_hit: ctx.deadline_passed(),
     };
     report.dns = ev.into_iter().map(|(e, _)| e).collect();
@@ -444,14 +470,12 @@ mod tests {
 
     #[test]
     fn section_update_json_shape() {
-        let u = SectionUpdate {
-            data: SectionData::Dane(Vec::new()),
-            findings: Vec::new(),
-        };
+        let u = SectionUpdate { data: SectionData::Dane(Vec::new()), findings: Vec::new() };
         let j = serde_json::to_value(&u).unwrap_or_default();
         assert_eq!(j["section"], "dane");
         assert!(j["data"].is_array());
-        let back: SectionUpdate = serde_json::from_value(j).unwrap_or(SectionUpdate { data: SectionData::Dkim(Vec::new()), findings: Vec::new() });
+        let back: SectionUpdate = serde_json::from_value(j)
+            .unwrap_or(SectionUpdate { data: SectionData::Dkim(Vec::new()), findings: Vec::new() });
         assert_eq!(back, u);
     }
 }

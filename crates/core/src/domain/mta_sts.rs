@@ -134,9 +134,7 @@ pub fn mx_matches(pattern: &str, host: &str) -> bool {
     let pattern = pattern.trim_end_matches('.').to_ascii_lowercase();
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     match pattern.strip_prefix("*.") {
-        Some(suffix) => host
-            .split_once('.')
-            .is_some_and(|(first, rest)| !first.is_empty() && rest == suffix),
+        Some(suffix) => host.split_once('.').is_some_and(|(first, rest)| !first.is_empty() && rest == suffix),
         None => pattern == host,
     }
 }
@@ -244,7 +242,11 @@ pub async fn check(
         TxtLookup::Found(recs) => {
             if recs.len() > 1 {
                 report.status = LookupStatus::Permerror;
-                findings.push(cat::MTA_STS_TXT_SYNTAX.emit().detail(format!("{} records at {name}: senders ignore MTA-STS", recs.len())));
+                findings.push(
+                    cat::MTA_STS_TXT_SYNTAX
+                        .emit()
+                        .detail(format!("{} records at {name}: senders ignore MTA-STS", recs.len())),
+                );
             }
             recs.into_iter().next().unwrap_or_default()
         }
@@ -307,8 +309,7 @@ pub async fn check(
         findings.push(cat::MTA_STS_MAX_AGE.emit().detail(format!("max_age: {age}")));
     }
     if policy.mode.as_deref() != Some("none") {
-        report.mx_not_covered =
-            hosts.iter().filter(|h| !policy.mx.iter().any(|p| mx_matches(p, h))).cloned().collect();
+        report.mx_not_covered = hosts.iter().filter(|h| !policy.mx.iter().any(|p| mx_matches(p, h))).cloned().collect();
         if !report.mx_not_covered.is_empty() {
             findings.push(
                 cat::MTA_STS_MX_MISMATCH
@@ -357,7 +358,13 @@ mod tests {
     fn txt_record_fields() {
         assert!(txt_problems("v=STSv1; id=20160831085700Z;").1.is_empty());
         assert!(txt_problems("v=STSv1; id=a; more=a; ext=2").1.is_empty());
-        for bad in ["v=STSv1; id=a;;", "v=STSv1; id=a; more=", "v=STSv1; id=a; 1%=a", "v=STSv1; id=a; test==", "v=STSv1; id=test-123"] {
+        for bad in [
+            "v=STSv1; id=a;;",
+            "v=STSv1; id=a; more=",
+            "v=STSv1; id=a; 1%=a",
+            "v=STSv1; id=a; test==",
+            "v=STSv1; id=test-123",
+        ] {
             assert!(!txt_problems(bad).1.is_empty(), "{bad}");
         }
     }

@@ -83,18 +83,20 @@ async fn ptr_check(ctx: &Ctx<'_>, ip: IpAddr) -> ReverseDns {
             for r in fwd {
                 match r {
                     Ok(a) => {
-                        let addrs: Vec<IpAddr> = a
-                            .ipv4()
-                            .into_iter()
-                            .map(IpAddr::V4)
-                            .chain(a.ipv6().into_iter().map(IpAddr::V6))
-                            .collect();
+                        let addrs: Vec<IpAddr> =
+                            a.ipv4().into_iter().map(IpAddr::V4).chain(a.ipv6().into_iter().map(IpAddr::V6)).collect();
                         matched |= addrs.contains(&ip);
                     }
                     Err(e) => failed = Some(e.message),
                 }
             }
-            out.fcrdns = if matched { Some(true) } else if failed.is_some() { None } else { Some(false) };
+            out.fcrdns = if matched {
+                Some(true)
+            } else if failed.is_some() {
+                None
+            } else {
+                Some(false)
+            };
             out.error = if matched { None } else { failed };
         }
     }
@@ -123,7 +125,11 @@ async fn host_check(ctx: &Ctx<'_>, preference: u16, host: String) -> MxHost {
         match r {
             Ok(ans) => {
                 if let Some(c) = ans.cnames.first() {
-                    h.cname = ans.cnames.last().map(|r| r.data.to_presentation().trim_end_matches('.').to_string()).or(Some(c.name.clone()));
+                    h.cname = ans
+                        .cnames
+                        .last()
+                        .map(|r| r.data.to_presentation().trim_end_matches('.').to_string())
+                        .or(Some(c.name.clone()));
                 }
                 if ans.rcode == crate::dns::Rcode::NxDomain {
                     nx += 1;
@@ -154,7 +160,8 @@ async fn host_check(ctx: &Ctx<'_>, preference: u16, host: String) -> MxHost {
 /// Checks the MX records of `domain`.
 pub async fn check(ctx: &Ctx<'_>, domain: &str) -> ((Vec<MxHost>, MxSummary), Vec<Finding>) {
     let mut findings = Vec::new();
-    let mut summary = MxSummary { status: LookupStatus::None, null_mx: false, implicit_addresses: Vec::new(), error: None };
+    let mut summary =
+        MxSummary { status: LookupStatus::None, null_mx: false, implicit_addresses: Vec::new(), error: None };
     // The domain's own addresses are asked at once: they are the implicit MX when there is
     // no MX (RFC 5321 §5.1), and SPF's `a` needs them anyway.
     let (answer, own) = futures::join!(ctx.query(domain, RecordType::Mx, 1), super::spf::addresses_of(ctx, domain, 1));
@@ -167,11 +174,8 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> ((Vec<MxHost>, MxSummary), Ve
         }
         Ok(a) => a,
     };
-    let mut mx: Vec<(u16, String)> = answer
-        .mx()
-        .into_iter()
-        .map(|(p, h)| (p, h.trim_end_matches('.').to_ascii_lowercase()))
-        .collect();
+    let mut mx: Vec<(u16, String)> =
+        answer.mx().into_iter().map(|(p, h)| (p, h.trim_end_matches('.').to_ascii_lowercase())).collect();
     mx.sort();
     mx.truncate(MAX_HOSTS);
     if mx.is_empty() {
@@ -183,7 +187,10 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> ((Vec<MxHost>, MxSummary), Ve
         let detail = if summary.implicit_addresses.is_empty() {
             format!("{domain} has no MX and no address: it cannot receive mail")
         } else {
-            format!("{domain} has no MX; mail goes to its address {} (implicit MX)", summary.implicit_addresses.join(", "))
+            format!(
+                "{domain} has no MX; mail goes to its address {} (implicit MX)",
+                summary.implicit_addresses.join(", ")
+            )
         };
         findings.push(cat::MX_MISSING.emit().detail(detail).fix(format!(
             "{}\n(or, if the domain receives no mail: {})",
@@ -238,7 +245,10 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> ((Vec<MxHost>, MxSummary), Ve
                     .evidence(ev),
             ),
             "temperror" => findings.push(
-                cat::MX_TEMPERROR.emit().detail(format!("{}: {}", h.host, h.error.clone().unwrap_or_default())).evidence(ev),
+                cat::MX_TEMPERROR
+                    .emit()
+                    .detail(format!("{}: {}", h.host, h.error.clone().unwrap_or_default()))
+                    .evidence(ev),
             ),
             _ => {}
         }
@@ -255,13 +265,12 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> ((Vec<MxHost>, MxSummary), Ve
             if r.ptr.is_empty() && r.error.is_none() {
                 let ip: Option<IpAddr> = r.address.parse().ok();
                 findings.push(
-                    cat::MX_NO_PTR
-                        .emit()
-                        .detail(format!("{} ({}) has no PTR record", r.address, h.host))
-                        .fix(match ip {
+                    cat::MX_NO_PTR.emit().detail(format!("{} ({}) has no PTR record", r.address, h.host)).fix(
+                        match ip {
                             Some(ip) => fixes::line(&reverse_name(ip), "PTR", &format!("{}.", h.host)),
                             None => String::new(),
-                        }),
+                        },
+                    ),
                 );
             } else if r.fcrdns == Some(false) {
                 findings.push(cat::MX_FCRDNS.emit().detail(format!(

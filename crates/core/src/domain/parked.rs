@@ -3,8 +3,8 @@
 //! the M3AAWG "Protecting Parked Domains" best practice.
 
 use super::LookupStatus;
-use super::fixes;
 use super::dmarc::DmarcReport;
+use super::fixes;
 use super::mx::MxSummary;
 use super::spf::SpfReport;
 use crate::findings::{Finding, catalog::domain as cat};
@@ -15,12 +15,18 @@ pub fn check(domain: &str, spf: &SpfReport, dmarc: &DmarcReport, mx: &MxSummary,
     let mut out = Vec::new();
     if spf.status != LookupStatus::Temperror {
         let ok = spf.records.len() == 1
-            && spf.records.first().is_some_and(|r| r.split_ascii_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>() == ["v=spf1", "-all"]);
+            && spf.records.first().is_some_and(|r| {
+                r.split_ascii_whitespace().map(str::to_ascii_lowercase).collect::<Vec<_>>() == ["v=spf1", "-all"]
+            });
         if !ok {
             out.push(
                 cat::PARKED_SPF
                     .emit()
-                    .detail(if spf.records.is_empty() { "no SPF record".to_string() } else { format!("SPF: {}", spf.records.join(" | ")) })
+                    .detail(if spf.records.is_empty() {
+                        "no SPF record".to_string()
+                    } else {
+                        format!("SPF: {}", spf.records.join(" | "))
+                    })
                     .fix(fixes::txt_line(domain, "v=spf1 -all")),
             );
         }
@@ -36,7 +42,10 @@ pub fn check(domain: &str, spf: &SpfReport, dmarc: &DmarcReport, mx: &MxSummary,
                         Some(r) => format!("DMARC: {r}"),
                         None => "no DMARC record".into(),
                     })
-                    .fix(fixes::txt_line(&format!("_dmarc.{domain}"), "v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s")),
+                    .fix(fixes::txt_line(
+                        &format!("_dmarc.{domain}"),
+                        "v=DMARC1; p=reject; sp=reject; adkim=s; aspf=s",
+                    )),
             );
         }
     }
@@ -44,7 +53,11 @@ pub fn check(domain: &str, spf: &SpfReport, dmarc: &DmarcReport, mx: &MxSummary,
         out.push(
             cat::PARKED_MX
                 .emit()
-                .detail(if mx.null_mx { "null MX mixed with other MX records".to_string() } else { format!("{mx_count} MX record(s), no null MX") })
+                .detail(if mx.null_mx {
+                    "null MX mixed with other MX records".to_string()
+                } else {
+                    format!("{mx_count} MX record(s), no null MX")
+                })
                 .fix(fixes::line(domain, "MX", "0 .")),
         );
     }

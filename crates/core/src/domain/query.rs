@@ -159,7 +159,8 @@ fn run_query<'a>(
                 futures_timer::Delay::new(query_timeout).map(|_| None).boxed()
             };
             let over = overall.map(|_| None);
-            let raced = futures::future::select(q, futures::future::select(per, over).map(|e| e.factor_first().0)).await;
+            let raced =
+                futures::future::select(q, futures::future::select(per, over).map(|e| e.factor_first().0)).await;
             raced.factor_first().0
         };
         let raw = raw.unwrap_or(Err(DnsError::Timeout));

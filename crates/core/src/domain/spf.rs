@@ -344,7 +344,9 @@ fn check_macros(spec: &str) -> Result<(), String> {
             match b.get(i + 1) {
                 Some(b'%' | b'_' | b'-') => i += 2,
                 Some(b'{') => {
-                    let Some(end) = spec[i..].find('}') else { return Err(format!("unterminated macro in \"{spec}\"")) };
+                    let Some(end) = spec[i..].find('}') else {
+                        return Err(format!("unterminated macro in \"{spec}\""));
+                    };
                     let body = &spec[i + 2..i + end];
                     let letter = body.chars().next().map(|c| c.to_ascii_lowercase());
                     if !matches!(letter, Some('s' | 'l' | 'o' | 'd' | 'i' | 'p' | 'v' | 'h' | 'c' | 'r' | 't')) {
@@ -432,9 +434,8 @@ fn walk_record<'w, 'a: 'w>(
 ) -> BoxFut<'w, SpfNode> {
     Box::pin(async move {
         let raw_terms: Vec<String> = terms_of(&record).into_iter().map(str::to_string).collect();
-        let has_all = raw_terms
-            .iter()
-            .any(|t| matches!(parse_term(t), Term::Mechanism { mechanism: Mechanism::All, .. }));
+        let has_all =
+            raw_terms.iter().any(|t| matches!(parse_term(t), Term::Mechanism { mechanism: Mechanism::All, .. }));
         let futs = raw_terms.into_iter().map(|raw| {
             let domain = domain.clone();
             let ancestors = ancestors.clone();
@@ -663,7 +664,10 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
     let records = match lookup {
         TxtLookup::TempError(e) => {
             findings.push(
-                cat::SPF_TEMPERROR.emit().detail(format!("TXT {domain}: {}", e.message)).evidence(format!("{domain} TXT: {e}")),
+                cat::SPF_TEMPERROR
+                    .emit()
+                    .detail(format!("TXT {domain}: {}", e.message))
+                    .evidence(format!("{domain} TXT: {e}")),
             );
             return (
                 SpfReport {
@@ -704,9 +708,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
     };
     let walk = Walk { ctx, nodes: AtomicUsize::new(0) };
     let root_key = domain.to_ascii_lowercase();
-    let futs = records
-        .iter()
-        .map(|r| walk_record(&walk, domain.to_string(), r.clone(), vec![root_key.clone()], 2, 0));
+    let futs = records.iter().map(|r| walk_record(&walk, domain.to_string(), r.clone(), vec![root_key.clone()], 2, 0));
     let mut trees: Vec<SpfNode> = futures::future::join_all(futs).await;
     for t in &mut trees {
         number(t, 0, 0);
@@ -761,7 +763,10 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
             findings.push(
                 cat::SPF_TOO_MANY_LOOKUPS
                     .emit()
-                    .detail(format!("{lookups} DNS lookups (limit {LOOKUP_LIMIT}){place}. Per record: {}", per_node_summary(tree)))
+                    .detail(format!(
+                        "{lookups} DNS lookups (limit {LOOKUP_LIMIT}){place}. Per record: {}",
+                        per_node_summary(tree)
+                    ))
                     .fix(format!("Publish this flattened record ({} lookups):\n{fix}", flat.lookups))
                     .evidence(format!("{domain} TXT \"{root_record}\"")),
             );
@@ -834,7 +839,11 @@ impl Lint {
         let ev = format!("{domain} TXT \"{root_record}\"");
         if !self.syntax.is_empty() {
             out.push(
-                cat::SPF_SYNTAX.emit().detail(self.syntax.join("; ")).fix(format!("Publish:\n{fix_line}")).evidence(ev.clone()),
+                cat::SPF_SYNTAX
+                    .emit()
+                    .detail(self.syntax.join("; "))
+                    .fix(format!("Publish:\n{fix_line}"))
+                    .evidence(ev.clone()),
             );
         }
         if !self.cidr.is_empty() {
@@ -912,7 +921,11 @@ fn lint_node(node: &SpfNode, root: bool, lint: &mut Lint) {
         match parse_term(&t.term) {
             Term::Invalid { reason, cidr } => {
                 lint.permerror = true;
-                if cidr { lint.cidr.push(format!("{reason} in {at}")) } else { lint.syntax.push(format!("{reason} in {at}")) }
+                if cidr {
+                    lint.cidr.push(format!("{reason} in {at}"))
+                } else {
+                    lint.syntax.push(format!("{reason} in {at}"))
+                }
             }
             Term::Redirect(_) => has_redirect = true,
             Term::Mechanism { qualifier, mechanism } => match mechanism {
@@ -1081,7 +1094,14 @@ pub fn flatten(domain: &str, tree: &SpfNode) -> FlattenedSpf {
 fn lookup_term(t: &str) -> bool {
     matches!(
         parse_term(t),
-        Term::Mechanism { mechanism: Mechanism::Ptr(_) | Mechanism::Exists(_) | Mechanism::Include(_) | Mechanism::A { .. } | Mechanism::Mx { .. }, .. }
+        Term::Mechanism {
+            mechanism: Mechanism::Ptr(_)
+                | Mechanism::Exists(_)
+                | Mechanism::Include(_)
+                | Mechanism::A { .. }
+                | Mechanism::Mx { .. },
+            ..
+        }
     )
 }
 
@@ -1131,7 +1151,10 @@ fn collect(
                         kept.push(format!("{q}{kind}:{}", strip_full_prefix(a)));
                     }
                 } else {
-                    notes.push(format!("\"{}\" in {} (not a pass) dropped: it never makes the include match.", t.term, node.domain));
+                    notes.push(format!(
+                        "\"{}\" in {} (not a pass) dropped: it never makes the include match.",
+                        t.term, node.domain
+                    ));
                 }
             }
             "include" => {
@@ -1211,7 +1234,11 @@ pub fn contains(net: IpAddr, len: u8, ip: IpAddr) -> bool {
 }
 
 fn publish(name: &str, value: &str) -> PublishRecord {
-    PublishRecord { name: name.trim_end_matches('.').to_string(), value: value.to_string(), zone_line: fixes::txt_line(name, value) }
+    PublishRecord {
+        name: name.trim_end_matches('.').to_string(),
+        value: value.to_string(),
+        zone_line: fixes::txt_line(name, value),
+    }
 }
 
 /// True when the text is an SPF record (`v=spf1` then end or space).
@@ -1228,10 +1255,16 @@ mod tests {
         assert!(matches!(parse_term("ip4:300.1.1.1"), Term::Invalid { cidr: false, .. }));
         assert!(matches!(parse_term("foo:bar"), Term::Invalid { .. }));
         assert!(matches!(parse_term("ip4:192.0.2.0/33"), Term::Invalid { cidr: true, .. }));
-        assert!(matches!(parse_term("a/24//64"), Term::Mechanism { mechanism: Mechanism::A { v4: Some(24), v6: Some(64), .. }, .. }));
+        assert!(matches!(
+            parse_term("a/24//64"),
+            Term::Mechanism { mechanism: Mechanism::A { v4: Some(24), v6: Some(64), .. }, .. }
+        ));
         assert!(matches!(parse_term("-all"), Term::Mechanism { qualifier: '-', mechanism: Mechanism::All }));
         assert!(matches!(parse_term("redirect=_spf.example.com"), Term::Redirect(_)));
-        assert!(matches!(parse_term("exists:%{i}.ex.example.com"), Term::Mechanism { mechanism: Mechanism::Exists(_), .. }));
+        assert!(matches!(
+            parse_term("exists:%{i}.ex.example.com"),
+            Term::Mechanism { mechanism: Mechanism::Exists(_), .. }
+        ));
         assert!(matches!(parse_term("exists:%{q}.x.com"), Term::Invalid { .. }));
         assert!(matches!(parse_term("include:192.0.2.1"), Term::Invalid { .. }));
     }

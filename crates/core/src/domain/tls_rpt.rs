@@ -90,7 +90,11 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (TlsRptReport, Vec<Finding>) 
             report.status = if problems.is_empty() { LookupStatus::Found } else { LookupStatus::Permerror };
             if !problems.is_empty() {
                 findings.push(
-                    cat::TLS_RPT_SYNTAX.emit().detail(problems.join("; ")).fix(fix).evidence(format!("{name} TXT \"{record}\"")),
+                    cat::TLS_RPT_SYNTAX
+                        .emit()
+                        .detail(problems.join("; "))
+                        .fix(fix)
+                        .evidence(format!("{name} TXT \"{record}\"")),
                 );
             }
             report.record = Some(record);

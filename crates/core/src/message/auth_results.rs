@@ -100,9 +100,7 @@ impl MethodResult {
     pub fn prop(&self, ptype: &str, property: &str) -> Option<&str> {
         self.props
             .iter()
-            .find(|p| {
-                p.ptype.eq_ignore_ascii_case(ptype) && p.property.eq_ignore_ascii_case(property)
-            })
+            .find(|p| p.ptype.eq_ignore_ascii_case(ptype) && p.property.eq_ignore_ascii_case(property))
             .map(|p| p.value.as_str())
     }
 
@@ -111,25 +109,12 @@ impl MethodResult {
     pub fn domain(&self) -> Option<String> {
         let pick = |v: &str| {
             let d = v.rsplit_once('@').map_or(v, |(_, d)| d);
-            let d = d
-                .trim()
-                .trim_matches(|c| c == '<' || c == '>')
-                .trim_end_matches('.');
-            if d.is_empty() {
-                None
-            } else {
-                Some(d.to_ascii_lowercase())
-            }
+            let d = d.trim().trim_matches(|c| c == '<' || c == '>').trim_end_matches('.');
+            if d.is_empty() { None } else { Some(d.to_ascii_lowercase()) }
         };
-        [
-            ("header", "d"),
-            ("header", "i"),
-            ("smtp", "mailfrom"),
-            ("header", "from"),
-            ("smtp", "helo"),
-        ]
-        .into_iter()
-        .find_map(|(t, p)| self.prop(t, p).and_then(pick))
+        [("header", "d"), ("header", "i"), ("smtp", "mailfrom"), ("header", "from"), ("smtp", "helo")]
+            .into_iter()
+            .find_map(|(t, p)| self.prop(t, p).and_then(pick))
     }
 }
 
@@ -152,9 +137,7 @@ pub struct AuthResultsHeader {
 impl AuthResultsHeader {
     /// Results of one method, in order.
     pub fn method<'a>(&'a self, method: &'a str) -> impl Iterator<Item = &'a MethodResult> + 'a {
-        self.results
-            .iter()
-            .filter(move |r| r.method.eq_ignore_ascii_case(method))
+        self.results.iter().filter(move |r| r.method.eq_ignore_ascii_case(method))
     }
 }
 
@@ -185,10 +168,7 @@ pub struct ReceivedSpf {
 impl ReceivedSpf {
     /// The value of a key, case-insensitively.
     pub fn param(&self, key: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
+        self.params.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)).map(|(_, v)| v.as_str())
     }
 }
 
@@ -229,11 +209,7 @@ fn tokenize(value: &str) -> Result<Vec<Tok>, AuthResultsError> {
         match c {
             ';' | '=' => {
                 chars.next();
-                toks.push(Tok {
-                    kind: if c == ';' { Kind::Semi } else { Kind::Equals },
-                    at,
-                    spaced,
-                });
+                toks.push(Tok { kind: if c == ';' { Kind::Semi } else { Kind::Equals }, at, spaced });
                 spaced = false;
             }
             ')' => {
@@ -274,11 +250,7 @@ fn tokenize(value: &str) -> Result<Vec<Tok>, AuthResultsError> {
                         _ => text.push(ch),
                     }
                 }
-                toks.push(Tok {
-                    kind: Kind::Comment(text.trim().to_string()),
-                    at,
-                    spaced,
-                });
+                toks.push(Tok { kind: Kind::Comment(text.trim().to_string()), at, spaced });
                 spaced = true;
             }
             '"' => {
@@ -300,11 +272,7 @@ fn tokenize(value: &str) -> Result<Vec<Tok>, AuthResultsError> {
                         _ => text.push(ch),
                     }
                 }
-                toks.push(Tok {
-                    kind: Kind::Quoted(text),
-                    at,
-                    spaced,
-                });
+                toks.push(Tok { kind: Kind::Quoted(text), at, spaced });
                 spaced = false;
             }
             _ => {
@@ -316,11 +284,7 @@ fn tokenize(value: &str) -> Result<Vec<Tok>, AuthResultsError> {
                     word.push(ch);
                     chars.next();
                 }
-                toks.push(Tok {
-                    kind: Kind::Word(word),
-                    at,
-                    spaced,
-                });
+                toks.push(Tok { kind: Kind::Word(word), at, spaced });
                 spaced = false;
             }
         }
@@ -339,19 +303,10 @@ struct Cursor<'t> {
 
 impl<'t> Cursor<'t> {
     fn new(toks: &'t [Tok], end_at: usize) -> Self {
-        Cursor {
-            toks,
-            pos: 0,
-            end_at,
-            comments: Vec::new(),
-        }
+        Cursor { toks, pos: 0, end_at, comments: Vec::new() }
     }
     fn skip_comments(&mut self) {
-        while let Some(Tok {
-            kind: Kind::Comment(c),
-            ..
-        }) = self.toks.get(self.pos)
-        {
+        while let Some(Tok { kind: Kind::Comment(c), .. }) = self.toks.get(self.pos) {
             if self.comments.len() < 16 {
                 self.comments.push(c.clone());
             }
@@ -365,10 +320,7 @@ impl<'t> Cursor<'t> {
     /// The token after the next one (comments skipped), without consuming.
     fn peek2(&mut self) -> Option<&'t Tok> {
         self.skip_comments();
-        self.toks
-            .get(self.pos + 1..)?
-            .iter()
-            .find(|t| !matches!(t.kind, Kind::Comment(_)))
+        self.toks.get(self.pos + 1..)?.iter().find(|t| !matches!(t.kind, Kind::Comment(_)))
     }
     fn next(&mut self) -> Option<&'t Tok> {
         let t = self.peek()?;
@@ -408,11 +360,7 @@ fn describe(t: Option<&Tok>) -> String {
 fn syntax(expected: &'static str, c: &mut Cursor<'_>) -> AuthResultsError {
     let at = c.at();
     let found = describe(c.peek());
-    AuthResultsError::Syntax {
-        expected,
-        at,
-        found,
-    }
+    AuthResultsError::Syntax { expected, at, found }
 }
 
 /// Methods registered for Authentication-Results (IANA "Email Authentication
@@ -437,10 +385,7 @@ const KNOWN_METHODS: &[&str] = &[
 
 /// Result words of RFC 8601 §2.7 and the registry (plus common legacy ones).
 fn looks_like_result(word: &str) -> bool {
-    !word.is_empty()
-        && word
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !word.is_empty() && word.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// Whether an unquoted property value is an RFC 8601 §2.2 `pvalue`: an RFC 2045
@@ -456,19 +401,15 @@ fn pvalue_conforms(v: &str) -> bool {
     let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c);
     local.chars().all(atext)
         && !domain.is_empty()
-        && domain
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+        && domain.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
 }
 
 /// Strips a `Name:` field-name prefix if the value starts with it.
 fn strip_field_name<'a>(value: &'a str, name: &str) -> &'a str {
     let t = value.trim_start();
     if t.len() > name.len()
-        && t.get(..name.len())
-            .is_some_and(|p| p.eq_ignore_ascii_case(name))
-        && t.get(name.len()..)
-            .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        && t.get(..name.len()).is_some_and(|p| p.eq_ignore_ascii_case(name))
+        && t.get(name.len()..).is_some_and(|rest| rest.trim_start().starts_with(':'))
     {
         let rest = t.get(name.len()..).unwrap_or_default().trim_start();
         return rest.get(1..).unwrap_or_default();
@@ -522,11 +463,7 @@ pub fn parse_authentication_results(value: &str) -> Result<AuthResultsHeader, Au
     parse_tokens(&toks, body.len(), unfold(body.as_bytes()))
 }
 
-fn parse_tokens(
-    toks: &[Tok],
-    end_at: usize,
-    raw: String,
-) -> Result<AuthResultsHeader, AuthResultsError> {
+fn parse_tokens(toks: &[Tok], end_at: usize, raw: String) -> Result<AuthResultsHeader, AuthResultsError> {
     let mut c = Cursor::new(toks, end_at);
     let mut deviations = Vec::new();
     if c.peek().is_none() {
@@ -538,13 +475,7 @@ fn parse_tokens(
         Some(Kind::Quoted(q)) => q.clone(),
         // Microsoft's internal hops write results with no authserv-id at all.
         Some(Kind::Word(w))
-            if KNOWN_METHODS.contains(
-                &w.split('/')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase()
-                    .as_str(),
-            ) =>
+            if KNOWN_METHODS.contains(&w.split('/').next().unwrap_or_default().to_ascii_lowercase().as_str()) =>
         {
             deviations.push("no authserv-id: the field starts with a result".to_string());
             has_id = false;
@@ -556,10 +487,7 @@ fn parse_tokens(
     if has_id {
         c.next();
         c.comments.clear();
-        if let Some(Tok {
-            kind: Kind::Word(w),
-            ..
-        }) = c.peek()
+        if let Some(Tok { kind: Kind::Word(w), .. }) = c.peek()
             && !w.is_empty()
             && w.len() <= 9
             && w.chars().all(|ch| ch.is_ascii_digit())
@@ -572,13 +500,7 @@ fn parse_tokens(
     match c.peek().map(|t| &t.kind) {
         None => {
             deviations.push("no ';' and no result after the authserv-id".to_string());
-            return Ok(AuthResultsHeader {
-                authserv_id,
-                version,
-                results: Vec::new(),
-                raw,
-                deviations,
-            });
+            return Ok(AuthResultsHeader { authserv_id, version, results: Vec::new(), raw, deviations });
         }
         Some(Kind::Semi) => {
             c.next();
@@ -604,8 +526,7 @@ fn parse_tokens(
                     if w.eq_ignore_ascii_case("none") {
                         c.next();
                     } else if w.eq_ignore_ascii_case(&authserv_id) {
-                        deviations
-                            .push(format!("authserv-id '{w}' repeated inside the result list"));
+                        deviations.push(format!("authserv-id '{w}' repeated inside the result list"));
                         c.next();
                     } else {
                         deviations.push(format!("stray token '{w}' ignored"));
@@ -624,11 +545,7 @@ fn parse_tokens(
                     // Yahoo's legacy "from=domain;" pseudo-property: it describes the
                     // result that follows.
                     deviations.push(format!("legacy pseudo-property '{method_token}={result}'"));
-                    let ptype = if method_token.eq_ignore_ascii_case("from") {
-                        "header"
-                    } else {
-                        ""
-                    };
+                    let ptype = if method_token.eq_ignore_ascii_case("from") { "header" } else { "" };
                     if pending.len() < MAX_PROPS {
                         pending.push(Prop {
                             ptype: ptype.into(),
@@ -662,10 +579,7 @@ fn parse_tokens(
                 c.skip_comments();
                 entry.comment = c.take_comment();
                 // reason=
-                if let Some(Tok {
-                    kind: Kind::Word(r),
-                    ..
-                }) = c.peek()
+                if let Some(Tok { kind: Kind::Word(r), .. }) = c.peek()
                     && r.eq_ignore_ascii_case("reason")
                     && c.peek2().map(|t| &t.kind) == Some(&Kind::Equals)
                 {
@@ -689,10 +603,7 @@ fn parse_tokens(
                         return Err(syntax("a property (ptype.property=value)", &mut c));
                     };
                     if c.peek2().map(|t| &t.kind) != Some(&Kind::Equals) {
-                        deviations.push(format!(
-                            "stray token '{name}' after {}={}",
-                            entry.method, entry.result
-                        ));
+                        deviations.push(format!("stray token '{name}' after {}={}", entry.method, entry.result));
                         c.next();
                         continue;
                     }
@@ -718,11 +629,7 @@ fn parse_tokens(
                         }
                     };
                     if entry.props.len() < MAX_PROPS {
-                        entry.props.push(Prop {
-                            ptype,
-                            property,
-                            value: v,
-                        });
+                        entry.props.push(Prop { ptype, property, value: v });
                     }
                     c.comments.clear();
                 }
@@ -736,13 +643,7 @@ fn parse_tokens(
     if !pending.is_empty() {
         deviations.push("legacy pseudo-properties with no result after them".to_string());
     }
-    Ok(AuthResultsHeader {
-        authserv_id,
-        version,
-        results,
-        raw,
-        deviations,
-    })
+    Ok(AuthResultsHeader { authserv_id, version, results, raw, deviations })
 }
 
 /// Parses an ARC-Authentication-Results value: `i=N;` then an Authentication-Results
@@ -757,17 +658,9 @@ pub fn parse_arc_authentication_results(value: &str) -> Result<ArcAuthResults, A
     if c.peek().is_none() {
         return Err(AuthResultsError::Empty);
     }
-    match (
-        c.next().map(|t| &t.kind),
-        c.next().map(|t| &t.kind),
-        c.next().map(|t| &t.kind),
-    ) {
-        (Some(Kind::Word(i)), Some(Kind::Equals), Some(Kind::Word(n)))
-            if i.eq_ignore_ascii_case("i") =>
-        {
-            let instance = n
-                .parse::<u32>()
-                .map_err(|_| AuthResultsError::BadArcInstance)?;
+    match (c.next().map(|t| &t.kind), c.next().map(|t| &t.kind), c.next().map(|t| &t.kind)) {
+        (Some(Kind::Word(i)), Some(Kind::Equals), Some(Kind::Word(n))) if i.eq_ignore_ascii_case("i") => {
+            let instance = n.parse::<u32>().map_err(|_| AuthResultsError::BadArcInstance)?;
             if !(1..=50).contains(&instance) {
                 return Err(AuthResultsError::BadArcInstance);
             }
@@ -815,21 +708,12 @@ pub fn parse_received_spf(value: &str) -> Result<ReceivedSpf, AuthResultsError> 
             // Free text after the comment (some MTAs write prose): ignored.
             Kind::Word(_) | Kind::Quoted(_) => {}
             _ => {
-                return Err(AuthResultsError::Syntax {
-                    expected: "key=value",
-                    at: t.at,
-                    found: describe(Some(t)),
-                });
+                return Err(AuthResultsError::Syntax { expected: "key=value", at: t.at, found: describe(Some(t)) });
             }
         }
         c.comments.clear();
     }
-    Ok(ReceivedSpf {
-        result,
-        comment,
-        params,
-        raw: unfold(body.as_bytes()),
-    })
+    Ok(ReceivedSpf { result, comment, params, raw: unfold(body.as_bytes()) })
 }
 
 // ---------------------------------------------------------------------------
@@ -938,16 +822,9 @@ pub fn collect_upstream(msg: &Message<'_>) -> (UpstreamVerdicts, Vec<Finding>) {
         };
         if let Err(e) = outcome {
             findings.push(
-                path::UPSTREAM_UNPARSEABLE
-                    .emit()
-                    .detail(format!("{name}: {e}"))
-                    .evidence(format!("{name}: {raw}")),
+                path::UPSTREAM_UNPARSEABLE.emit().detail(format!("{name}: {e}")).evidence(format!("{name}: {raw}")),
             );
-            up.unparsed.push(UnparsedHeader {
-                name: name.to_string(),
-                raw,
-                error: e.to_string(),
-            });
+            up.unparsed.push(UnparsedHeader { name: name.to_string(), raw, error: e.to_string() });
         }
     }
     derive_verdicts(&mut up);
@@ -979,10 +856,8 @@ fn trusted_indices(headers: &[AuthResultsHeader]) -> Vec<usize> {
 /// Fills the spf/dkim/dmarc/arc fields from the trusted headers.
 pub fn derive_verdicts(up: &mut UpstreamVerdicts) {
     up.trusted_authserv_id = up.headers.first().map(|h| h.authserv_id.clone());
-    let trusted: Vec<&AuthResultsHeader> = trusted_indices(&up.headers)
-        .into_iter()
-        .filter_map(|i| up.headers.get(i))
-        .collect();
+    let trusted: Vec<&AuthResultsHeader> =
+        trusted_indices(&up.headers).into_iter().filter_map(|i| up.headers.get(i)).collect();
     let all = || trusted.iter().flat_map(|h| h.results.iter());
     up.spf = all()
         .filter(|r| r.method == "spf")
@@ -990,13 +865,9 @@ pub fn derive_verdicts(up: &mut UpstreamVerdicts) {
         .or_else(|| all().find(|r| r.method == "spf"))
         .map(|r| r.result.clone())
         .or_else(|| up.received_spf.as_ref().map(|r| r.result.clone()));
-    up.dkim = all()
-        .filter(|r| r.method == "dkim")
-        .map(|r| (r.domain().unwrap_or_default(), r.result.clone()))
-        .collect();
-    up.dmarc = all()
-        .find(|r| r.method == "dmarc")
-        .map(|r| r.result.clone());
+    up.dkim =
+        all().filter(|r| r.method == "dkim").map(|r| (r.domain().unwrap_or_default(), r.result.clone())).collect();
+    up.dmarc = all().find(|r| r.method == "dmarc").map(|r| r.result.clone());
     up.arc = all().find(|r| r.method == "arc").map(|r| r.result.clone());
 }
 
@@ -1043,11 +914,7 @@ fn spf_explanation(up: &str, fresh: &str) -> String {
 }
 
 fn dkim_explanation(domain: &str, up: &str, fresh: &str) -> String {
-    let d = if domain.is_empty() {
-        "the signature".to_string()
-    } else {
-        format!("the d={domain} signature")
-    };
+    let d = if domain.is_empty() { "the signature".to_string() } else { format!("the d={domain} signature") };
     match (up, fresh) {
         ("pass", "fail") => format!(
             "{d} verified at delivery but fails now: either the public key was rotated or replaced in DNS since delivery (same selector, new key), or the message was modified after delivery (re-encoded or re-saved by a mail client, a footer or banner added, headers rewritten) (RFC 6376 §6.1.3)."
@@ -1112,22 +979,13 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
     // Several authentication services.
     let mut ids: Vec<String> = Vec::new();
     for h in &upstream.headers {
-        let id = if h.authserv_id.is_empty() {
-            "(none)".to_string()
-        } else {
-            h.authserv_id.to_ascii_lowercase()
-        };
+        let id = if h.authserv_id.is_empty() { "(none)".to_string() } else { h.authserv_id.to_ascii_lowercase() };
         if !ids.contains(&id) {
             ids.push(id);
         }
     }
-    let untrusted: Vec<&AuthResultsHeader> = upstream
-        .headers
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !trusted_idx.contains(i))
-        .map(|(_, h)| h)
-        .collect();
+    let untrusted: Vec<&AuthResultsHeader> =
+        upstream.headers.iter().enumerate().filter(|(i, _)| !trusted_idx.contains(i)).map(|(_, h)| h).collect();
     if ids.len() > 1 && !untrusted.is_empty() {
         let mut f = path::UPSTREAM_MULTIPLE_AUTHSERV_IDS.emit().detail(format!(
             "authserv-ids: {}; trusted: {} (topmost); ignored: {}",
@@ -1135,11 +993,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
             upstream.trusted_authserv_id.as_deref().unwrap_or("?"),
             untrusted
                 .iter()
-                .map(|h| if h.authserv_id.is_empty() {
-                    "(none)"
-                } else {
-                    h.authserv_id.as_str()
-                })
+                .map(|h| if h.authserv_id.is_empty() { "(none)" } else { h.authserv_id.as_str() })
                 .collect::<Vec<_>>()
                 .join(", ")
         ));
@@ -1156,21 +1010,15 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
     }
     for (d, r) in &upstream.dkim {
         if norm(r) == "temperror" {
-            temp.push(if d.is_empty() {
-                "dkim".into()
-            } else {
-                format!("dkim (d={d})")
-            });
+            temp.push(if d.is_empty() { "dkim".into() } else { format!("dkim (d={d})") });
         }
     }
     if upstream.dmarc.as_deref().map(norm).as_deref() == Some("temperror") {
         temp.push("dmarc".into());
     }
     if !temp.is_empty() {
-        let mut f = path::UPSTREAM_TEMPERROR.emit().detail(format!(
-            "temperror recorded at delivery for: {}",
-            temp.join(", ")
-        ));
+        let mut f =
+            path::UPSTREAM_TEMPERROR.emit().detail(format!("temperror recorded at delivery for: {}", temp.join(", ")));
         for e in &evidence {
             f = f.evidence(e.clone());
         }
@@ -1184,10 +1032,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
         let mut f = spec.emit().detail(format!(
             "{}{}: {} at delivery, {} now. {}",
             d.method,
-            d.domain
-                .as_deref()
-                .map(|x| format!(" (d={x})"))
-                .unwrap_or_default(),
+            d.domain.as_deref().map(|x| format!(" (d={x})")).unwrap_or_default(),
             d.upstream,
             d.fresh,
             d.explanation
@@ -1199,23 +1044,15 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
         drifts.push(d);
     };
 
-    if let (Some(u), Some(f)) = (
-        upstream.spf.as_deref().map(norm),
-        fresh.spf.as_deref().map(norm),
-    ) && u != f
+    if let (Some(u), Some(f)) = (upstream.spf.as_deref().map(norm), fresh.spf.as_deref().map(norm))
+        && u != f
     {
         let explanation = spf_explanation(&u, &f);
         push(
             &mut drifts,
             &mut findings,
             &path::UPSTREAM_SPF_DRIFT,
-            Drift {
-                method: "spf".into(),
-                domain: None,
-                upstream: u,
-                fresh: f,
-                explanation,
-            },
+            Drift { method: "spf".into(), domain: None, upstream: u, fresh: f, explanation },
         );
     }
 
@@ -1251,11 +1088,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
                 &path::UPSTREAM_DKIM_DRIFT,
                 Drift {
                     method: "dkim".into(),
-                    domain: if ud.is_empty() {
-                        None
-                    } else {
-                        Some(ud.clone())
-                    },
+                    domain: if ud.is_empty() { None } else { Some(ud.clone()) },
                     upstream: ur,
                     fresh: fr,
                     explanation,
@@ -1264,29 +1097,19 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
         }
     }
 
-    if let (Some(u), Some(f)) = (
-        upstream.dmarc.as_deref().map(norm),
-        fresh.dmarc.as_deref().map(norm),
-    ) && u != f
+    if let (Some(u), Some(f)) = (upstream.dmarc.as_deref().map(norm), fresh.dmarc.as_deref().map(norm))
+        && u != f
     {
         let explanation = dmarc_explanation(&u, &f);
         push(
             &mut drifts,
             &mut findings,
             &path::UPSTREAM_DMARC_DRIFT,
-            Drift {
-                method: "dmarc".into(),
-                domain: None,
-                upstream: u,
-                fresh: f,
-                explanation,
-            },
+            Drift { method: "dmarc".into(), domain: None, upstream: u, fresh: f, explanation },
         );
     }
-    if let (Some(u), Some(f)) = (
-        upstream.arc.as_deref().map(norm),
-        fresh.arc.as_deref().map(norm),
-    ) && u != f
+    if let (Some(u), Some(f)) = (upstream.arc.as_deref().map(norm), fresh.arc.as_deref().map(norm))
+        && u != f
         && !(is_passish(&u) && is_passish(&f))
     {
         let explanation = arc_explanation(&u, &f);
@@ -1294,13 +1117,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
             &mut drifts,
             &mut findings,
             &path::UPSTREAM_ARC_DRIFT,
-            Drift {
-                method: "arc".into(),
-                domain: None,
-                upstream: u,
-                fresh: f,
-                explanation,
-            },
+            Drift { method: "arc".into(), domain: None, upstream: u, fresh: f, explanation },
         );
     }
     (drifts, findings)
@@ -1334,10 +1151,7 @@ mod tests {
         );
         assert_eq!(h.results.len(), 2);
         assert_eq!(h.results[0].comment.as_deref(), Some("cram-md5"));
-        assert_eq!(
-            h.results[0].prop("smtp", "auth"),
-            Some("sender@example.net")
-        );
+        assert_eq!(h.results[0].prop("smtp", "auth"), Some("sender@example.net"));
         // B.6 with reason and nested comments.
         let h = ok(
             "example.com (a (nested) comment); dkim=pass reason=\"good signature\" header.i=@mail-router.example.net; dkim=fail reason=bad header.i=@newyork.example.com",
@@ -1345,10 +1159,7 @@ mod tests {
         assert_eq!(h.authserv_id, "example.com");
         assert_eq!(h.results[0].reason.as_deref(), Some("good signature"));
         assert_eq!(h.results[1].reason.as_deref(), Some("bad"));
-        assert_eq!(
-            h.results[1].domain().as_deref(),
-            Some("newyork.example.com")
-        );
+        assert_eq!(h.results[1].domain().as_deref(), Some("newyork.example.com"));
         assert!(h.deviations.is_empty(), "{:?}", h.deviations);
     }
 
@@ -1357,21 +1168,13 @@ mod tests {
         let h = ok(
             "Authentication-Results: mail.bmsi.com; iprev=pass policy.iprev=\"2001:748:100:40::2:2\" (mout0.freenet.de); dkim/1=pass header.b=abc+/de== header.d=x.example",
         );
-        assert_eq!(
-            h.results[0].prop("policy", "iprev"),
-            Some("2001:748:100:40::2:2")
-        );
+        assert_eq!(h.results[0].prop("policy", "iprev"), Some("2001:748:100:40::2:2"));
         assert_eq!(h.results[1].method, "dkim");
         assert_eq!(h.results[1].method_version.as_deref(), Some("1"));
         assert_eq!(h.results[1].prop("header", "b"), Some("abc+/de=="));
         assert_eq!(h.results[1].prop("header", "d"), Some("x.example"));
-        let h = ok(
-            "mx.google.com; spf=pass smtp.mailfrom=SRS0=63fc=V7=kreata.ee=andris@srs1.zonevs.eu; dmarc=fail",
-        );
-        assert_eq!(
-            h.results[0].prop("smtp", "mailfrom"),
-            Some("SRS0=63fc=V7=kreata.ee=andris@srs1.zonevs.eu")
-        );
+        let h = ok("mx.google.com; spf=pass smtp.mailfrom=SRS0=63fc=V7=kreata.ee=andris@srs1.zonevs.eu; dmarc=fail");
+        assert_eq!(h.results[0].prop("smtp", "mailfrom"), Some("SRS0=63fc=V7=kreata.ee=andris@srs1.zonevs.eu"));
         assert_eq!(h.results[1].result, "fail");
     }
 
@@ -1380,13 +1183,7 @@ mod tests {
         let h = ok(
             "outlook.com; spf=pass (sender IP is 66.111.4.222)\n smtp.mailfrom=fastmail.com; outlook.com; dkim=pass (signature was verified)\n header.d=fastmail.com; dmarc=pass action=none\n header.from=fastmail.com;",
         );
-        assert_eq!(
-            h.results
-                .iter()
-                .map(|r| r.method.as_str())
-                .collect::<Vec<_>>(),
-            ["spf", "dkim", "dmarc"]
-        );
+        assert_eq!(h.results.iter().map(|r| r.method.as_str()).collect::<Vec<_>>(), ["spf", "dkim", "dmarc"]);
         assert_eq!(h.results[2].prop("", "action"), Some("none"));
         assert!(!h.deviations.is_empty());
         let h = ok(
@@ -1395,10 +1192,7 @@ mod tests {
         assert_eq!(h.authserv_id, "mta4011.mail.gq1.yahoo.com");
         assert_eq!(h.results.len(), 2);
         assert_eq!(h.results[1].method, "dkim");
-        assert_eq!(
-            h.results[1].prop("header", "from"),
-            Some("messagingengine.com")
-        );
+        assert_eq!(h.results[1].prop("header", "from"), Some("messagingengine.com"));
         // missing ';' between results
         let h = ok("mx.example; spf=pass smtp.mailfrom=a.example dkim=fail header.d=b.example");
         assert_eq!(h.results.len(), 2);
@@ -1406,22 +1200,11 @@ mod tests {
 
     #[test]
     fn errors_are_typed() {
-        assert_eq!(
-            parse_authentication_results("   "),
-            Err(AuthResultsError::Empty)
-        );
-        assert_eq!(
-            parse_authentication_results("; spf=pass"),
-            Err(AuthResultsError::MissingAuthservId)
-        );
-        assert_eq!(
-            parse_authentication_results("foo=bar; spf=pass"),
-            Err(AuthResultsError::MissingAuthservId)
-        );
+        assert_eq!(parse_authentication_results("   "), Err(AuthResultsError::Empty));
+        assert_eq!(parse_authentication_results("; spf=pass"), Err(AuthResultsError::MissingAuthservId));
+        assert_eq!(parse_authentication_results("foo=bar; spf=pass"), Err(AuthResultsError::MissingAuthservId));
         // Microsoft's internal form without authserv-id is accepted, with a deviation.
-        let h = ok(
-            "dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=microsoft.com;",
-        );
+        let h = ok("dkim=none (message not signed) header.d=none;dmarc=none action=none header.from=microsoft.com;");
         assert_eq!(h.authserv_id, "");
         assert_eq!(h.results.len(), 2);
         assert!(!h.deviations.is_empty());
@@ -1429,23 +1212,14 @@ mod tests {
             parse_authentication_results("x; spf=pass (unclosed"),
             Err(AuthResultsError::UnterminatedComment(_))
         ));
-        assert!(matches!(
-            parse_authentication_results("x; spf=\"open"),
-            Err(AuthResultsError::UnterminatedQuote(_))
-        ));
-        assert!(matches!(
-            parse_authentication_results("x; spf="),
-            Err(AuthResultsError::Syntax { .. })
-        ));
+        assert!(matches!(parse_authentication_results("x; spf=\"open"), Err(AuthResultsError::UnterminatedQuote(_))));
+        assert!(matches!(parse_authentication_results("x; spf="), Err(AuthResultsError::Syntax { .. })));
         assert!(matches!(
             parse_authentication_results("x; spf=pass smtp.mailfrom="),
             Err(AuthResultsError::Syntax { .. })
         ));
         let deep = format!("x; spf=pass {}", "(".repeat(100));
-        assert!(matches!(
-            parse_authentication_results(&deep),
-            Err(AuthResultsError::CommentTooDeep(_))
-        ));
+        assert!(matches!(parse_authentication_results(&deep), Err(AuthResultsError::CommentTooDeep(_))));
         assert!(matches!(
             parse_authentication_results(&"a".repeat(MAX_HEADER_LEN + 1)),
             Err(AuthResultsError::TooLong(_))
@@ -1454,39 +1228,23 @@ mod tests {
 
     #[test]
     fn arc_and_received_spf() {
-        let a = parse_arc_authentication_results(
-            "i=2; mx.google.com; dkim=pass header.i=@example.org; arc=pass (i=1)",
-        )
-        .unwrap();
+        let a = parse_arc_authentication_results("i=2; mx.google.com; dkim=pass header.i=@example.org; arc=pass (i=1)")
+            .unwrap();
         assert_eq!(a.instance, 2);
         assert_eq!(a.header.authserv_id, "mx.google.com");
         assert_eq!(a.header.results[1].method, "arc");
-        assert_eq!(
-            parse_arc_authentication_results("mx.google.com; spf=pass"),
-            Err(AuthResultsError::BadArcInstance)
-        );
-        assert_eq!(
-            parse_arc_authentication_results("i=0; mx; none"),
-            Err(AuthResultsError::BadArcInstance)
-        );
+        assert_eq!(parse_arc_authentication_results("mx.google.com; spf=pass"), Err(AuthResultsError::BadArcInstance));
+        assert_eq!(parse_arc_authentication_results("i=0; mx; none"), Err(AuthResultsError::BadArcInstance));
         let r = parse_received_spf("Received-SPF: pass (mybox.example.org: domain of myname@example.com designates 192.0.2.1 as permitted sender)\r\n receiver=mybox.example.org; client-ip=192.0.2.1;\r\n envelope-from=\"myname@example.com\"; helo=foo.example.com;").unwrap();
         assert_eq!(r.result, "pass");
         assert_eq!(r.param("client-ip"), Some("192.0.2.1"));
         assert_eq!(r.param("envelope-from"), Some("myname@example.com"));
         assert_eq!(r.param("helo"), Some("foo.example.com"));
-        assert!(
-            r.comment
-                .as_deref()
-                .unwrap_or_default()
-                .contains("designates")
-        );
+        assert!(r.comment.as_deref().unwrap_or_default().contains("designates"));
     }
 
     fn verdicts(headers: &[&str]) -> UpstreamVerdicts {
-        let mut up = UpstreamVerdicts {
-            headers: headers.iter().map(|h| ok(h)).collect(),
-            ..Default::default()
-        };
+        let mut up = UpstreamVerdicts { headers: headers.iter().map(|h| ok(h)).collect(), ..Default::default() };
         derive_verdicts(&mut up);
         up
     }
@@ -1497,43 +1255,20 @@ mod tests {
             "mx.receiver.example; spf=pass smtp.mailfrom=s.example; dkim=pass header.d=s.example; dkim=pass header.d=esp.example; dmarc=pass header.from=s.example; arc=none",
             "relay.attacker.example; spf=fail smtp.mailfrom=s.example; dkim=fail header.d=s.example",
         ]);
-        assert_eq!(
-            up.trusted_authserv_id.as_deref(),
-            Some("mx.receiver.example")
-        );
+        assert_eq!(up.trusted_authserv_id.as_deref(), Some("mx.receiver.example"));
         assert_eq!(up.spf.as_deref(), Some("pass"));
-        assert_eq!(
-            up.dkim,
-            vec![
-                ("s.example".into(), "pass".into()),
-                ("esp.example".into(), "pass".into())
-            ]
-        );
+        assert_eq!(up.dkim, vec![("s.example".into(), "pass".into()), ("esp.example".into(), "pass".into())]);
         let fresh = FreshVerdicts {
             spf: Some("pass".into()),
-            dkim: vec![
-                ("s.example".into(), "fail".into()),
-                ("esp.example".into(), "pass".into()),
-            ],
+            dkim: vec![("s.example".into(), "fail".into()), ("esp.example".into(), "pass".into())],
             dmarc: Some("pass".into()),
             arc: Some("pass".into()),
         };
         let (drifts, findings) = compare(&up, &fresh);
         let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
-        assert_eq!(
-            ids,
-            [
-                "upstream.multiple_authserv_ids",
-                "upstream.dkim_drift",
-                "upstream.arc_drift"
-            ]
-        );
+        assert_eq!(ids, ["upstream.multiple_authserv_ids", "upstream.dkim_drift", "upstream.arc_drift"]);
         assert_eq!(drifts[0].domain.as_deref(), Some("s.example"));
-        assert!(
-            drifts[0].explanation.contains("rotated"),
-            "{}",
-            drifts[0].explanation
-        );
+        assert!(drifts[0].explanation.contains("rotated"), "{}", drifts[0].explanation);
         assert!(drifts[1].explanation.contains("added its own ARC set"));
     }
 
@@ -1545,13 +1280,7 @@ mod tests {
         ]);
         assert_eq!(up.spf.as_deref(), Some("temperror"));
         assert_eq!(up.dmarc.as_deref(), Some("pass"));
-        let (drifts, findings) = compare(
-            &up,
-            &FreshVerdicts {
-                spf: Some("pass".into()),
-                ..Default::default()
-            },
-        );
+        let (drifts, findings) = compare(&up, &FreshVerdicts { spf: Some("pass".into()), ..Default::default() });
         let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["upstream.temperror", "upstream.spf_drift"]);
         assert!(drifts[0].explanation.contains("DNS error"));

@@ -73,10 +73,9 @@ pub const SHORTENERS: &[&str] = &[
 
 /// Generic TLDs common enough to recognise a bare domain in anchor text.
 const COMMON_TLDS: &[&str] = &[
-    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "app", "dev", "xyz",
-    "online", "site", "shop", "store", "top", "club", "live", "email", "cloud", "tech", "pro",
-    "name", "mobi", "bank", "support", "services", "security", "link", "click", "page", "news",
-    "blog", "work", "agency", "digital", "money", "finance",
+    "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "app", "dev", "xyz", "online", "site",
+    "shop", "store", "top", "club", "live", "email", "cloud", "tech", "pro", "name", "mobi", "bank", "support",
+    "services", "security", "link", "click", "page", "news", "blog", "work", "agency", "digital", "money", "finance",
 ];
 
 /// Extensions that run code when opened (Windows and cross-platform).
@@ -128,13 +127,9 @@ const DISK_IMAGE_EXT: &[&str] = &["iso", "img", "vhd", "vhdx", "dmg", "udf"];
 /// HTML attachments: local phishing pages with credential forms.
 const HTML_EXT: &[&str] = &["htm", "html", "shtml", "xhtml", "mht", "mhtml", "svg"];
 /// Office formats that carry macros.
-const MACRO_EXT: &[&str] = &[
-    "docm", "dotm", "xlsm", "xltm", "xlam", "xlsb", "pptm", "potm", "ppam", "ppsm", "sldm",
-];
+const MACRO_EXT: &[&str] = &["docm", "dotm", "xlsm", "xltm", "xlam", "xlsb", "pptm", "potm", "ppam", "ppsm", "sldm"];
 /// Archive formats (zip is inspected by name).
-const ARCHIVE_EXT: &[&str] = &[
-    "zip", "rar", "7z", "ace", "arj", "cab", "gz", "tgz", "tar", "bz2", "xz", "lzh", "z",
-];
+const ARCHIVE_EXT: &[&str] = &["zip", "rar", "7z", "ace", "arj", "cab", "gz", "tgz", "tar", "bz2", "xz", "lzh", "z"];
 /// Content types that are executables whatever the name.
 const EXECUTABLE_TYPES: &[&str] = &[
     "application/x-msdownload",
@@ -280,10 +275,7 @@ pub struct BodyReport {
 /// guidelines (text alternative, links, images), Gmail's 102 KB clip, CISA/Microsoft
 /// blocked-attachment lists (risky types).
 pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
-    let mut r = BodyReport {
-        total_size: raw_len,
-        ..Default::default()
-    };
+    let mut r = BodyReport { total_size: raw_len, ..Default::default() };
     let mut f = Vec::new();
 
     walk_structure(msg, &mut r);
@@ -297,10 +289,7 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
             if let Some(t) = p.text() {
                 r.html_size += t.len();
                 if html_text.len() < MAX_SCAN_BYTES {
-                    html_text.push_str(
-                        t.get(..floor(&t, MAX_SCAN_BYTES - html_text.len()))
-                            .unwrap_or_default(),
-                    );
+                    html_text.push_str(t.get(..floor(&t, MAX_SCAN_BYTES - html_text.len())).unwrap_or_default());
                     html_text.push('\n');
                 }
             }
@@ -313,10 +302,7 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
             if let Some(t) = p.text() {
                 r.text_size += t.len();
                 if plain.len() < MAX_SCAN_BYTES {
-                    plain.push_str(
-                        t.get(..floor(&t, MAX_SCAN_BYTES - plain.len()))
-                            .unwrap_or_default(),
-                    );
+                    plain.push_str(t.get(..floor(&t, MAX_SCAN_BYTES - plain.len())).unwrap_or_default());
                     plain.push('\n');
                 }
             }
@@ -351,11 +337,7 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
             "{} MIME parts, nesting depth {}{}.",
             r.part_count,
             r.max_depth,
-            if r.structure_truncated {
-                " (analysis stopped at a limit)"
-            } else {
-                ""
-            }
+            if r.structure_truncated { " (analysis stopped at a limit)" } else { "" }
         )));
     }
     if r.damaged_parts > 0 {
@@ -364,19 +346,10 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
             .iter()
             .filter(|p| !p.problems.is_empty())
             .take(5)
-            .map(|p| {
-                format!(
-                    "part {} ({}): {}",
-                    p.id,
-                    p.content_type,
-                    p.problems.join(", ")
-                )
-            })
+            .map(|p| format!("part {} ({}): {}", p.id, p.content_type, p.problems.join(", ")))
             .collect();
-        let mut fi = cat::BODY_MIME_DAMAGED.emit().detail(format!(
-            "{} MIME part(s) are structurally damaged.",
-            r.damaged_parts
-        ));
+        let mut fi =
+            cat::BODY_MIME_DAMAGED.emit().detail(format!("{} MIME part(s) are structurally damaged.", r.damaged_parts));
         for e in ev {
             fi = fi.evidence(e);
         }
@@ -384,43 +357,25 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
     }
     if !r.has_html && !r.has_text && r.attachments.is_empty() {
         f.push(cat::BODY_EMPTY.emit());
-    } else if r.has_html
-        && !r.has_text
-        && r.text_chars == 0
-        && r.images == 0
-        && r.attachments.is_empty()
-    {
-        f.push(
-            cat::BODY_EMPTY
-                .emit()
-                .detail("The HTML body has no visible text."),
-        );
+    } else if r.has_html && !r.has_text && r.text_chars == 0 && r.images == 0 && r.attachments.is_empty() {
+        f.push(cat::BODY_EMPTY.emit().detail("The HTML body has no visible text."));
     }
     if r.html_only {
-        f.push(cat::BODY_HTML_ONLY.emit().detail(format!(
-            "{} bytes of HTML and no text/plain part.",
-            r.html_size
-        )));
+        f.push(cat::BODY_HTML_ONLY.emit().detail(format!("{} bytes of HTML and no text/plain part.", r.html_size)));
     }
     if r.html_size > GMAIL_CLIP_BYTES {
-        f.push(cat::BODY_GMAIL_CLIP.emit().detail(format!(
-            "The HTML body is {} KB; Gmail clips above 102 KB.",
-            r.html_size / 1024
-        )));
+        f.push(
+            cat::BODY_GMAIL_CLIP
+                .emit()
+                .detail(format!("The HTML body is {} KB; Gmail clips above 102 KB.", r.html_size / 1024)),
+        );
     }
     if raw_len > LARGE_MESSAGE_BYTES {
-        f.push(cat::BODY_TOO_LARGE.emit().detail(format!(
-            "The message is {:.1} MB.",
-            raw_len as f64 / 1_048_576.0
-        )));
+        f.push(cat::BODY_TOO_LARGE.emit().detail(format!("The message is {:.1} MB.", raw_len as f64 / 1_048_576.0)));
     }
     for a in r.attachments.iter().filter(|a| a.risk.is_some()) {
         let risk = a.risk.as_deref().unwrap_or_default();
-        let spec = if risk == "macro" {
-            &cat::BODY_MACRO_ATTACHMENT
-        } else {
-            &cat::BODY_RISKY_ATTACHMENT
-        };
+        let spec = if risk == "macro" { &cat::BODY_MACRO_ATTACHMENT } else { &cat::BODY_RISKY_ATTACHMENT };
         f.push(
             spec.emit()
                 .detail(format!(
@@ -440,10 +395,9 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
     }
     if !r.links.shorteners.is_empty() {
         f.push(with_examples(
-            cat::BODY_URL_SHORTENER.emit().detail(format!(
-                "{} link(s) go through a URL shortener.",
-                r.links.shorteners.len()
-            )),
+            cat::BODY_URL_SHORTENER
+                .emit()
+                .detail(format!("{} link(s) go through a URL shortener.", r.links.shorteners.len())),
             &r.links.shorteners,
         ));
     }
@@ -452,67 +406,48 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
             .links
             .mismatches
             .iter()
-            .map(|m| {
-                format!(
-                    "text \"{}\" -> href {}",
-                    truncate(&m.text, 80),
-                    truncate(&m.href, 120)
-                )
-            })
+            .map(|m| format!("text \"{}\" -> href {}", truncate(&m.text, 80), truncate(&m.href, 120)))
             .collect();
         f.push(with_examples(
             cat::BODY_LINK_TEXT_MISMATCH.emit().detail(format!(
                 "{} link(s) show one domain and go to another (first: text {} -> {}).",
                 r.links.mismatches.len(),
-                r.links
-                    .mismatches
-                    .first()
-                    .map(|m| m.text_domain.as_str())
-                    .unwrap_or_default(),
-                r.links
-                    .mismatches
-                    .first()
-                    .map(|m| m.href_domain.as_str())
-                    .unwrap_or_default()
+                r.links.mismatches.first().map(|m| m.text_domain.as_str()).unwrap_or_default(),
+                r.links.mismatches.first().map(|m| m.href_domain.as_str()).unwrap_or_default()
             )),
             &ex,
         ));
     }
     if !r.links.ip_literals.is_empty() {
         f.push(with_examples(
-            cat::BODY_IP_LINK.emit().detail(format!(
-                "{} link(s) point to a bare IP address.",
-                r.links.ip_literals.len()
-            )),
+            cat::BODY_IP_LINK
+                .emit()
+                .detail(format!("{} link(s) point to a bare IP address.", r.links.ip_literals.len())),
             &r.links.ip_literals,
         ));
     }
     if !r.links.userinfo.is_empty() {
         f.push(with_examples(
-            cat::BODY_USERINFO_LINK
-                .emit()
-                .detail("A link hides its real host behind user@ text."),
+            cat::BODY_USERINFO_LINK.emit().detail("A link hides its real host behind user@ text."),
             &r.links.userinfo,
         ));
     }
     if r.links.http > 0 {
-        f.push(cat::BODY_INSECURE_LINKS.emit().detail(format!(
-            "{} of {} links use plain http.",
-            r.links.http, r.links.count
-        )));
+        f.push(
+            cat::BODY_INSECURE_LINKS
+                .emit()
+                .detail(format!("{} of {} links use plain http.", r.links.http, r.links.count)),
+        );
     }
     if r.scripts > 0 || r.links.javascript > 0 {
-        f.push(cat::BODY_JAVASCRIPT.emit().detail(format!(
-            "{} <script> element(s), {} javascript: URL(s).",
-            r.scripts, r.links.javascript
-        )));
+        f.push(
+            cat::BODY_JAVASCRIPT
+                .emit()
+                .detail(format!("{} <script> element(s), {} javascript: URL(s).", r.scripts, r.links.javascript)),
+        );
     }
     if r.forms > 0 {
-        f.push(
-            cat::BODY_FORM
-                .emit()
-                .detail(format!("{} <form> element(s) in the HTML.", r.forms)),
-        );
+        f.push(cat::BODY_FORM.emit().detail(format!("{} <form> element(s) in the HTML.", r.forms)));
     }
     if r.images > 0 && r.text_chars < 100 {
         f.push(cat::BODY_IMAGE_HEAVY.emit().detail(format!(
@@ -528,10 +463,11 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
         )));
     }
     if r.tracking_pixels > 0 {
-        f.push(cat::BODY_TRACKING_PIXEL.emit().detail(format!(
-            "{} tracking pixel(s) (1x1 or hidden images).",
-            r.tracking_pixels
-        )));
+        f.push(
+            cat::BODY_TRACKING_PIXEL
+                .emit()
+                .detail(format!("{} tracking pixel(s) (1x1 or hidden images).", r.tracking_pixels)),
+        );
     }
     (r, f)
 }
@@ -587,11 +523,7 @@ fn walk_structure(msg: &Message, r: &mut BodyReport) {
     for p in msg.parts().take(MAX_WALK_PARTS) {
         let parent_depth = match p.parent() {
             Some(parent) => depths.get(parent.id() as usize).map(|d| d + 1),
-            None => p
-                .message()
-                .container()
-                .and_then(|c| depths.get(c.id() as usize))
-                .map(|d| d + 1),
+            None => p.message().container().and_then(|c| depths.get(c.id() as usize)).map(|d| d + 1),
         };
         let depth = parent_depth.unwrap_or(0);
         depths.push(depth);
@@ -609,31 +541,17 @@ fn walk_structure(msg: &Message, r: &mut BodyReport) {
         if multipart && content_type == "multipart/alternative" {
             r.multipart_alternative = true;
         }
-        let size = if multipart || p.is_message() {
-            0
-        } else {
-            p.decoded_len()
-        };
+        let size = if multipart || p.is_message() { 0 } else { p.decoded_len() };
         if content_type.starts_with("image/") {
             r.image_parts += 1;
         }
         let filename = p.attachment_name().map(|s| truncate(s, 200));
-        let disposition = p
-            .content_disposition()
-            .map(|d| d.ctype().to_ascii_lowercase());
+        let disposition = p.content_disposition().map(|d| d.ctype().to_ascii_lowercase());
         let is_attachment = !multipart
-            && (p.is_attachment()
-                || filename.is_some()
-                || disposition.as_deref() == Some("attachment"))
+            && (p.is_attachment() || filename.is_some() || disposition.as_deref() == Some("attachment"))
             && !matches!(p.role(), PartRole::TextBody | PartRole::HtmlBody);
         if is_attachment && r.attachments.len() < MAX_WALK_PARTS {
-            r.attachments.push(classify_attachment(
-                &p,
-                filename.clone(),
-                &content_type,
-                size,
-                disposition.as_deref(),
-            ));
+            r.attachments.push(classify_attachment(&p, filename.clone(), &content_type, size, disposition.as_deref()));
         }
         r.parts.push(MimeNode {
             id: p.id(),
@@ -651,11 +569,7 @@ fn walk_structure(msg: &Message, r: &mut BodyReport) {
 fn extension(name: &str) -> Option<String> {
     let n = name.trim().trim_end_matches(['.', ' ', '"']);
     let (_, ext) = n.rsplit_once('.')?;
-    if ext.is_empty() || ext.len() > 12 {
-        None
-    } else {
-        Some(ext.to_ascii_lowercase())
-    }
+    if ext.is_empty() || ext.len() > 12 { None } else { Some(ext.to_ascii_lowercase()) }
 }
 
 /// The risk of a file name alone: `executable`, `disk_image`, `html`, `macro`.
@@ -687,22 +601,16 @@ fn classify_attachment(
     if let Some(name) = filename.as_deref() {
         if name.contains('\u{202E}') {
             risk = Some("rtl_override".into());
-            detail = Some("the file name contains a right-to-left override (U+202E) that disguises its extension".into());
+            detail =
+                Some("the file name contains a right-to-left override (U+202E) that disguises its extension".into());
         } else if let Some(k) = risk_of_name(name) {
             risk = Some(k.into());
             let stem_ext = name.rsplit_once('.').and_then(|(stem, _)| extension(stem));
             detail = Some(match stem_ext {
                 Some(inner) if k == "executable" && inner.len() <= 4 => {
-                    format!(
-                        "double extension .{inner}.{} disguises an executable",
-                        extension(name).unwrap_or_default()
-                    )
+                    format!("double extension .{inner}.{} disguises an executable", extension(name).unwrap_or_default())
                 }
-                _ => format!(
-                    ".{} files {}",
-                    extension(name).unwrap_or_default(),
-                    risk_text(k)
-                ),
+                _ => format!(".{} files {}", extension(name).unwrap_or_default(), risk_text(k)),
             });
         }
     }
@@ -719,34 +627,22 @@ fn classify_attachment(
     if risk.is_none() && is_zip && size <= MAX_ZIP_INSPECT {
         let data = p.decoded();
         let names = zip_entry_names(&data);
-        if let Some(bad) = names
-            .iter()
-            .find(|n| risk_of_name(n).is_some_and(|k| k != "macro" || names.len() == 1))
-        {
+        if let Some(bad) = names.iter().find(|n| risk_of_name(n).is_some_and(|k| k != "macro" || names.len() == 1)) {
             risk = Some("archive_with_executable".into());
             detail = Some(format!("the zip contains {}", truncate(bad, 120)));
-        } else if let Some(inner) = names
-            .iter()
-            .find(|n| extension(n).is_some_and(|e| ARCHIVE_EXT.contains(&e.as_str())))
+        } else if let Some(inner) =
+            names.iter().find(|n| extension(n).is_some_and(|e| ARCHIVE_EXT.contains(&e.as_str())))
         {
             detail = Some(format!("zip nested inside zip ({})", truncate(inner, 120)));
         }
     }
-    AttachmentInfo {
-        filename,
-        content_type: content_type.to_string(),
-        size,
-        risk,
-        detail,
-    }
+    AttachmentInfo { filename, content_type: content_type.to_string(), size, risk, detail }
 }
 
 fn risk_text(kind: &str) -> &'static str {
     match kind {
         "executable" => "run code when opened and are blocked by Gmail and Outlook",
-        "disk_image" => {
-            "are disk images that mount on a double click and smuggle executables past filters"
-        }
+        "disk_image" => "are disk images that mount on a double click and smuggle executables past filters",
         "html" => "open a local web page, the usual carrier of credential-phishing forms",
         "macro" => "carry Office macros, a common malware vector",
         _ => "are risky",
@@ -767,12 +663,7 @@ pub fn zip_entry_names(data: &[u8]) -> Vec<String> {
             let at = i + pos;
             let len = data
                 .get(at + len_off..at + len_off + 2)
-                .map(|b| {
-                    u16::from_le_bytes([
-                        b.first().copied().unwrap_or(0),
-                        b.get(1).copied().unwrap_or(0),
-                    ]) as usize
-                })
+                .map(|b| u16::from_le_bytes([b.first().copied().unwrap_or(0), b.get(1).copied().unwrap_or(0)]) as usize)
                 .unwrap_or(0);
             if let Some(name) = data.get(at + name_off..at + name_off + len)
                 && !name.is_empty()
@@ -855,16 +746,12 @@ pub fn scan_html(html: &str) -> HtmlScan {
         }
         let rest = b.get(i..).unwrap_or_default();
         if rest.starts_with(b"<!--") {
-            i = find(b.get(i + 4..).unwrap_or_default(), b"-->")
-                .map(|p| i + 4 + p + 3)
-                .unwrap_or(n);
+            i = find(b.get(i + 4..).unwrap_or_default(), b"-->").map(|p| i + 4 + p + 3).unwrap_or(n);
             text_start = i;
             continue;
         }
         if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
-            i = find(b.get(i..).unwrap_or_default(), b">")
-                .map(|p| i + p + 1)
-                .unwrap_or(n);
+            i = find(b.get(i..).unwrap_or_default(), b">").map(|p| i + p + 1).unwrap_or(n);
             text_start = i;
             continue;
         }
@@ -874,10 +761,7 @@ pub fn scan_html(html: &str) -> HtmlScan {
             j += 1;
         }
         let name_start = j;
-        while b
-            .get(j)
-            .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b':')
-        {
+        while b.get(j).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b':') {
             j += 1;
         }
         if j == name_start {
@@ -886,10 +770,7 @@ pub fn scan_html(html: &str) -> HtmlScan {
             i += 1;
             continue;
         }
-        let name = html
-            .get(name_start..j)
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let name = html.get(name_start..j).unwrap_or_default().to_ascii_lowercase();
         let (attrs, end) = parse_attrs(html, j);
         i = end;
         text_start = end;
@@ -900,23 +781,13 @@ pub fn scan_html(html: &str) -> HtmlScan {
             continue;
         }
         for (k, v) in &attrs {
-            if matches!(
-                k.as_str(),
-                "href" | "src" | "action" | "formaction" | "background"
-            ) && v
-                .trim_start()
-                .to_ascii_lowercase()
-                .starts_with("javascript:")
+            if matches!(k.as_str(), "href" | "src" | "action" | "formaction" | "background")
+                && v.trim_start().to_ascii_lowercase().starts_with("javascript:")
             {
                 st.js_urls += 1;
             }
         }
-        let attr = |key: &str| {
-            attrs
-                .iter()
-                .find(|(k, _)| k == key)
-                .map(|(_, v)| v.as_str())
-        };
+        let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
         match name.as_str() {
             "a" => {
                 finish_anchor(&mut st, &mut anchor);
@@ -933,21 +804,13 @@ pub fn scan_html(html: &str) -> HtmlScan {
                 let src = attr("src").unwrap_or_default().trim().to_string();
                 let w = attr("width").and_then(leading_number);
                 let h = attr("height").and_then(leading_number);
-                let style = attr("style")
-                    .unwrap_or_default()
-                    .to_ascii_lowercase()
-                    .replace(' ', "");
-                let tiny = matches!((w, h), (Some(w), Some(h)) if w <= 1 && h <= 1)
-                    || w == Some(0)
-                    || h == Some(0);
+                let style = attr("style").unwrap_or_default().to_ascii_lowercase().replace(' ', "");
+                let tiny = matches!((w, h), (Some(w), Some(h)) if w <= 1 && h <= 1) || w == Some(0) || h == Some(0);
                 let hidden = style.contains("display:none") || style.contains("visibility:hidden");
                 let style_tiny = (style.contains("width:1px") || style.contains("width:0"))
                     && (style.contains("height:1px") || style.contains("height:0"));
                 let remote = src.starts_with("http") || src.starts_with("//");
-                st.images.push(ImageTag {
-                    tracking: remote && (tiny || hidden || style_tiny),
-                    src,
-                });
+                st.images.push(ImageTag { tracking: remote && (tiny || hidden || style_tiny), src });
                 // an image inside a link: use its alt text as anchor text
                 if let Some((_, text)) = anchor.as_mut()
                     && let Some(alt) = attr("alt")
@@ -967,9 +830,7 @@ pub fn scan_html(html: &str) -> HtmlScan {
                 match pos {
                     Some(p) => {
                         let after = from + p;
-                        i = find(b.get(after..).unwrap_or_default(), b">")
-                            .map(|q| after + q + 1)
-                            .unwrap_or(n);
+                        i = find(b.get(after..).unwrap_or_default(), b">").map(|q| after + q + 1).unwrap_or(n);
                     }
                     None => i = n,
                 }
@@ -989,10 +850,7 @@ fn add_text(seg: &str, st: &mut HtmlScan, anchor: &mut Option<(String, String)>)
         return;
     }
     let decoded = decode_entities(seg);
-    st.text_chars += decoded
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{a0}')
-        .count();
+    st.text_chars += decoded.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').count();
     if let Some((_, text)) = anchor.as_mut()
         && text.len() < MAX_ANCHOR_TEXT
     {
@@ -1016,10 +874,7 @@ fn parse_attrs(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
     let mut i = start;
     let mut attrs = Vec::new();
     loop {
-        while b
-            .get(i)
-            .is_some_and(|c| c.is_ascii_whitespace() || *c == b'/')
-        {
+        while b.get(i).is_some_and(|c| c.is_ascii_whitespace() || *c == b'/') {
             i += 1;
         }
         match b.get(i) {
@@ -1028,10 +883,7 @@ fn parse_attrs(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
             _ => {}
         }
         let ns = i;
-        while b
-            .get(i)
-            .is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/'))
-        {
+        while b.get(i).is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/')) {
             i += 1;
         }
         if i == ns {
@@ -1052,20 +904,13 @@ fn parse_attrs(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
                 Some(q @ (b'"' | b'\'')) => {
                     let q = *q;
                     let vs = i + 1;
-                    let ve = b
-                        .get(vs..)
-                        .and_then(|r| r.iter().position(|c| *c == q))
-                        .map(|p| vs + p)
-                        .unwrap_or(n);
+                    let ve = b.get(vs..).and_then(|r| r.iter().position(|c| *c == q)).map(|p| vs + p).unwrap_or(n);
                     value = decode_entities(html.get(vs..ve).unwrap_or_default());
                     i = (ve + 1).min(n);
                 }
                 _ => {
                     let vs = i;
-                    while b
-                        .get(i)
-                        .is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>')
-                    {
+                    while b.get(i).is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>') {
                         i += 1;
                     }
                     value = decode_entities(html.get(vs..i).unwrap_or_default());
@@ -1082,17 +927,11 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
-    hay.windows(needle.len())
-        .position(|w| w.eq_ignore_ascii_case(needle))
+    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn leading_number(s: &str) -> Option<u32> {
-    let digits: String = s
-        .trim()
-        .chars()
-        .take_while(|c| c.is_ascii_digit())
-        .take(9)
-        .collect();
+    let digits: String = s.trim().chars().take_while(|c| c.is_ascii_digit()).take(9).collect();
     digits.parse().ok()
 }
 
@@ -1107,11 +946,7 @@ pub fn decode_entities(s: &str) -> String {
     while let Some(pos) = rest.find('&') {
         out.push_str(rest.get(..pos).unwrap_or_default());
         let after = rest.get(pos + 1..).unwrap_or_default();
-        let end = after
-            .char_indices()
-            .take(12)
-            .find(|(_, c)| *c == ';')
-            .map(|(i, _)| i);
+        let end = after.char_indices().take(12).find(|(_, c)| *c == ';').map(|(i, _)| i);
         let decoded = end.and_then(|e| {
             let ent = after.get(..e)?;
             let c = if let Some(num) = ent.strip_prefix("#x").or_else(|| ent.strip_prefix("#X")) {
@@ -1140,10 +975,7 @@ pub fn decode_entities(s: &str) -> String {
                     "bdquo" => Some('„'),
                     "ldquo" => Some('“'),
                     "rdquo" => Some('”'),
-                    _ if ent.len() <= 8
-                        && ent.chars().all(|c| c.is_ascii_alphanumeric())
-                        && !ent.is_empty() =>
-                    {
+                    _ if ent.len() <= 8 && ent.chars().all(|c| c.is_ascii_alphanumeric()) && !ent.is_empty() => {
                         Some('\u{fffd}')
                     }
                     _ => None,
@@ -1181,16 +1013,11 @@ fn text_urls(text: &str) -> Vec<String> {
             let end = text
                 .get(at..)
                 .unwrap_or_default()
-                .find(|c: char| {
-                    c.is_whitespace() || matches!(c, '<' | '>' | '"' | ')' | ']' | '\'')
-                })
+                .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ')' | ']' | '\''))
                 .map(|e| at + e)
                 .unwrap_or(text.len());
             if let Some(u) = text.get(at..end) {
-                out.push(
-                    u.trim_end_matches(['.', ',', ';', ':', '!', '?'])
-                        .to_string(),
-                );
+                out.push(u.trim_end_matches(['.', ',', ';', ':', '!', '?']).to_string());
             }
             i = end.max(at + 4);
         } else {
@@ -1213,9 +1040,7 @@ pub struct UrlParts {
 
 /// RFC 3986 §3.1 scheme characters (letters, digits, `+`, `-`, `.`), not empty.
 pub(crate) fn is_scheme(s: &str) -> bool {
-    !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
 }
 
 /// The host of an RFC 3986 §3.2.2 `host[:port]`: an IP-literal keeps its brackets
@@ -1223,11 +1048,7 @@ pub(crate) fn is_scheme(s: &str) -> bool {
 /// Case and a trailing dot are left to the caller.
 pub(crate) fn host_of(hostport: &str) -> String {
     if hostport.starts_with('[') {
-        hostport
-            .split(']')
-            .next()
-            .map(|h| format!("{h}]"))
-            .unwrap_or_default()
+        hostport.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
     } else {
         hostport.split(':').next().unwrap_or_default().to_string()
     }
@@ -1252,11 +1073,7 @@ pub fn parse_url(url: &str) -> Option<UrlParts> {
     if host.is_empty() {
         return None;
     }
-    Some(UrlParts {
-        scheme,
-        host,
-        userinfo,
-    })
+    Some(UrlParts { scheme, host, userinfo })
 }
 
 /// Whether `host` is an IP literal: dotted IPv4, `[IPv6]`, or an all-numeric /
@@ -1265,9 +1082,7 @@ pub fn is_ip_host(host: &str) -> bool {
     host.parse::<Ipv4Addr>().is_ok()
         || host.starts_with('[')
         || (!host.is_empty() && host.chars().all(|c| c.is_ascii_digit()))
-        || (host.starts_with("0x")
-            && host.len() > 2
-            && host.chars().skip(2).all(|c| c.is_ascii_hexdigit()))
+        || (host.starts_with("0x") && host.len() > 2 && host.chars().skip(2).all(|c| c.is_ascii_hexdigit()))
 }
 
 fn is_shortener(host: &str) -> bool {
@@ -1278,27 +1093,15 @@ fn is_shortener(host: &str) -> bool {
 /// The domain an anchor text *shows*, when the text looks like a URL or a bare
 /// domain (`www.bank.com`, `https://bank.com/login`, `bank.com`).
 pub fn displayed_domain(text: &str) -> Option<String> {
-    let t = text
-        .trim()
-        .trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '>'])
-        .trim_start_matches(['(', '<']);
+    let t = text.trim().trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '>']).trim_start_matches(['(', '<']);
     if t.is_empty() || t.contains(char::is_whitespace) || t.contains('@') && !t.contains("://") {
         return None;
     }
     if t.contains("://") {
         return parse_url(t).map(|u| u.host);
     }
-    let host = t
-        .split(['/', '?', '#'])
-        .next()
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    let host = host
-        .split(':')
-        .next()
-        .unwrap_or_default()
-        .trim_end_matches('.')
-        .to_string();
+    let host = t.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase();
+    let host = host.split(':').next().unwrap_or_default().trim_end_matches('.').to_string();
     let labels: Vec<&str> = host.split('.').collect();
     if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
         return None;
@@ -1307,13 +1110,8 @@ pub fn displayed_domain(text: &str) -> Option<String> {
     // Without "www." a bare word.word is only a domain if the TLD is a ccTLD or a
     // common gTLD: "report.pdf" or "click.here" are not domains.
     let known_tld = tld.len() == 2 || COMMON_TLDS.contains(&tld) || host.starts_with("www.");
-    let tld_ok = tld.len() >= 2
-        && tld.len() <= 24
-        && tld.chars().all(|c| c.is_ascii_alphabetic())
-        && known_tld;
-    let chars_ok = host
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
+    let tld_ok = tld.len() >= 2 && tld.len() <= 24 && tld.chars().all(|c| c.is_ascii_alphabetic()) && known_tld;
+    let chars_ok = host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
     (tld_ok && chars_ok).then_some(host)
 }
 
@@ -1382,9 +1180,7 @@ mod tests {
     use mail_parser::MessageParser;
 
     fn run(raw: &str) -> (BodyReport, Vec<Finding>) {
-        let msg = MessageParser::new()
-            .parse(raw.as_bytes())
-            .unwrap_or_default();
+        let msg = MessageParser::new().parse(raw.as_bytes()).unwrap_or_default();
         check_body(&msg, raw.len())
     }
 
@@ -1398,14 +1194,13 @@ mod tests {
         )
     }
 
-    const PROSE: &str = "This is a perfectly ordinary message with enough words in it to count as real text for the image ratio rule.";
+    const PROSE: &str =
+        "This is a perfectly ordinary message with enough words in it to count as real text for the image ratio rule.";
 
     #[test]
     fn alternative_is_clean() {
-        let (r, f) = run(&alt(
-            PROSE,
-            &format!("<p>{PROSE}</p><a href=\"https://www.example.com/x\">www.example.com</a>"),
-        ));
+        let (r, f) =
+            run(&alt(PROSE, &format!("<p>{PROSE}</p><a href=\"https://www.example.com/x\">www.example.com</a>")));
         assert!(r.has_text && r.has_html && !r.html_only && r.multipart_alternative);
         assert_eq!(r.links.count, 1);
         assert_eq!(r.links.https, 1);
@@ -1458,10 +1253,7 @@ mod tests {
 
     #[test]
     fn image_heavy_and_clip() {
-        let (r, f) = run(&alt(
-            "x",
-            "<img src=\"cid:a\"><img src=\"https://cdn.example.com/b.png\" width=600>",
-        ));
+        let (r, f) = run(&alt("x", "<img src=\"cid:a\"><img src=\"https://cdn.example.com/b.png\" width=600>"));
         assert_eq!(r.images, 2);
         assert_eq!(r.tracking_pixels, 0);
         assert!(ids(&f).contains(&"body.image_heavy"));
@@ -1489,23 +1281,14 @@ mod tests {
         );
         let (r, f) = run(&raw);
         assert_eq!(r.attachments.len(), 4, "{:?}", r.attachments);
-        let risk = |n: &str| {
-            r.attachments
-                .iter()
-                .find(|a| a.filename.as_deref() == Some(n))
-                .and_then(|a| a.risk.clone())
-        };
+        let risk =
+            |n: &str| r.attachments.iter().find(|a| a.filename.as_deref() == Some(n)).and_then(|a| a.risk.clone());
         assert_eq!(risk("report.pdf.exe").as_deref(), Some("executable"));
         assert_eq!(risk("q3.xlsm").as_deref(), Some("macro"));
         assert_eq!(risk("docs.zip").as_deref(), Some("archive_with_executable"));
         assert_eq!(risk("fine.pdf"), None);
         let ids = ids(&f);
-        assert_eq!(
-            ids.iter()
-                .filter(|i| **i == "body.risky_attachment")
-                .count(),
-            2
-        );
+        assert_eq!(ids.iter().filter(|i| **i == "body.risky_attachment").count(), 2);
         assert!(ids.contains(&"body.macro_attachment"));
         assert!(!ids.contains(&"body.html_only"));
     }
@@ -1518,15 +1301,11 @@ mod tests {
         assert!(r.damaged_parts >= 1, "{:?}", r.parts);
         assert!(ids(&f).contains(&"body.mime_damaged"));
         // an HTML body with no visible text, no image, no attachment
-        let (_, f) = run(
-            "From: a@example.com\r\nContent-Type: text/html\r\n\r\n<html><body>  </body></html>",
-        );
+        let (_, f) = run("From: a@example.com\r\nContent-Type: text/html\r\n\r\n<html><body>  </body></html>");
         assert!(ids(&f).contains(&"body.empty"));
         // size rule reads raw_len: a small message reported as 30 MB
         let small = alt(PROSE, PROSE);
-        let msg = MessageParser::new()
-            .parse(small.as_bytes())
-            .unwrap_or_default();
+        let msg = MessageParser::new().parse(small.as_bytes()).unwrap_or_default();
         let (_, f) = check_body(&msg, 30 * 1024 * 1024);
         assert!(ids(&f).contains(&"body.too_large"));
         let (_, f) = check_body(&msg, 1024);
@@ -1543,17 +1322,8 @@ mod tests {
         );
         let (r, f) = run(&raw);
         let risks: Vec<Option<&str>> = r.attachments.iter().map(|a| a.risk.as_deref()).collect();
-        assert_eq!(
-            risks,
-            vec![Some("rtl_override"), Some("html"), Some("disk_image")]
-        );
-        assert_eq!(
-            ids(&f)
-                .iter()
-                .filter(|i| **i == "body.risky_attachment")
-                .count(),
-            3
-        );
+        assert_eq!(risks, vec![Some("rtl_override"), Some("html"), Some("disk_image")]);
+        assert_eq!(ids(&f).iter().filter(|i| **i == "body.risky_attachment").count(), 3);
         // the attached HTML's form is not part of the body
         assert_eq!(r.forms, 0);
     }
@@ -1562,9 +1332,7 @@ mod tests {
         const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
         let mut s = String::new();
         for c in data.chunks(3) {
-            let n = (c[0] as u32) << 16
-                | (*c.get(1).unwrap_or(&0) as u32) << 8
-                | *c.get(2).unwrap_or(&0) as u32;
+            let n = (c[0] as u32) << 16 | (*c.get(1).unwrap_or(&0) as u32) << 8 | *c.get(2).unwrap_or(&0) as u32;
             for k in 0..4 {
                 if k <= c.len() {
                     s.push(A[((n >> (18 - 6 * k)) & 63) as usize] as char);
@@ -1579,19 +1347,11 @@ mod tests {
     #[test]
     fn nested_100_deep_is_bounded() {
         let depth = 100;
-        let mut raw = String::from(
-            "From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n",
-        );
+        let mut raw = String::from("From: a@example.com\r\nContent-Type: multipart/mixed; boundary=\"b0\"\r\n\r\n");
         for d in 1..depth {
-            raw.push_str(&format!(
-                "--b{}\r\nContent-Type: multipart/mixed; boundary=\"b{d}\"\r\n\r\n",
-                d - 1
-            ));
+            raw.push_str(&format!("--b{}\r\nContent-Type: multipart/mixed; boundary=\"b{d}\"\r\n\r\n", d - 1));
         }
-        raw.push_str(&format!(
-            "--b{}\r\nContent-Type: text/plain\r\n\r\ndeep\r\n",
-            depth - 1
-        ));
+        raw.push_str(&format!("--b{}\r\nContent-Type: text/plain\r\n\r\ndeep\r\n", depth - 1));
         for d in (0..depth).rev() {
             raw.push_str(&format!("--b{d}--\r\n"));
         }
@@ -1633,15 +1393,9 @@ mod tests {
             Some(("example.com".into(), true))
         );
         assert!(
-            is_ip_host("10.0.0.1")
-                && is_ip_host("[::1]")
-                && is_ip_host("3232235777")
-                && !is_ip_host("example.com")
+            is_ip_host("10.0.0.1") && is_ip_host("[::1]") && is_ip_host("3232235777") && !is_ip_host("example.com")
         );
-        assert_eq!(
-            displayed_domain("www.Example.com/path"),
-            Some("www.example.com".into())
-        );
+        assert_eq!(displayed_domain("www.Example.com/path"), Some("www.example.com".into()));
         assert_eq!(displayed_domain("click here"), None);
         assert_eq!(displayed_domain("user@example.com"), None);
         assert_eq!(displayed_domain("v1.2"), None);

@@ -63,20 +63,8 @@ pub struct BulkInput {
     pub rfc5322_ok: bool,
 }
 
-fn item(
-    id: &str,
-    requirement: &str,
-    source: String,
-    status: &str,
-    detail: String,
-) -> ChecklistItem {
-    ChecklistItem {
-        id: id.into(),
-        requirement: requirement.into(),
-        source,
-        status: status.into(),
-        detail,
-    }
+fn item(id: &str, requirement: &str, source: String, status: &str, detail: String) -> ChecklistItem {
+    ChecklistItem { id: id.into(), requirement: requirement.into(), source, status: status.into(), detail }
 }
 
 fn all3() -> String {
@@ -86,22 +74,13 @@ fn all3() -> String {
 /// Builds the checklist and one `bulk.*` finding per failed (or warning) item.
 pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     let mut items = Vec::new();
-    let from = input
-        .from_domain
-        .clone()
-        .unwrap_or_else(|| "example.com".into());
+    let from = input.from_domain.clone().unwrap_or_else(|| "example.com".into());
     let spf = input.spf_result.as_deref().map(str::to_ascii_lowercase);
     let dmarc = input.dmarc_result.as_deref().map(str::to_ascii_lowercase);
 
     // SPF
     items.push(match spf.as_deref() {
-        Some("pass") => item(
-            "spf_pass",
-            "SPF passes for the sending domain.",
-            all3(),
-            "pass",
-            "spf=pass".into(),
-        ),
+        Some("pass") => item("spf_pass", "SPF passes for the sending domain.", all3(), "pass", "spf=pass".into()),
         Some(r @ "temperror") => item(
             "spf_pass",
             "SPF passes for the sending domain.",
@@ -109,13 +88,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "warning",
             format!("spf={r}: a DNS error prevented the check; retry before concluding"),
         ),
-        Some(r) => item(
-            "spf_pass",
-            "SPF passes for the sending domain.",
-            all3(),
-            "fail",
-            format!("spf={r}"),
-        ),
+        Some(r) => item("spf_pass", "SPF passes for the sending domain.", all3(), "fail", format!("spf={r}")),
         None => item(
             "spf_pass",
             "SPF passes for the sending domain.",
@@ -408,11 +381,7 @@ mod tests {
     }
 
     fn status<'a>(items: &'a [ChecklistItem], id: &str) -> &'a str {
-        items
-            .iter()
-            .find(|i| i.id == id)
-            .map(|i| i.status.as_str())
-            .unwrap_or("absent")
+        items.iter().find(|i| i.id == id).map(|i| i.status.as_str()).unwrap_or("absent")
     }
 
     #[test]
@@ -422,11 +391,7 @@ mod tests {
         assert_eq!(status(&items, "spam_rate"), "not_visible");
         assert_eq!(status(&items, "unsubscribe_honored"), "not_visible");
         assert!(items.iter().filter(|i| i.status == "pass").count() >= 11);
-        assert!(
-            items
-                .iter()
-                .all(|i| !i.source.is_empty() && !i.requirement.is_empty())
-        );
+        assert!(items.iter().all(|i| !i.source.is_empty() && !i.requirement.is_empty()));
     }
 
     #[test]
@@ -466,25 +431,15 @@ mod tests {
             assert!(ids.contains(&id), "{id} in {ids:?}");
         }
         assert!(!ids.contains(&"bulk.no_fcrdns"));
-        let dmarc = f
-            .iter()
-            .find(|x| x.id == "bulk.dmarc_missing")
-            .map(|x| x.fix.clone())
-            .unwrap_or_default();
+        let dmarc = f.iter().find(|x| x.id == "bulk.dmarc_missing").map(|x| x.fix.clone()).unwrap_or_default();
         assert!(dmarc.contains("_dmarc.shop.example"));
     }
 
     #[test]
     fn dns_errors_are_not_failures() {
-        let input = BulkInput {
-            spf_result: Some("temperror".into()),
-            dmarc_result: Some("temperror".into()),
-            ..good()
-        };
-        let input = BulkInput {
-            dmarc_policy: None,
-            ..input
-        };
+        let input =
+            BulkInput { spf_result: Some("temperror".into()), dmarc_result: Some("temperror".into()), ..good() };
+        let input = BulkInput { dmarc_policy: None, ..input };
         let (items, f) = bulk_checklist(&input);
         assert_eq!(status(&items, "spf_pass"), "warning");
         assert_eq!(status(&items, "dmarc_record"), "not_visible");

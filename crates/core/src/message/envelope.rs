@@ -94,11 +94,7 @@ pub fn parse_return_path(value: &str) -> Option<String> {
     }
     // Some writers omit the brackets.
     let bare = v.split_whitespace().next()?;
-    if bare.contains('@') {
-        Some(bare.to_string())
-    } else {
-        None
-    }
+    if bare.contains('@') { Some(bare.to_string()) } else { None }
 }
 
 /// The first IP address in a text (punctuation around it ignored).
@@ -122,19 +118,11 @@ fn receiver_ip_hints(msg: &Message<'_>) -> Vec<IpAddr> {
         .and_then(|h| parse_authentication_results(&unfold(h.raw_value())).ok())
     {
         for r in &ar.results {
-            let from_props = [
-                ("smtp", "remote-ip"),
-                ("policy", "iprev"),
-                ("smtp", "client-ip"),
-            ]
-            .into_iter()
-            .filter_map(|(t, p)| r.prop(t, p))
-            .find_map(first_ip_in);
-            let from_comment = if r.method == "spf" {
-                r.comment.as_deref().and_then(first_ip_in)
-            } else {
-                None
-            };
+            let from_props = [("smtp", "remote-ip"), ("policy", "iprev"), ("smtp", "client-ip")]
+                .into_iter()
+                .filter_map(|(t, p)| r.prop(t, p))
+                .find_map(first_ip_in);
+            let from_comment = if r.method == "spf" { r.comment.as_deref().and_then(first_ip_in) } else { None };
             out.extend(from_props.into_iter().chain(from_comment));
         }
     }
@@ -161,10 +149,7 @@ fn envelope_from_comment(raw: &str) -> Option<String> {
             if rest.starts_with('<') {
                 return parse_return_path(rest);
             }
-            let token: String = rest
-                .chars()
-                .take_while(|c| !c.is_whitespace() && *c != ')' && *c != ';')
-                .collect();
+            let token: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != ')' && *c != ';').collect();
             if token.contains('@') {
                 return Some(token);
             }
@@ -177,11 +162,7 @@ fn envelope_from_comment(raw: &str) -> Option<String> {
 /// the receiving MX (`received[0]`; internal hops skipped) and Return-Path, applying
 /// the overrides. `hops` are the hops of [`super::hops::parse_hops`] (any order).
 /// Findings: `envelope.*` (RFC 7208 §2.3, §2.4; RFC 5321 §4.4).
-pub fn infer_envelope(
-    msg: &Message<'_>,
-    hops: &[Hop],
-    overrides: &EnvelopeOverrides,
-) -> (Envelope, Vec<Finding>) {
+pub fn infer_envelope(msg: &Message<'_>, hops: &[Hop], overrides: &EnvelopeOverrides) -> (Envelope, Vec<Finding>) {
     let mut findings = Vec::new();
     // Newest first: received[0], received[1], ...
     let mut chain: Vec<&Hop> = hops.iter().collect();
@@ -192,11 +173,7 @@ pub fn infer_envelope(
     let mut first_with_ip: Option<&Hop> = None;
     let mut public_hop: Option<&Hop> = None;
     for hop in &chain {
-        let Some(ip) = hop
-            .from_ip
-            .as_deref()
-            .and_then(|s| s.parse::<IpAddr>().ok())
-        else {
+        let Some(ip) = hop.from_ip.as_deref().and_then(|s| s.parse::<IpAddr>().ok()) else {
             continue;
         };
         if first_with_ip.is_none() {
@@ -214,12 +191,10 @@ pub fn infer_envelope(
     // several such hops).
     let hint = receiver_ip_hints(msg);
     let confirmed: Option<&Hop> = hint.iter().find_map(|ip| {
-        chain.iter().copied().find(|h| {
-            h.from_ip
-                .as_deref()
-                .and_then(|s| s.parse::<IpAddr>().ok())
-                .is_some_and(|hip| hip == *ip)
-        })
+        chain
+            .iter()
+            .copied()
+            .find(|h| h.from_ip.as_deref().and_then(|s| s.parse::<IpAddr>().ok()).is_some_and(|hip| hip == *ip))
     });
     if let Some(hop) = confirmed {
         public_hop = Some(hop);
@@ -272,33 +247,18 @@ pub fn infer_envelope(
                 ))
                 .evidence(format!("Received: {}", hop.raw)),
         );
-        (
-            hop.from_ip.clone(),
-            format!("received[{}] (internal address)", hop.index),
-        )
+        (hop.from_ip.clone(), format!("received[{}] (internal address)", hop.index))
     } else {
-        findings.push(
-            path::ENVELOPE_NO_CLIENT_IP
-                .emit()
-                .detail(if chain.is_empty() {
-                    "the message has no Received header".to_string()
-                } else {
-                    format!(
-                        "none of the {} Received headers names a client IP",
-                        chain.len()
-                    )
-                }),
-        );
+        findings.push(path::ENVELOPE_NO_CLIENT_IP.emit().detail(if chain.is_empty() {
+            "the message has no Received header".to_string()
+        } else {
+            format!("none of the {} Received headers names a client IP", chain.len())
+        }));
         (None, NOT_FOUND.to_string())
     };
 
     // HELO: from the same hop as the client IP.
-    let (helo, helo_src) = if let Some(h) = overrides
-        .helo
-        .as_deref()
-        .map(str::trim)
-        .filter(|h| !h.is_empty())
-    {
+    let (helo, helo_src) = if let Some(h) = overrides.helo.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
         (Some(h.to_string()), "flag --helo".to_string())
     } else if let Some((hop, name)) = chosen.and_then(|h| helo_of(h).map(|n| (h, n))) {
         (Some(name), format!("received[{}]", hop.index))
@@ -312,24 +272,14 @@ pub fn infer_envelope(
     };
 
     // MAIL FROM: the topmost Return-Path, else an envelope-from comment.
-    let return_path = msg
-        .root()
-        .headers()
-        .all(HeaderName::ReturnPath)
-        .next()
-        .map(|h| unfold(h.raw_value()));
+    let return_path = msg.root().headers().all(HeaderName::ReturnPath).next().map(|h| unfold(h.raw_value()));
     let (mail_from, mail_from_src) = if let Some(m) = overrides.mail_from.as_deref() {
         let m = m.trim();
-        let m = m
-            .strip_prefix('<')
-            .and_then(|x| x.strip_suffix('>'))
-            .unwrap_or(m);
+        let m = m.strip_prefix('<').and_then(|x| x.strip_suffix('>')).unwrap_or(m);
         (Some(m.to_string()), "flag --mail-from".to_string())
     } else if let Some(addr) = return_path.as_deref().and_then(parse_return_path) {
         (Some(addr), "return-path".to_string())
-    } else if let Some((hop, addr)) =
-        chosen.and_then(|h| envelope_from_comment(&h.raw).map(|a| (h, a)))
-    {
+    } else if let Some((hop, addr)) = chosen.and_then(|h| envelope_from_comment(&h.raw).map(|a| (h, a))) {
         (Some(addr), format!("received[{}] envelope-from", hop.index))
     } else {
         let mut f = path::ENVELOPE_NO_RETURN_PATH.emit();
@@ -350,10 +300,7 @@ pub fn infer_envelope(
     }
 
     let received_index = match &client_ip {
-        Some(ip) => chain
-            .iter()
-            .find(|h| h.from_ip.as_deref() == Some(ip.as_str()))
-            .map(|h| h.index),
+        Some(ip) => chain.iter().find(|h| h.from_ip.as_deref() == Some(ip.as_str())).map(|h| h.index),
         None => None,
     };
     (
@@ -362,11 +309,7 @@ pub fn infer_envelope(
             client_ip,
             helo,
             mail_from,
-            source: EnvelopeSource {
-                client_ip: client_src,
-                helo: helo_src,
-                mail_from: mail_from_src,
-            },
+            source: EnvelopeSource { client_ip: client_src, helo: helo_src, mail_from: mail_from_src },
         },
         findings,
     )
@@ -410,10 +353,7 @@ Received: from host-1.isp.example ([198.51.100.20] helo=mta.bounces.example) by 
         assert_eq!(env.received_index, Some(1));
         assert_eq!(env.helo.as_deref(), Some("mta.bounces.example"));
         assert_eq!(env.mail_from.as_deref(), Some(""));
-        assert!(
-            ids.contains(&"envelope.internal_hops_skipped".to_string()),
-            "{ids:?}"
-        );
+        assert!(ids.contains(&"envelope.internal_hops_skipped".to_string()), "{ids:?}");
         assert!(ids.contains(&"envelope.null_sender".to_string()), "{ids:?}");
     }
 
@@ -445,10 +385,7 @@ Received: from host-1.isp.example ([198.51.100.20] helo=mta.bounces.example) by 
         let raw = "Received: from relay.corp (relay.corp [10.1.1.1]) by mx.corp with ESMTP id 1 (envelope-from <user@corp.example>); Mon, 2 Jan 2023 10:12:00 +0000\r\n\r\nbody";
         let (env, ids) = run(raw, &EnvelopeOverrides::default());
         assert_eq!(env.client_ip.as_deref(), Some("10.1.1.1"));
-        assert!(
-            ids.contains(&"envelope.private_client_ip".to_string()),
-            "{ids:?}"
-        );
+        assert!(ids.contains(&"envelope.private_client_ip".to_string()), "{ids:?}");
         assert_eq!(env.mail_from.as_deref(), Some("user@corp.example"));
         assert_eq!(env.source.mail_from, "received[0] envelope-from");
     }
@@ -465,31 +402,19 @@ Received: from mail.s.example (203.0.113.77) by BN7FT015.mail.protection.outlook
         assert_eq!(env.client_ip.as_deref(), Some("203.0.113.77"));
         assert_eq!(env.source.client_ip, "received[2]");
         assert_eq!(env.helo.as_deref(), Some("mail.s.example"));
-        assert!(
-            ids.contains(&"envelope.internal_hops_skipped".to_string()),
-            "{ids:?}"
-        );
+        assert!(ids.contains(&"envelope.internal_hops_skipped".to_string()), "{ids:?}");
         assert_eq!(
             first_ip_in("google.com: domain of a@b designates 209.85.220.41 as permitted sender"),
             Some("209.85.220.41".parse().unwrap())
         );
-        assert_eq!(
-            first_ip_in("[IPv6:2607:f8b0::1]"),
-            Some("2607:f8b0::1".parse().unwrap())
-        );
+        assert_eq!(first_ip_in("[IPv6:2607:f8b0::1]"), Some("2607:f8b0::1".parse().unwrap()));
     }
 
     #[test]
     fn return_path_forms() {
         assert_eq!(parse_return_path("<>").as_deref(), Some(""));
-        assert_eq!(
-            parse_return_path(" <a@b.c> (comment)").as_deref(),
-            Some("a@b.c")
-        );
-        assert_eq!(
-            parse_return_path("(c) < @r1,@r2:x@y.z >").as_deref(),
-            Some("x@y.z")
-        );
+        assert_eq!(parse_return_path(" <a@b.c> (comment)").as_deref(), Some("a@b.c"));
+        assert_eq!(parse_return_path("(c) < @r1,@r2:x@y.z >").as_deref(), Some("x@y.z"));
         assert_eq!(parse_return_path("a@b.c").as_deref(), Some("a@b.c"));
         assert_eq!(parse_return_path("garbage"), None);
         assert_eq!(parse_return_path("<unterminated"), None);

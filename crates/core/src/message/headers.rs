@@ -89,11 +89,7 @@ pub fn from_domain(msg: &Message) -> Option<String> {
 pub fn domain_of(address: &str) -> Option<String> {
     let (_, domain) = address.trim().rsplit_once('@')?;
     let domain = domain.trim().trim_end_matches('>').trim_end_matches('.');
-    if domain.is_empty() {
-        None
-    } else {
-        Some(domain.to_ascii_lowercase())
-    }
+    if domain.is_empty() { None } else { Some(domain.to_ascii_lowercase()) }
 }
 
 /// Rough organizational domain without a public-suffix list: the last two labels,
@@ -108,19 +104,13 @@ pub fn base_domain(domain: &str) -> String {
     }
     let tld = labels.get(n - 1).copied().unwrap_or_default();
     let sld = labels.get(n - 2).copied().unwrap_or_default();
-    let take = if tld.len() == 2
-        && matches!(
-            sld,
-            "co" | "com" | "org" | "net" | "ac" | "gov" | "edu" | "ne" | "or" | "go"
-        ) {
-        3
-    } else {
-        2
-    };
-    labels
-        .get(n.saturating_sub(take)..)
-        .unwrap_or_default()
-        .join(".")
+    let take =
+        if tld.len() == 2 && matches!(sld, "co" | "com" | "org" | "net" | "ac" | "gov" | "edu" | "ne" | "or" | "go") {
+            3
+        } else {
+            2
+        };
+    labels.get(n.saturating_sub(take)..).unwrap_or_default().join(".")
 }
 
 /// Whether two domains share the same (approximate) organizational domain.
@@ -164,11 +154,7 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
     r.header_count = headers.len();
 
     if headers.is_empty() {
-        f.push(
-            cat::HEADERS_NONE
-                .emit()
-                .detail("The message has no header fields at all."),
-        );
+        f.push(cat::HEADERS_NONE.emit().detail("The message has no header fields at all."));
         return (r, f);
     }
 
@@ -179,9 +165,9 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
     let (longest, long_line) = longest_line(header_block);
     r.longest_line = longest;
     if longest > MAX_LINE_LEN {
-        let mut fi = cat::HEADERS_LINE_TOO_LONG.emit().detail(format!(
-            "A header line is {longest} characters long (limit {MAX_LINE_LEN})."
-        ));
+        let mut fi = cat::HEADERS_LINE_TOO_LONG
+            .emit()
+            .detail(format!("A header line is {longest} characters long (limit {MAX_LINE_LEN})."));
         if let Some(line) = long_line {
             fi = fi.evidence(truncate(&line, 120));
         }
@@ -211,9 +197,7 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
             f.push(
                 cat::HEADERS_DUPLICATE_SINGLETON
                     .emit()
-                    .detail(format!(
-                        "{label} appears {count} times; RFC 5322 §3.6 allows it at most once."
-                    ))
+                    .detail(format!("{label} appears {count} times; RFC 5322 §3.6 allows it at most once."))
                     .evidence(format!("{label} x{count}")),
             );
         }
@@ -222,15 +206,11 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
     // --- From / Sender (RFC 5322 §3.6.2) -----------------------------------------
     r.from_fields = headers.all(HeaderName::From).count();
     let from_list = msg.from();
-    let from_mailboxes: Vec<(Option<&str>, Option<&str>)> = from_list
-        .map(|l| l.mailboxes().map(|m| (m.name(), m.address())).collect())
-        .unwrap_or_default();
+    let from_mailboxes: Vec<(Option<&str>, Option<&str>)> =
+        from_list.map(|l| l.mailboxes().map(|m| (m.name(), m.address())).collect()).unwrap_or_default();
     r.from_mailboxes = from_mailboxes.len();
     r.from = from_mailboxes.first().map(|(n, a)| mailbox_info(*n, *a));
-    let from_raw = headers
-        .get(HeaderName::From)
-        .map(|h| lossy_trim(h.raw_value()))
-        .unwrap_or_default();
+    let from_raw = headers.get(HeaderName::From).map(|h| lossy_trim(h.raw_value())).unwrap_or_default();
     let mut from_ok = true;
     if r.from_fields == 0 {
         from_ok = false;
@@ -238,14 +218,10 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
     } else {
         if r.from_fields > 1 {
             from_ok = false;
-            let all: Vec<String> = headers
-                .all(HeaderName::From)
-                .take(8)
-                .map(|h| format!("From:{}", lossy_trim(h.raw_value())))
-                .collect();
-            let mut fi = cat::HEADERS_FROM_MULTIPLE
-                .emit()
-                .detail(format!("The message has {} From fields.", r.from_fields));
+            let all: Vec<String> =
+                headers.all(HeaderName::From).take(8).map(|h| format!("From:{}", lossy_trim(h.raw_value()))).collect();
+            let mut fi =
+                cat::HEADERS_FROM_MULTIPLE.emit().detail(format!("The message has {} From fields.", r.from_fields));
             for e in all {
                 fi = fi.evidence(e);
             }
@@ -263,52 +239,40 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
         }
     }
     let sender_list = msg.sender();
-    let sender_boxes: Vec<(Option<&str>, Option<&str>)> = sender_list
-        .map(|l| l.mailboxes().map(|m| (m.name(), m.address())).collect())
-        .unwrap_or_default();
+    let sender_boxes: Vec<(Option<&str>, Option<&str>)> =
+        sender_list.map(|l| l.mailboxes().map(|m| (m.name(), m.address())).collect()).unwrap_or_default();
     r.sender = sender_boxes.first().map(|(n, a)| mailbox_info(*n, *a));
     if r.from_mailboxes > 1 && r.sender.is_none() {
         from_ok = false;
         f.push(
             cat::HEADERS_FROM_MULTIPLE_MAILBOXES
                 .emit()
-                .detail(format!(
-                    "From lists {} mailboxes and there is no Sender field.",
-                    r.from_mailboxes
-                ))
+                .detail(format!("From lists {} mailboxes and there is no Sender field.", r.from_mailboxes))
                 .evidence(format!("From: {}", truncate(&from_raw, 200))),
         );
     }
-    if headers.contains(HeaderName::Sender)
-        && (sender_boxes.len() != 1 || sender_list.is_some_and(|l| l.has_groups()))
+    if headers.contains(HeaderName::Sender) && (sender_boxes.len() != 1 || sender_list.is_some_and(|l| l.has_groups()))
     {
-        f.push(cat::HEADERS_SENDER_INVALID.emit().detail(format!(
-            "Sender holds {} mailboxes; RFC 5322 §3.6.2 requires exactly one.",
-            sender_boxes.len()
-        )));
+        f.push(
+            cat::HEADERS_SENDER_INVALID.emit().detail(format!(
+                "Sender holds {} mailboxes; RFC 5322 §3.6.2 requires exactly one.",
+                sender_boxes.len()
+            )),
+        );
     }
 
     // --- Reply-To ---------------------------------------------------------------
     if let Some(list) = msg.reply_to() {
-        r.reply_to = list
-            .mailboxes()
-            .map(|m| mailbox_info(m.name(), m.address()))
-            .collect();
+        r.reply_to = list.mailboxes().map(|m| mailbox_info(m.name(), m.address())).collect();
     }
     if let Some(from_dom) = r.from.as_ref().and_then(|m| m.domain.clone()) {
-        let foreign: Vec<String> = r
-            .reply_to
-            .iter()
-            .filter_map(|m| m.domain.clone())
-            .filter(|d| !same_organization(d, &from_dom))
-            .collect();
+        let foreign: Vec<String> =
+            r.reply_to.iter().filter_map(|m| m.domain.clone()).filter(|d| !same_organization(d, &from_dom)).collect();
         if let Some(d) = foreign.first() {
             f.push(
                 cat::HEADERS_REPLY_TO_DOMAIN_DIFFERS
                     .emit()
-                    .detail(format!(
-                        "Replies go to {d}, while the message is From {from_dom}."
-                    ))
+                    .detail(format!("Replies go to {d}, while the message is From {from_dom}."))
                     .evidence(format!("From domain {from_dom}; Reply-To domain {d}")),
             );
         }
@@ -343,20 +307,14 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
                         f.push(
                             cat::HEADERS_DATE_FUTURE
                                 .emit()
-                                .detail(format!(
-                                    "The Date is {} ahead of the analysis time.",
-                                    human_duration(skew)
-                                ))
+                                .detail(format!("The Date is {} ahead of the analysis time.", human_duration(skew)))
                                 .evidence(format!("Date: {text}")),
                         );
                     } else if -skew > DATE_MAX_AGE_DAYS * 86_400 {
                         f.push(
                             cat::HEADERS_DATE_OLD
                                 .emit()
-                                .detail(format!(
-                                    "The Date is {} older than the analysis time.",
-                                    human_duration(-skew)
-                                ))
+                                .detail(format!("The Date is {} older than the analysis time.", human_duration(-skew)))
                                 .evidence(format!("Date: {text}")),
                         );
                     }
@@ -391,19 +349,15 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
     r.cc_count = msg.all_cc().map(|l| count_mailboxes(&l)).sum();
 
     // --- MIME-Version (RFC 2045 §4) -------------------------------------------------
-    r.mime_version = headers
-        .get(HeaderName::MimeVersion)
-        .map(|h| lossy_trim(h.raw_value()));
-    let uses_mime = headers.contains(HeaderName::ContentType)
-        || headers.contains(HeaderName::ContentTransferEncoding);
+    r.mime_version = headers.get(HeaderName::MimeVersion).map(|h| lossy_trim(h.raw_value()));
+    let uses_mime = headers.contains(HeaderName::ContentType) || headers.contains(HeaderName::ContentTransferEncoding);
     match r.mime_version.as_deref() {
         None if uses_mime => f.push(cat::HEADERS_MIME_VERSION_MISSING.emit()),
-        Some(v) if strip_comments(v).trim() != "1.0" => {
-            f.push(cat::HEADERS_MIME_VERSION_INVALID.emit().detail(format!(
-                "MIME-Version is \"{}\"; the only defined value is 1.0.",
-                truncate(v, 60)
-            )))
-        }
+        Some(v) if strip_comments(v).trim() != "1.0" => f.push(
+            cat::HEADERS_MIME_VERSION_INVALID
+                .emit()
+                .detail(format!("MIME-Version is \"{}\"; the only defined value is 1.0.", truncate(v, 60))),
+        ),
         _ => {}
     }
 
@@ -411,20 +365,12 @@ pub fn check_headers(msg: &Message, raw: &[u8], now: i64) -> (HeaderReport, Vec<
     match headers.get(HeaderName::Subject) {
         None => f.push(cat::HEADERS_SUBJECT_MISSING.emit()),
         Some(h) => {
-            let subject = h
-                .value()
-                .as_text()
-                .map(str::to_string)
-                .unwrap_or_else(|| lossy_trim(h.raw_value()));
+            let subject = h.value().as_text().map(str::to_string).unwrap_or_else(|| lossy_trim(h.raw_value()));
             let trimmed = subject.trim().to_string();
             if trimmed.is_empty() {
                 f.push(cat::HEADERS_SUBJECT_EMPTY.emit());
             } else if is_all_caps(&trimmed) {
-                f.push(
-                    cat::HEADERS_SUBJECT_ALL_CAPS
-                        .emit()
-                        .evidence(format!("Subject: {}", truncate(&trimmed, 200))),
-                );
+                f.push(cat::HEADERS_SUBJECT_ALL_CAPS.emit().evidence(format!("Subject: {}", truncate(&trimmed, 200))));
             }
             r.subject = Some(trimmed);
         }
@@ -461,9 +407,8 @@ pub fn parse_msg_id(value: &str) -> Result<String, String> {
     if inner.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err("Message-ID contains whitespace or control characters.".into());
     }
-    let (left, right) = inner
-        .rsplit_once('@')
-        .ok_or_else(|| "Message-ID has no '@' between id-left and id-right.".to_string())?;
+    let (left, right) =
+        inner.rsplit_once('@').ok_or_else(|| "Message-ID has no '@' between id-left and id-right.".to_string())?;
     if left.is_empty() || right.is_empty() {
         return Err("Message-ID has an empty id-left or id-right.".into());
     }
@@ -473,10 +418,7 @@ pub fn parse_msg_id(value: &str) -> Result<String, String> {
         is_dot_atom(left)
     };
     if !left_ok {
-        return Err(format!(
-            "Message-ID id-left \"{}\" is not a dot-atom.",
-            truncate(left, 60)
-        ));
+        return Err(format!("Message-ID id-left \"{}\" is not a dot-atom.", truncate(left, 60)));
     }
     let right_ok = if right.starts_with('[') {
         right.ends_with(']') // no-fold-literal
@@ -484,10 +426,7 @@ pub fn parse_msg_id(value: &str) -> Result<String, String> {
         is_dot_atom(right)
     };
     if !right_ok {
-        return Err(format!(
-            "Message-ID id-right \"{}\" is not a dot-atom or [literal].",
-            truncate(right, 60)
-        ));
+        return Err(format!("Message-ID id-right \"{}\" is not a dot-atom or [literal].", truncate(right, 60)));
     }
     Ok(right.trim_end_matches('.').to_ascii_lowercase())
 }
@@ -498,9 +437,7 @@ fn is_dot_atom(s: &str) -> bool {
         && !s.starts_with('.')
         && !s.ends_with('.')
         && !s.contains("..")
-        && s.chars().all(|c| {
-            !c.is_ascii() || c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c)
-        })
+        && s.chars().all(|c| !c.is_ascii() || c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~.".contains(c))
 }
 
 /// Removes RFC 5322 comments `( ... )` without a trace (`1.0 (x)` → `1.0 `).
@@ -511,9 +448,7 @@ fn strip_comments(s: &str) -> String {
 /// At least 6 letters and none lower case.
 fn is_all_caps(s: &str) -> bool {
     let letters: Vec<char> = s.chars().filter(|c| c.is_alphabetic()).collect();
-    letters.len() >= 6
-        && letters.iter().all(|c| !c.is_lowercase())
-        && letters.iter().any(|c| c.is_uppercase())
+    letters.len() >= 6 && letters.iter().all(|c| !c.is_lowercase()) && letters.iter().any(|c| c.is_uppercase())
 }
 
 /// The longest line (CRLF, LF or bare CR all end a line) and its text.
@@ -539,9 +474,7 @@ fn longest_line(block: &[u8]) -> (usize, Option<String>) {
         i += 1;
     }
     let line = if best > MAX_LINE_LEN {
-        block
-            .get(best_start..best_start + best)
-            .map(|l| String::from_utf8_lossy(l).into_owned())
+        block.get(best_start..best_start + best).map(|l| String::from_utf8_lossy(l).into_owned())
     } else {
         None
     };
@@ -563,9 +496,7 @@ fn received_with_utf8(msg: &Message) -> bool {
 fn first_8bit_field(msg: &Message) -> Option<String> {
     msg.headers()
         .iter()
-        .find(|h| {
-            h.raw_value().iter().any(|b| *b >= 0x80) || h.raw_name().bytes().any(|b| b >= 0x80)
-        })
+        .find(|h| h.raw_value().iter().any(|b| *b >= 0x80) || h.raw_name().bytes().any(|b| b >= 0x80))
         .map(|h| h.raw_name().to_string())
 }
 
@@ -615,9 +546,7 @@ mod tests {
     const NOW: i64 = 1_700_000_000; // 2023-11-14T22:13:20Z
 
     fn run(raw: &str) -> (HeaderReport, Vec<Finding>) {
-        let msg = MessageParser::new()
-            .parse(raw.as_bytes())
-            .unwrap_or_default();
+        let msg = MessageParser::new().parse(raw.as_bytes()).unwrap_or_default();
         check_headers(&msg, raw.as_bytes(), NOW)
     }
 
@@ -644,12 +573,9 @@ mod tests {
     fn missing_from_date_msgid_subject() {
         let (r, f) = run("To: bob@example.org\r\nX-Foo: bar\r\n\r\nbody\r\n");
         let ids = ids(&f);
-        for id in [
-            "headers.from_missing",
-            "headers.date_missing",
-            "headers.message_id_missing",
-            "headers.subject_missing",
-        ] {
+        for id in
+            ["headers.from_missing", "headers.date_missing", "headers.message_id_missing", "headers.subject_missing"]
+        {
             assert!(ids.contains(&id), "{id} in {ids:?}");
         }
         assert!(!r.rfc5322_ok);
@@ -657,20 +583,11 @@ mod tests {
 
     #[test]
     fn date_rules() {
-        let future = GOOD.replace(
-            "Tue, 14 Nov 2023 22:00:00 +0000",
-            "Wed, 15 Nov 2023 10:00:00 +0000",
-        );
+        let future = GOOD.replace("Tue, 14 Nov 2023 22:00:00 +0000", "Wed, 15 Nov 2023 10:00:00 +0000");
         assert!(ids(&run(&future).1).contains(&"headers.date_future"));
-        let within = GOOD.replace(
-            "Tue, 14 Nov 2023 22:00:00 +0000",
-            "Tue, 14 Nov 2023 22:25:00 +0000",
-        );
+        let within = GOOD.replace("Tue, 14 Nov 2023 22:00:00 +0000", "Tue, 14 Nov 2023 22:25:00 +0000");
         assert!(run(&within).1.is_empty());
-        let old = GOOD.replace(
-            "Tue, 14 Nov 2023 22:00:00 +0000",
-            "Mon, 1 May 2023 10:00:00 +0000",
-        );
+        let old = GOOD.replace("Tue, 14 Nov 2023 22:00:00 +0000", "Mon, 1 May 2023 10:00:00 +0000");
         assert!(ids(&run(&old).1).contains(&"headers.date_old"));
         let bad = GOOD.replace("Tue, 14 Nov 2023 22:00:00 +0000", "yesterday at noon");
         let (r, f) = run(&bad);
@@ -681,10 +598,7 @@ mod tests {
     #[test]
     fn message_id_rules() {
         assert_eq!(parse_msg_id("<a.b@Example.COM>"), Ok("example.com".into()));
-        assert_eq!(
-            parse_msg_id(" <x@[127.0.0.1]> (comment)"),
-            Ok("[127.0.0.1]".into())
-        );
+        assert_eq!(parse_msg_id(" <x@[127.0.0.1]> (comment)"), Ok("[127.0.0.1]".into()));
         assert!(parse_msg_id("a@b").is_err());
         assert!(parse_msg_id("<ab>").is_err());
         assert!(parse_msg_id("<a b@c>").is_err());
@@ -698,17 +612,11 @@ mod tests {
 
     #[test]
     fn from_rules() {
-        let two = GOOD.replace(
-            "From: Ann <ann@example.com>\r\n",
-            "From: a@example.com\r\nFrom: b@example.net\r\n",
-        );
+        let two = GOOD.replace("From: Ann <ann@example.com>\r\n", "From: a@example.com\r\nFrom: b@example.net\r\n");
         let (r, f) = run(&two);
         assert_eq!(r.from_fields, 2);
         assert!(ids(&f).contains(&"headers.from_multiple"));
-        let multi = GOOD.replace(
-            "From: Ann <ann@example.com>",
-            "From: a@example.com, b@example.com",
-        );
+        let multi = GOOD.replace("From: Ann <ann@example.com>", "From: a@example.com, b@example.com");
         assert!(ids(&run(&multi).1).contains(&"headers.from_multiple_mailboxes"));
         let with_sender = multi.replace("To:", "Sender: a@example.com\r\nTo:");
         assert!(!ids(&run(&with_sender).1).contains(&"headers.from_multiple_mailboxes"));
@@ -725,10 +633,7 @@ mod tests {
         let one = GOOD.replace("To:", "Sender: a@example.com\r\nTo:");
         let (r, f) = run(&one);
         assert!(f.is_empty(), "{:?}", ids(&f));
-        assert_eq!(
-            r.sender.and_then(|s| s.address).as_deref(),
-            Some("a@example.com")
-        );
+        assert_eq!(r.sender.and_then(|s| s.address).as_deref(), Some("a@example.com"));
     }
 
     #[test]
@@ -753,10 +658,9 @@ mod tests {
         assert!(ids(&run(&caps).1).contains(&"headers.subject_all_caps"));
         let empty = GOOD.replace("Subject: Hello there", "Subject: ");
         assert!(ids(&run(&empty).1).contains(&"headers.subject_empty"));
-        let long = GOOD.replace("X-None", "").replace(
-            "To: bob@example.org",
-            &format!("To: bob@example.org\r\nX-Long: {}", "a".repeat(1200)),
-        );
+        let long = GOOD
+            .replace("X-None", "")
+            .replace("To: bob@example.org", &format!("To: bob@example.org\r\nX-Long: {}", "a".repeat(1200)));
         let (r, f) = run(&long);
         assert!(r.longest_line > 1200);
         assert!(ids(&f).contains(&"headers.line_too_long"));
@@ -766,9 +670,7 @@ mod tests {
     fn eight_bit_headers() {
         let raw = GOOD.replace("Hello there", "Grüße");
         assert!(ids(&run(&raw).1).contains(&"headers.raw_8bit"));
-        let with_utf8 = format!(
-            "Received: from a by b with UTF8SMTPS id 1; Tue, 14 Nov 2023 22:00:00 +0000\r\n{raw}"
-        );
+        let with_utf8 = format!("Received: from a by b with UTF8SMTPS id 1; Tue, 14 Nov 2023 22:00:00 +0000\r\n{raw}");
         assert!(!ids(&run(&with_utf8).1).contains(&"headers.raw_8bit"));
         let encoded = GOOD.replace("Hello there", "=?utf-8?q?Gr=C3=BC=C3=9Fe?=");
         assert!(!ids(&run(&encoded).1).contains(&"headers.raw_8bit"));
@@ -785,9 +687,7 @@ mod tests {
             "From: a@b.c\r\nSubject: headers only\r\n",
             "\u{0}\u{1}\u{ff}garbage",
         ] {
-            let msg = MessageParser::new()
-                .parse(raw.as_bytes())
-                .unwrap_or_default();
+            let msg = MessageParser::new().parse(raw.as_bytes()).unwrap_or_default();
             let (_r, _f) = check_headers(&msg, raw.as_bytes(), NOW);
         }
         let (_, f) = run("");
@@ -802,9 +702,7 @@ mod tests {
         assert!(!same_organization("example.com", "example.net"));
         assert_eq!(domain_of("Ann@Example.COM."), Some("example.com".into()));
         assert_eq!(domain_of("nobody"), None);
-        let msg = MessageParser::new()
-            .parse(GOOD.as_bytes())
-            .unwrap_or_default();
+        let msg = MessageParser::new().parse(GOOD.as_bytes()).unwrap_or_default();
         assert_eq!(from_domain(&msg).as_deref(), Some("example.com"));
     }
 }

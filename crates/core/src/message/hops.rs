@@ -88,10 +88,7 @@ impl Hop {
         });
         // Clauses mail-parser has no keyword for: "with SMTPS", "(TLS)", "using TLS",
         // Microsoft's "(version=TLS1_2, cipher=...)".
-        keyword
-            || self.raw.contains("SMTPS")
-            || self.raw.contains("TLS")
-            || self.raw.contains("SSL")
+        keyword || self.raw.contains("SMTPS") || self.raw.contains("TLS") || self.raw.contains("SSL")
     }
 
     /// Whether this hop crossed the network between two servers (SMTP/LMTP-like
@@ -140,11 +137,7 @@ fn host_string(host: Option<Host<'_>>) -> Option<String> {
 fn date_text_of(raw: &str) -> Option<String> {
     let (_, after) = raw.rsplit_once(';')?;
     let t = after.trim();
-    if t.is_empty() {
-        None
-    } else {
-        Some(t.to_string())
-    }
+    if t.is_empty() { None } else { Some(t.to_string()) }
 }
 
 /// Zone names of RFC 5322 §4.3 (obs-zone), as offsets in seconds.
@@ -179,20 +172,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 /// 2018`, `Sun Nov 13 14:50:12 2005`). Tokens may come in any order; a missing zone
 /// is taken as UTC. Two-digit years follow RFC 5322 §4.3 (00–49 → 20xx, 50–99 → 19xx).
 fn parse_loose_date(text: &str) -> Option<i64> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
+    const MONTHS: [&str; 12] = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"];
     let (mut year, mut month, mut day, mut time, mut zone) = (None, None, None, None, None);
-    let cleaned: String = text
-        .chars()
-        .map(|c| {
-            if c == ',' || c == '(' || c == ')' {
-                ' '
-            } else {
-                c
-            }
-        })
-        .collect();
+    let cleaned: String = text.chars().map(|c| if c == ',' || c == '(' || c == ')' { ' ' } else { c }).collect();
     for tok in cleaned.split_whitespace().take(16) {
         let lower = tok.to_ascii_lowercase();
         if let Some(m) = MONTHS.iter().position(|m| lower.starts_with(m)) {
@@ -200,10 +182,7 @@ fn parse_loose_date(text: &str) -> Option<i64> {
                 month = Some(m as i64 + 1);
             }
         } else if tok.contains(':') {
-            let parts: Vec<i64> = tok
-                .split(':')
-                .map(|p| p.parse::<i64>().unwrap_or(-1))
-                .collect();
+            let parts: Vec<i64> = tok.split(':').map(|p| p.parse::<i64>().unwrap_or(-1)).collect();
             let (h, mi, se) = match parts.as_slice() {
                 [h, m] => (*h, *m, 0),
                 [h, m, s] => (*h, *m, *s),
@@ -311,15 +290,9 @@ fn hop_from_received(index: usize, received: Option<Received<'_>>, raw: &[u8]) -
     // "(from localhost [24.180.47.240])" or "(from user@localhost)", but Postfix's
     // "(Postfix, from userid 1002)" and qmail's "(qmail 84907 invoked from network)"
     // name no host: without a from clause proper, keep only a host-like value.
-    let has_from_clause = strip_comments(&raw_text)
-        .split_whitespace()
-        .any(|w| w.eq_ignore_ascii_case("from"));
+    let has_from_clause = strip_comments(&raw_text).split_whitespace().any(|w| w.eq_ignore_ascii_case("from"));
     let from = host_string(r.from()).filter(|f| {
-        has_from_clause
-            || f.contains('.')
-            || f.contains('@')
-            || f.contains(':')
-            || f.eq_ignore_ascii_case("localhost")
+        has_from_clause || f.contains('.') || f.contains('@') || f.contains(':') || f.eq_ignore_ascii_case("localhost")
     });
     let from_ip = r.from_ip().or(match r.from() {
         Some(Host::IpAddr(ip)) => Some(ip),
@@ -415,10 +388,7 @@ pub(crate) fn rough_org_domain(host: &str) -> Option<String> {
     let tld = labels.get(n - 1).copied().unwrap_or_default();
     let sld = labels.get(n - 2).copied().unwrap_or_default();
     let public_second_level = tld.len() == 2
-        && matches!(
-            sld,
-            "co" | "com" | "net" | "org" | "ac" | "gov" | "edu" | "ne" | "or" | "go" | "mil"
-        );
+        && matches!(sld, "co" | "com" | "net" | "org" | "ac" | "gov" | "edu" | "ne" | "or" | "go" | "mil");
     let take = if public_second_level && n >= 3 { 3 } else { 2 };
     labels.get(n - take..).map(|l| l.join("."))
 }
@@ -426,15 +396,11 @@ pub(crate) fn rough_org_domain(host: &str) -> Option<String> {
 /// The organisation of the client side of a hop: from its reverse DNS, its
 /// `from` name or its HELO name, whichever is a real domain name.
 fn client_org(hop: &Hop) -> Option<String> {
-    [
-        hop.from_rdns.as_deref(),
-        hop.from.as_deref(),
-        hop.helo.as_deref(),
-    ]
-    .into_iter()
-    .flatten()
-    .filter(|h| !h.eq_ignore_ascii_case("unknown") && !h.eq_ignore_ascii_case("localhost"))
-    .find_map(rough_org_domain)
+    [hop.from_rdns.as_deref(), hop.from.as_deref(), hop.helo.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|h| !h.eq_ignore_ascii_case("unknown") && !h.eq_ignore_ascii_case("localhost"))
+        .find_map(rough_org_domain)
 }
 
 fn fmt_duration(seconds: i64) -> String {
@@ -452,10 +418,7 @@ fn hop_label(hop: &Hop) -> String {
     format!(
         "received[{}] {} → {}",
         hop.index,
-        hop.from
-            .as_deref()
-            .or(hop.from_ip.as_deref())
-            .unwrap_or("?"),
+        hop.from.as_deref().or(hop.from_ip.as_deref()).unwrap_or("?"),
         hop.by.as_deref().unwrap_or("?")
     )
 }
@@ -494,10 +457,7 @@ pub fn analyse_hops(hops: &mut [Hop]) -> Vec<Finding> {
             findings.push(
                 path::HOPS_UNPARSEABLE
                     .emit()
-                    .detail(format!(
-                        "received[{}] has no recognisable clause",
-                        hop.index
-                    ))
+                    .detail(format!("received[{}] has no recognisable clause", hop.index))
                     .evidence(format!("Received: {}", hop.raw)),
             );
             continue;
@@ -507,10 +467,7 @@ pub fn analyse_hops(hops: &mut [Hop]) -> Vec<Finding> {
                 path::HOPS_MISSING_TIMESTAMP
                     .emit()
                     .detail(match &hop.date_text {
-                        Some(d) => format!(
-                            "{}: date \"{d}\" is not a valid RFC 5322 date",
-                            hop_label(hop)
-                        ),
+                        Some(d) => format!("{}: date \"{d}\" is not a valid RFC 5322 date", hop_label(hop)),
                         None => format!("{}: no '; date' at the end", hop_label(hop)),
                     })
                     .evidence(format!("Received: {}", hop.raw)),
@@ -536,22 +493,14 @@ pub fn analyse_hops(hops: &mut [Hop]) -> Vec<Finding> {
                 findings.push(
                     path::HOPS_VERY_SLOW_HOP
                         .emit()
-                        .detail(format!(
-                            "{} took {} after received[{prev_index}]",
-                            hop_label(hop),
-                            fmt_duration(delay)
-                        ))
+                        .detail(format!("{} took {} after received[{prev_index}]", hop_label(hop), fmt_duration(delay)))
                         .evidence(evidence),
                 );
             } else if delay > SLOW_HOP_SECONDS {
                 findings.push(
                     path::HOPS_SLOW_HOP
                         .emit()
-                        .detail(format!(
-                            "{} took {} after received[{prev_index}]",
-                            hop_label(hop),
-                            fmt_duration(delay)
-                        ))
+                        .detail(format!("{} took {} after received[{prev_index}]", hop_label(hop), fmt_duration(delay)))
                         .evidence(evidence),
                 );
             }
@@ -562,18 +511,10 @@ pub fn analyse_hops(hops: &mut [Hop]) -> Vec<Finding> {
         if hop.used_tls() || !hop.is_network_hop() || is_unparseable(hop) {
             continue;
         }
-        if hop
-            .from_ip
-            .as_deref()
-            .and_then(|ip| ip.parse::<IpAddr>().ok())
-            .is_some_and(|ip| is_internal_ip(&ip))
-        {
+        if hop.from_ip.as_deref().and_then(|ip| ip.parse::<IpAddr>().ok()).is_some_and(|ip| is_internal_ip(&ip)) {
             continue;
         }
-        let (Some(client), Some(server)) = (
-            client_org(hop),
-            hop.by.as_deref().and_then(rough_org_domain),
-        ) else {
+        let (Some(client), Some(server)) = (client_org(hop), hop.by.as_deref().and_then(rough_org_domain)) else {
             continue;
         };
         if client != server {
@@ -615,10 +556,7 @@ From: a@sender.org\r\n\r\nbody\r\n";
     fn delivery_order_delays_and_slow_hop() {
         let (hops, findings) = parse(CHAIN);
         assert_eq!(hops.len(), 3);
-        assert_eq!(
-            hops.iter().map(|h| h.index).collect::<Vec<_>>(),
-            vec![2, 1, 0]
-        );
+        assert_eq!(hops.iter().map(|h| h.index).collect::<Vec<_>>(), vec![2, 1, 0]);
         assert_eq!(hops[0].delay_seconds, None);
         assert_eq!(hops[1].delay_seconds, Some(12 * 60));
         assert_eq!(hops[2].delay_seconds, Some(8 * 60));
@@ -661,8 +599,7 @@ Subject: x\r\n\r\nbody";
     #[test]
     fn arbitrary_bytes_never_panic() {
         use crate::message::envelope::{EnvelopeOverrides, infer_envelope};
-        const ALPHABET: &[u8] =
-            b"Received: from by with id for ([]);:,.<>@-+ \r\n\t0123456789abcMonJanGMT\xff\x80";
+        const ALPHABET: &[u8] = b"Received: from by with id for ([]);:,.<>@-+ \r\n\t0123456789abcMonJanGMT\xff\x80";
         let mut seed = 0x2545_F491_4F6C_DD1Du64;
         for i in 0..1500 {
             let len = i % 300;
@@ -686,24 +623,12 @@ Subject: x\r\n\r\nbody";
     #[test]
     fn loose_dates() {
         // 2003-02-07 18:18:12 UTC
-        assert_eq!(
-            parse_loose_date("Fri Feb 07 10:18:12 2003 -0800"),
-            Some(1_044_641_892)
-        );
-        assert_eq!(
-            parse_loose_date("Fri Sep 14 14:36:56 EDT 2018"),
-            Some(1_536_950_216)
-        );
-        assert_eq!(
-            parse_loose_date("Sun Nov 13 14:50:12 2005"),
-            Some(1_131_893_412)
-        );
+        assert_eq!(parse_loose_date("Fri Feb 07 10:18:12 2003 -0800"), Some(1_044_641_892));
+        assert_eq!(parse_loose_date("Fri Sep 14 14:36:56 EDT 2018"), Some(1_536_950_216));
+        assert_eq!(parse_loose_date("Sun Nov 13 14:50:12 2005"), Some(1_131_893_412));
         assert_eq!(parse_loose_date("garbage"), None);
         assert_eq!(parse_loose_date("Fri Feb 07 25:18:12 2003"), None);
-        let hop = parse_received_value(
-            0,
-            b" FROM a.example BY b.example ; Fri Feb 07 10:18:12 2003 -0800\r\n",
-        );
+        let hop = parse_received_value(0, b" FROM a.example BY b.example ; Fri Feb 07 10:18:12 2003 -0800\r\n");
         assert_eq!(hop.timestamp, Some(1_044_641_892));
     }
 
@@ -716,14 +641,8 @@ Subject: x\r\n\r\nbody";
         assert!(is_internal_ip(&"100.70.0.1".parse().unwrap()));
         assert!(!is_internal_ip(&"8.8.8.8".parse().unwrap()));
         assert!(!is_internal_ip(&"2a00:1450::1".parse().unwrap()));
-        assert_eq!(
-            rough_org_domain("mail-ej1-f54.google.com").as_deref(),
-            Some("google.com")
-        );
-        assert_eq!(
-            rough_org_domain("mx.example.co.uk.").as_deref(),
-            Some("example.co.uk")
-        );
+        assert_eq!(rough_org_domain("mail-ej1-f54.google.com").as_deref(), Some("google.com"));
+        assert_eq!(rough_org_domain("mx.example.co.uk.").as_deref(), Some("example.co.uk"));
         assert_eq!(rough_org_domain("localhost"), None);
         assert_eq!(rough_org_domain("192.0.2.1"), None);
     }

@@ -63,10 +63,7 @@ pub struct UnsubscribeReport {
 ///
 /// Rules: RFC 2369 §3.2 (URIs in angle brackets), RFC 8058 §3.1 (https URI and the
 /// exact Post value), RFC 8058 §4 (DKIM must cover both fields).
-pub fn check_unsubscribe(
-    msg: &Message,
-    dkim_signed_headers: &[Vec<String>],
-) -> (UnsubscribeReport, Vec<Finding>) {
+pub fn check_unsubscribe(msg: &Message, dkim_signed_headers: &[Vec<String>]) -> (UnsubscribeReport, Vec<Finding>) {
     let mut r = UnsubscribeReport::default();
     let mut f = Vec::new();
     let headers = msg.headers();
@@ -93,23 +90,15 @@ pub fn check_unsubscribe(
     });
     r.one_click_compliant = r.one_click && r.dkim_covers_both;
 
-    let raw_ev = r
-        .raw
-        .as_deref()
-        .map(|v| format!("List-Unsubscribe: {}", truncate(v, 300)));
-    let post_ev = r
-        .post_value
-        .as_deref()
-        .map(|v| format!("List-Unsubscribe-Post: {}", truncate(v, 120)));
+    let raw_ev = r.raw.as_deref().map(|v| format!("List-Unsubscribe: {}", truncate(v, 300)));
+    let post_ev = r.post_value.as_deref().map(|v| format!("List-Unsubscribe-Post: {}", truncate(v, 120)));
 
     if !r.present {
         if r.post_present {
             f.push(
                 cat::UNSUBSCRIBE_POST_WITHOUT_URI
                     .emit()
-                    .detail(
-                        "List-Unsubscribe-Post is present but there is no List-Unsubscribe field.",
-                    )
+                    .detail("List-Unsubscribe-Post is present but there is no List-Unsubscribe field.")
                     .evidence(post_ev.clone().unwrap_or_default()),
             );
         } else {
@@ -126,16 +115,12 @@ pub fn check_unsubscribe(
         );
     }
     if r.has_http {
-        let bad: Vec<&str> = r
-            .uris
-            .iter()
-            .filter(|u| u.scheme == "http")
-            .map(|u| u.uri.as_str())
-            .collect();
-        f.push(cat::UNSUBSCRIBE_HTTP.emit().detail(format!(
-            "Unsubscribe URI over plain http: {}",
-            truncate(&bad.join(", "), 200)
-        )));
+        let bad: Vec<&str> = r.uris.iter().filter(|u| u.scheme == "http").map(|u| u.uri.as_str()).collect();
+        f.push(
+            cat::UNSUBSCRIBE_HTTP
+                .emit()
+                .detail(format!("Unsubscribe URI over plain http: {}", truncate(&bad.join(", "), 200))),
+        );
     }
     if !r.uris.is_empty() && !r.has_https {
         f.push(
@@ -160,29 +145,20 @@ pub fn check_unsubscribe(
                 .evidence(post_ev.clone().unwrap_or_default()),
         );
     } else if !r.post_present && r.has_https {
-        f.push(
-            cat::UNSUBSCRIBE_POST_MISSING
-                .emit()
-                .evidence(raw_ev.clone().unwrap_or_default()),
-        );
+        f.push(cat::UNSUBSCRIBE_POST_MISSING.emit().evidence(raw_ev.clone().unwrap_or_default()));
     } else if r.post_present && !r.has_https {
-        f.push(cat::UNSUBSCRIBE_POST_WITHOUT_URI.emit().detail(
-            "List-Unsubscribe-Post is present but List-Unsubscribe has no https: URI to POST to.",
-        ));
+        f.push(
+            cat::UNSUBSCRIBE_POST_WITHOUT_URI
+                .emit()
+                .detail("List-Unsubscribe-Post is present but List-Unsubscribe has no https: URI to POST to."),
+        );
     }
     if r.one_click && !r.dkim_covers_both {
         let detail = if dkim_signed_headers.is_empty() {
             "No DKIM signature passed, so nothing vouches for the unsubscribe fields.".to_string()
         } else {
-            let lists: Vec<String> = dkim_signed_headers
-                .iter()
-                .take(4)
-                .map(|h| h.join(":"))
-                .collect();
-            format!(
-                "No passing DKIM signature covers both fields; h= lists: {}",
-                truncate(&lists.join(" | "), 300)
-            )
+            let lists: Vec<String> = dkim_signed_headers.iter().take(4).map(|h| h.join(":")).collect();
+            format!("No passing DKIM signature covers both fields; h= lists: {}", truncate(&lists.join(" | "), 300))
         };
         f.push(cat::UNSUBSCRIBE_NOT_DKIM_COVERED.emit().detail(detail));
     }
@@ -198,12 +174,7 @@ pub fn parse_uris(value: &str) -> Vec<UnsubscribeUri> {
         let Some(start) = rest.find('<') else { break };
         let after = rest.get(start + 1..).unwrap_or_default();
         let Some(end) = after.find('>') else { break };
-        let inner: String = after
-            .get(..end)
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
+        let inner: String = after.get(..end).unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
         rest = after.get(end + 1..).unwrap_or_default();
         if inner.is_empty() {
             continue;
@@ -225,11 +196,7 @@ pub fn parse_uris(value: &str) -> Vec<UnsubscribeUri> {
             }
             _ => None,
         };
-        out.push(UnsubscribeUri {
-            uri: inner.clone(),
-            scheme,
-            host,
-        });
+        out.push(UnsubscribeUri { uri: inner.clone(), scheme, host });
     }
     out
 }
@@ -241,9 +208,7 @@ mod tests {
 
     fn run(extra: &str, dkim: &[Vec<String>]) -> (UnsubscribeReport, Vec<Finding>) {
         let raw = format!("From: a@example.com\r\n{extra}Subject: x\r\n\r\nbody\r\n");
-        let msg = MessageParser::new()
-            .parse(raw.as_bytes())
-            .unwrap_or_default();
+        let msg = MessageParser::new().parse(raw.as_bytes()).unwrap_or_default();
         check_unsubscribe(&msg, dkim)
     }
 
@@ -270,14 +235,9 @@ mod tests {
 
     #[test]
     fn dkim_must_cover_both() {
-        let hdr = "List-Unsubscribe: <https://example.com/u/1>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
-        let (r, f) = run(
-            hdr,
-            &[
-                h(&["from", "list-unsubscribe"]),
-                h(&["list-unsubscribe-post"]),
-            ],
-        );
+        let hdr =
+            "List-Unsubscribe: <https://example.com/u/1>\r\nList-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n";
+        let (r, f) = run(hdr, &[h(&["from", "list-unsubscribe"]), h(&["list-unsubscribe-post"])]);
         assert!(r.one_click && !r.one_click_compliant);
         assert_eq!(ids(&f), vec!["unsubscribe.not_dkim_covered"]);
         let (_, f) = run(hdr, &[]);
@@ -323,8 +283,7 @@ mod tests {
         let (r, f) = run("List-Unsubscribe: https://example.com/no-brackets\r\n", &[]);
         assert!(r.present && r.uris.is_empty());
         assert_eq!(ids(&f), vec!["unsubscribe.malformed"]);
-        let uris =
-            parse_uris("<https://ex ample.com/a>, (comment) <  >, <https://[::1]:8443/x>, <weird>");
+        let uris = parse_uris("<https://ex ample.com/a>, (comment) <  >, <https://[::1]:8443/x>, <weird>");
         assert_eq!(uris.len(), 3);
         assert_eq!(uris[0].uri, "https://example.com/a");
         assert_eq!(uris[1].host.as_deref(), Some("[::1]"));

@@ -23,17 +23,12 @@ pub fn say(line: &str) {
 pub fn corpora() -> Option<PathBuf> {
     let dir = std::env::var_os("INBOXLENS_CORPORA")
         .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora")
-        });
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpora"));
     if dir.is_dir() {
         return Some(dir);
     }
     if std::env::var("INBOXLENS_REQUIRE_CORPORA").as_deref() == Ok("1") {
-        panic!(
-            "corpora not found at {} and INBOXLENS_REQUIRE_CORPORA=1",
-            dir.display()
-        );
+        panic!("corpora not found at {} and INBOXLENS_REQUIRE_CORPORA=1", dir.display());
     }
     say(&format!("SKIPPED: corpora not found at {}", dir.display()));
     None
@@ -46,9 +41,7 @@ pub fn read(root: &Path, rel: &str) -> Vec<u8> {
 
 /// A TXT record of `value`, split into 255-byte character-strings (RFC 1035 §3.3.14).
 pub fn txt(value: &str) -> RecordData {
-    RecordData::Txt {
-        strings: value.as_bytes().chunks(255).map(|c| c.to_vec()).collect(),
-    }
+    RecordData::Txt { strings: value.as_bytes().chunks(255).map(|c| c.to_vec()).collect() }
 }
 
 /// A zone of TXT records from `(name, value)` pairs (TTL 300).

@@ -4,8 +4,7 @@
 use super::macros::{self, MacroContext, MacroEnv, MacroString};
 use super::record::{self, Mechanism, SpfRecord, is_spf_record, is_toplabel, parse_record};
 use super::{
-    BoxFut, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS, SpfOutcome, SpfProblem, SpfResult,
-    SpfSyntaxError,
+    BoxFut, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS, SpfOutcome, SpfProblem, SpfResult, SpfSyntaxError,
 };
 use crate::dns::{DnsAnswer, DnsError, RecordType, Resolver, normalize_name, reverse_name};
 use std::net::IpAddr;
@@ -57,22 +56,12 @@ pub(crate) fn latin1(bytes: &[u8]) -> String {
 pub(crate) async fn fetch_record(resolver: &dyn Resolver, domain: &str) -> Fetched {
     match resolver.query(domain, RecordType::Txt).await {
         Err(e) => Fetched::DnsError(format!("the TXT lookup for {domain} failed: {e}")),
-        Ok(ans) if ans.is_failure() => Fetched::DnsError(format!(
-            "the TXT lookup for {domain} answered {}",
-            ans.rcode
-        )),
+        Ok(ans) if ans.is_failure() => Fetched::DnsError(format!("the TXT lookup for {domain} answered {}", ans.rcode)),
         Ok(ans) => {
             let txts = ans.txt_bytes();
-            let spf: Vec<String> = txts
-                .iter()
-                .filter(|t| is_spf_record(t))
-                .map(|t| latin1(t))
-                .collect();
+            let spf: Vec<String> = txts.iter().filter(|t| is_spf_record(t)).map(|t| latin1(t)).collect();
             match spf.len() {
-                0 => Fetched::NoRecord {
-                    void: txts.is_empty(),
-                    nxdomain: ans.rcode == crate::dns::Rcode::NxDomain,
-                },
+                0 => Fetched::NoRecord { void: txts.is_empty(), nxdomain: ans.rcode == crate::dns::Rcode::NxDomain },
                 1 => {
                     let text = spf.first().cloned().unwrap_or_default();
                     Fetched::Record { text, all: spf }
@@ -167,11 +156,7 @@ pub(super) async fn run(
     let ctx = Ctx {
         resolver,
         ip: effective_ip(ip),
-        local: if local.is_empty() {
-            "postmaster".to_string()
-        } else {
-            local.to_string()
-        },
+        local: if local.is_empty() { "postmaster".to_string() } else { local.to_string() },
         sender_domain: sender_domain.to_string(),
         helo: helo.to_string(),
         opts: opts.clone(),
@@ -211,11 +196,7 @@ pub(super) async fn run(
 }
 
 fn syntax_abort(domain: &str, e: &SpfSyntaxError) -> Abort {
-    let kind = if matches!(e, SpfSyntaxError::NonAscii) {
-        SpfProblem::NonAscii
-    } else {
-        SpfProblem::Syntax
-    };
+    let kind = if matches!(e, SpfSyntaxError::NonAscii) { SpfProblem::NonAscii } else { SpfProblem::Syntax };
     Abort::Perm(kind, format!("the SPF record of {domain} is invalid: {e}"))
 }
 
@@ -263,10 +244,7 @@ fn check<'a>(
             let m = match_mechanism(ctx, st, &d.mechanism, &d.text, &env_domain, depth).await?;
             if let Some(mut inner) = m {
                 let result = d.qualifier.result();
-                let mut v = Verdict {
-                    result: Some(result),
-                    ..Verdict::default()
-                };
+                let mut v = Verdict { result: Some(result), ..Verdict::default() };
                 if inner.matched.is_some() {
                     // Matched inside an include: report the innermost mechanism.
                     v.matched = inner.matched.take();
@@ -293,9 +271,7 @@ fn check<'a>(
             if !valid_domain(&name) {
                 return Err(Abort::Perm(
                     SpfProblem::InvalidTarget,
-                    format!(
-                        "'{term}' in {domain} expands to '{name}', not a valid domain (RFC 7208 §6.1)"
-                    ),
+                    format!("'{term}' in {domain} expands to '{name}', not a valid domain (RFC 7208 §6.1)"),
                 ));
             }
             let mut sub_top = None;
@@ -310,10 +286,7 @@ fn check<'a>(
             return Ok(sub);
         }
         // §4.7: no match and no redirect.
-        Ok(Verdict {
-            result: Some(SpfResult::Neutral),
-            ..Verdict::default()
-        })
+        Ok(Verdict { result: Some(SpfResult::Neutral), ..Verdict::default() })
     })
 }
 
@@ -324,16 +297,8 @@ fn env(ctx: &Ctx<'_>, st: &State, domain: &str) -> MacroEnv {
         domain: domain.to_string(),
         ip: ctx.ip,
         helo: ctx.helo.clone(),
-        ptr: st
-            .ptr
-            .get(domain)
-            .cloned()
-            .unwrap_or_else(|| "unknown".into()),
-        receiver: ctx
-            .opts
-            .receiver
-            .clone()
-            .unwrap_or_else(|| "unknown".into()),
+        ptr: st.ptr.get(domain).cloned().unwrap_or_else(|| "unknown".into()),
+        receiver: ctx.opts.receiver.clone().unwrap_or_else(|| "unknown".into()),
         now: ctx.opts.now.unwrap_or(0),
     }
 }
@@ -350,11 +315,7 @@ async fn expand_domain(ctx: &Ctx<'_>, st: &mut State, ms: &MacroString, domain: 
 /// `%{p}` (RFC 7208 §7.3): a validated reverse name of the client, preferring `domain`
 /// itself, then a subdomain of it, then any; `unknown` if none validates.
 async fn validated_ptr(ctx: &Ctx<'_>, domain: &str) -> String {
-    let names = match ctx
-        .resolver
-        .query(&reverse_name(ctx.ip), RecordType::Ptr)
-        .await
-    {
+    let names = match ctx.resolver.query(&reverse_name(ctx.ip), RecordType::Ptr).await {
         Ok(a) if !a.is_failure() => a.names(),
         _ => return "unknown".into(),
     };
@@ -368,22 +329,14 @@ async fn validated_ptr(ctx: &Ctx<'_>, domain: &str) -> String {
     let pick = validated
         .iter()
         .find(|n| n.eq_ignore_ascii_case(&dl))
-        .or_else(|| {
-            validated
-                .iter()
-                .find(|n| n.to_ascii_lowercase().ends_with(&format!(".{dl}")))
-        })
+        .or_else(|| validated.iter().find(|n| n.to_ascii_lowercase().ends_with(&format!(".{dl}"))))
         .or_else(|| validated.first());
     pick.cloned().unwrap_or_else(|| "unknown".into())
 }
 
 /// Whether `name` has an address record equal to the client (DNS errors: no, §5.5).
 async fn address_matches(ctx: &Ctx<'_>, name: &str) -> bool {
-    let rtype = if ctx.ip.is_ipv4() {
-        RecordType::A
-    } else {
-        RecordType::Aaaa
-    };
+    let rtype = if ctx.ip.is_ipv4() { RecordType::A } else { RecordType::Aaaa };
     match ctx.resolver.query(name, rtype).await {
         Ok(a) if !a.is_failure() => addresses(&a).contains(&ctx.ip),
         _ => false,
@@ -391,11 +344,7 @@ async fn address_matches(ctx: &Ctx<'_>, name: &str) -> bool {
 }
 
 fn addresses(a: &DnsAnswer) -> Vec<IpAddr> {
-    a.ipv4()
-        .into_iter()
-        .map(IpAddr::V4)
-        .chain(a.ipv6().into_iter().map(IpAddr::V6))
-        .collect()
+    a.ipv4().into_iter().map(IpAddr::V4).chain(a.ipv6().into_iter().map(IpAddr::V6)).collect()
 }
 
 fn dns_temp(what: &str, e: &DnsError) -> Abort {
@@ -404,7 +353,12 @@ fn dns_temp(what: &str, e: &DnsError) -> Abort {
 
 /// One DNS question of the evaluation: a transport failure or a failure rcode (SERVFAIL,
 /// REFUSED, ...) is a temperror (§4.4, §5), described by `what`.
-async fn checked_query(ctx: &Ctx<'_>, name: &str, rtype: RecordType, what: &str) -> Result<crate::dns::DnsAnswer, Abort> {
+async fn checked_query(
+    ctx: &Ctx<'_>,
+    name: &str,
+    rtype: RecordType,
+    what: &str,
+) -> Result<crate::dns::DnsAnswer, Abort> {
     let ans = ctx.resolver.query(name, rtype).await.map_err(|e| dns_temp(what, &e))?;
     if ans.is_failure() {
         return Err(Abort::Temp(format!("{what} answered {}", ans.rcode)));
@@ -413,17 +367,8 @@ async fn checked_query(ctx: &Ctx<'_>, name: &str, rtype: RecordType, what: &str)
 }
 
 /// Address query for `a`/`mx` targets: Ok(addresses) or temperror; counts a void answer.
-async fn address_lookup(
-    ctx: &Ctx<'_>,
-    st: &mut State,
-    name: &str,
-    term: &str,
-) -> Result<Vec<IpAddr>, Abort> {
-    let rtype = if ctx.ip.is_ipv4() {
-        RecordType::A
-    } else {
-        RecordType::Aaaa
-    };
+async fn address_lookup(ctx: &Ctx<'_>, st: &mut State, name: &str, term: &str) -> Result<Vec<IpAddr>, Abort> {
+    let rtype = if ctx.ip.is_ipv4() { RecordType::A } else { RecordType::Aaaa };
     let what = format!("the {rtype} lookup for {name} ('{term}')");
     let ans = checked_query(ctx, name, rtype, &what).await?;
     if ans.is_empty_or_nxdomain() {
@@ -458,11 +403,7 @@ async fn match_mechanism(
         Mechanism::Ip6 { network, prefix } => {
             Ok(record::in_network(ip, IpAddr::V6(*network), *prefix).then(Verdict::default))
         }
-        Mechanism::A {
-            domain: spec,
-            cidr4,
-            cidr6,
-        } => {
+        Mechanism::A { domain: spec, cidr4, cidr6 } => {
             st.count_lookup(term)?;
             let name = target(ctx, st, spec.as_ref(), domain).await;
             if !macros::is_queryable(&name) {
@@ -471,11 +412,7 @@ async fn match_mechanism(
             let addrs = address_lookup(ctx, st, &name, term).await?;
             Ok(cidr_match(ip, &addrs, *cidr4, *cidr6).then(Verdict::default))
         }
-        Mechanism::Mx {
-            domain: spec,
-            cidr4,
-            cidr6,
-        } => {
+        Mechanism::Mx { domain: spec, cidr4, cidr6 } => {
             st.count_lookup(term)?;
             let name = target(ctx, st, spec.as_ref(), domain).await;
             if !macros::is_queryable(&name) {
@@ -551,9 +488,7 @@ async fn match_mechanism(
             if !valid_domain(&name) {
                 return Err(Abort::Perm(
                     SpfProblem::InvalidTarget,
-                    format!(
-                        "'{term}' in {domain} expands to '{name}', not a valid domain (RFC 7208 §5.2)"
-                    ),
+                    format!("'{term}' in {domain} expands to '{name}', not a valid domain (RFC 7208 §5.2)"),
                 ));
             }
             if depth >= MAX_DNS_TERMS {
@@ -588,12 +523,7 @@ async fn target(ctx: &Ctx<'_>, st: &mut State, spec: Option<&MacroString>, domai
 }
 
 /// Computes the `exp=` explanation (RFC 7208 §6.2). Any problem means "no explanation".
-async fn explanation(
-    ctx: &Ctx<'_>,
-    st: &mut State,
-    exp: &MacroString,
-    domain: &str,
-) -> Option<String> {
+async fn explanation(ctx: &Ctx<'_>, st: &mut State, exp: &MacroString, domain: &str) -> Option<String> {
     let name = expand_domain(ctx, st, exp, domain).await;
     if !macros::is_queryable(&name) {
         return None;

@@ -102,9 +102,7 @@ impl MacroString {
                             return Err(MacroError::BadExpand(body));
                         }
                         if !lit.is_empty() {
-                            tokens.push(MacroToken::Literal {
-                                text: std::mem::take(&mut lit),
-                            });
+                            tokens.push(MacroToken::Literal { text: std::mem::take(&mut lit) });
                         }
                         tokens.push(parse_expand(&body, ctx)?);
                     }
@@ -118,17 +116,12 @@ impl MacroString {
         if !lit.is_empty() {
             tokens.push(MacroToken::Literal { text: lit });
         }
-        Ok(MacroString {
-            raw: text.to_string(),
-            tokens,
-        })
+        Ok(MacroString { raw: text.to_string(), tokens })
     }
 
     /// True when the string contains a `%{..}` expansion (its value depends on the message).
     pub fn has_macros(&self) -> bool {
-        self.tokens
-            .iter()
-            .any(|t| matches!(t, MacroToken::Expand { .. }))
+        self.tokens.iter().any(|t| matches!(t, MacroToken::Expand { .. }))
     }
 
     /// The text if it holds no `%{..}` expansion.
@@ -278,19 +271,9 @@ pub fn expand(ms: &MacroString, env: &MacroEnv) -> String {
     for t in &ms.tokens {
         match t {
             MacroToken::Literal { text } => out.push_str(text),
-            MacroToken::Expand {
-                letter,
-                url_escape: esc,
-                digits,
-                reverse,
-                delimiters,
-            } => {
+            MacroToken::Expand { letter, url_escape: esc, digits, reverse, delimiters } => {
                 let value = env.value(*letter);
-                let delims: &str = if delimiters.is_empty() {
-                    "."
-                } else {
-                    delimiters
-                };
+                let delims: &str = if delimiters.is_empty() { "." } else { delimiters };
                 let mut parts: Vec<&str> = value.split(|c: char| delims.contains(c)).collect();
                 if *reverse {
                     parts.reverse();
@@ -315,9 +298,7 @@ pub fn expand(ms: &MacroString, env: &MacroEnv) -> String {
 
 /// True when the string uses `%{p}` (expanding it costs DNS lookups).
 pub fn uses_ptr(ms: &MacroString) -> bool {
-    ms.tokens
-        .iter()
-        .any(|t| matches!(t, MacroToken::Expand { letter: 'p', .. }))
+    ms.tokens.iter().any(|t| matches!(t, MacroToken::Expand { letter: 'p', .. }))
 }
 
 /// Turns an expanded domain-spec into a query name: drops one trailing dot and, when
@@ -336,9 +317,7 @@ pub fn to_query_name(expanded: &str) -> String {
 /// RFC 1035 §2.3.4 size rules for a query name: no empty label, labels of at most 63
 /// octets, at most 253 characters in all.
 pub fn is_queryable(name: &str) -> bool {
-    !name.is_empty()
-        && name.len() <= MAX_DOMAIN_LEN
-        && name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
+    !name.is_empty() && name.len() <= MAX_DOMAIN_LEN && name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
 }
 
 #[cfg(test)]
@@ -360,10 +339,7 @@ mod tests {
     }
 
     fn x(s: &str) -> String {
-        expand(
-            &MacroString::parse(s, MacroContext::Explanation).expect("valid"),
-            &env(),
-        )
+        expand(&MacroString::parse(s, MacroContext::Explanation).expect("valid"), &env())
     }
 
     // The examples of RFC 7208 §7.4.
@@ -383,15 +359,9 @@ mod tests {
         assert_eq!(x("%{lr}"), "strong-bad");
         assert_eq!(x("%{lr-}"), "bad.strong");
         assert_eq!(x("%{l1r-}"), "strong");
-        assert_eq!(
-            x("%{ir}.%{v}._spf.%{d2}"),
-            "3.2.0.192.in-addr._spf.example.com"
-        );
+        assert_eq!(x("%{ir}.%{v}._spf.%{d2}"), "3.2.0.192.in-addr._spf.example.com");
         assert_eq!(x("%{lr-}.lp._spf.%{d2}"), "bad.strong.lp._spf.example.com");
-        assert_eq!(
-            x("%{d2}.trusted-domains.example.net"),
-            "example.com.trusted-domains.example.net"
-        );
+        assert_eq!(x("%{d2}.trusted-domains.example.net"), "example.com.trusted-domains.example.net");
         let mut e = env();
         e.ip = "2001:db8::cb01".parse().expect("ip");
         let ms = MacroString::parse("%{ir}.%{v}._spf.%{d2}", MacroContext::Domain).expect("valid");

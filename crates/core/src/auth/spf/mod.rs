@@ -14,9 +14,7 @@ pub mod record;
 pub mod tree;
 
 pub use eval::SpfOptions;
-pub use record::{
-    Directive, Mechanism, Modifier, Qualifier, SpfRecord, SpfSyntaxError, Term, parse_record,
-};
+pub use record::{Directive, Mechanism, Modifier, Qualifier, SpfRecord, SpfSyntaxError, Term, parse_record};
 pub use tree::{SpfNode, SpfTree, TermLookup, walk_tree, walk_tree_with_limit};
 
 use crate::dns::Resolver;
@@ -194,22 +192,14 @@ impl SpfOutcome {
     /// hop): SPF cannot be evaluated (RFC 7208 §4.1 needs `<ip>`). The result is `none`
     /// with `problem` saying why, so it is never mistaken for "no record".
     pub fn without_client_ip(mail_from: &str, helo: &str) -> SpfOutcome {
-        let mail_from = mail_from
-            .trim()
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .trim();
+        let mail_from = mail_from.trim().trim_start_matches('<').trim_end_matches('>').trim();
         let (domain, identity) = match mail_from.rsplit_once('@') {
             Some((_, d)) if !d.is_empty() => (d.to_string(), "mailfrom"),
-            _ if !mail_from.is_empty() && !mail_from.contains('@') => {
-                (mail_from.to_string(), "mailfrom")
-            }
+            _ if !mail_from.is_empty() && !mail_from.contains('@') => (mail_from.to_string(), "mailfrom"),
             _ => (helo.trim().to_string(), "helo"),
         };
         SpfOutcome {
-            problem: Some(
-                "the connecting client's IP address is unknown, so SPF was not evaluated".into(),
-            ),
+            problem: Some("the connecting client's IP address is unknown, so SPF was not evaluated".into()),
             problem_kind: Some(SpfProblem::NotEvaluated),
             ..SpfOutcome::none(domain, identity)
         }
@@ -217,8 +207,7 @@ impl SpfOutcome {
 
     /// This result as a `mail_auth::SpfOutput`, so mail-auth's DMARC can use it.
     pub fn to_mailauth(&self) -> mail_auth::SpfOutput {
-        let out =
-            mail_auth::SpfOutput::new(self.domain.clone()).with_result(self.result.to_mailauth());
+        let out = mail_auth::SpfOutput::new(self.domain.clone()).with_result(self.result.to_mailauth());
         match &self.explanation {
             Some(e) => out.with_explanation(e.clone()),
             None => out,
@@ -233,17 +222,8 @@ pub async fn check_host(resolver: &dyn Resolver, req: &SpfRequest) -> SpfOutcome
 }
 
 /// [`check_host`] with options (receiver name and time for the `%{r}` / `%{t}` macros).
-pub async fn check_host_with(
-    resolver: &dyn Resolver,
-    req: &SpfRequest,
-    opts: &SpfOptions,
-) -> SpfOutcome {
-    let mail_from = req
-        .mail_from
-        .trim()
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim();
+pub async fn check_host_with(resolver: &dyn Resolver, req: &SpfRequest, opts: &SpfOptions) -> SpfOutcome {
+    let mail_from = req.mail_from.trim().trim_start_matches('<').trim_end_matches('>').trim();
     let helo = req.helo.trim();
     if mail_from.is_empty() {
         let sender = format!("postmaster@{helo}");
@@ -268,15 +248,9 @@ pub async fn check_host_domain(
     sender: &str,
     helo: &str,
 ) -> SpfOutcome {
-    let sender = if sender.trim().is_empty() {
-        format!("postmaster@{domain}")
-    } else {
-        sender.trim().to_string()
-    };
+    let sender = if sender.trim().is_empty() { format!("postmaster@{domain}") } else { sender.trim().to_string() };
     let mut out = eval::run(resolver, ip, domain, &sender, helo, &SpfOptions::default()).await;
-    if sender.eq_ignore_ascii_case(&format!("postmaster@{helo}"))
-        && domain.eq_ignore_ascii_case(helo)
-    {
+    if sender.eq_ignore_ascii_case(&format!("postmaster@{helo}")) && domain.eq_ignore_ascii_case(helo) {
         out.identity = "helo".into();
     }
     out
@@ -307,15 +281,18 @@ pub fn findings_for(outcome: &SpfOutcome) -> Vec<Finding> {
             outcome.explanation.as_ref().map(|e| format!("; the domain explains: \"{e}\"")).unwrap_or_default()
         )))),
         SpfResult::SoftFail => out.push(with_ev(cat::SOFTFAIL.emit().detail(format!("{d}: {matched} matched (~)")))),
-        SpfResult::Neutral => out.push(with_ev(cat::NEUTRAL.emit().detail(format!("{d}: {matched} matched; the record makes no assertion")))),
-        SpfResult::None if outcome.problem_kind == Some(SpfProblem::NotEvaluated) => out.push(
-            cat::NOT_EVALUATED.emit().detail(outcome.problem.clone().unwrap_or_default()),
-        ),
+        SpfResult::Neutral => out.push(with_ev(
+            cat::NEUTRAL.emit().detail(format!("{d}: {matched} matched; the record makes no assertion")),
+        )),
+        SpfResult::None if outcome.problem_kind == Some(SpfProblem::NotEvaluated) => {
+            out.push(cat::NOT_EVALUATED.emit().detail(outcome.problem.clone().unwrap_or_default()))
+        }
         SpfResult::None => out.push(
-            cat::NONE
-                .emit()
-                .detail(format!("{d} publishes no SPF record (or is not a valid domain name)"))
-                .fix(format!("Publish one TXT record at {d}, e.g. \"v=spf1 mx -all\" listing every server that sends as {d}.")),
+            cat::NONE.emit().detail(format!("{d} publishes no SPF record (or is not a valid domain name)")).fix(
+                format!(
+                    "Publish one TXT record at {d}, e.g. \"v=spf1 mx -all\" listing every server that sends as {d}."
+                ),
+            ),
         ),
         SpfResult::TempError => out.push(with_ev(
             cat::TEMPERROR.emit().detail(outcome.problem.clone().unwrap_or_else(|| "a DNS query failed".into())),
@@ -327,12 +304,15 @@ pub fn findings_for(outcome: &SpfOutcome) -> Vec<Finding> {
                 Some(SpfProblem::MultipleRecords) => &cat::MULTIPLE_RECORDS,
                 Some(SpfProblem::Syntax) | Some(SpfProblem::NonAscii) => &cat::SYNTAX_ERROR,
                 Some(SpfProblem::TooManyMxNames) => &cat::TOO_MANY_MX,
-                Some(SpfProblem::IncludeWithoutRecord) | Some(SpfProblem::RedirectWithoutRecord) | Some(SpfProblem::InvalidTarget) => {
-                    &cat::BROKEN_REFERENCE
-                }
+                Some(SpfProblem::IncludeWithoutRecord)
+                | Some(SpfProblem::RedirectWithoutRecord)
+                | Some(SpfProblem::InvalidTarget) => &cat::BROKEN_REFERENCE,
                 _ => &cat::PERMERROR,
             };
-            out.push(with_ev(spec.emit().detail(outcome.problem.clone().unwrap_or_else(|| "the SPF record cannot be evaluated".into()))));
+            out.push(with_ev(
+                spec.emit()
+                    .detail(outcome.problem.clone().unwrap_or_else(|| "the SPF record cannot be evaluated".into())),
+            ));
         }
     }
     out
@@ -375,10 +355,7 @@ pub fn findings_for_tree(tree: &SpfTree) -> Vec<Finding> {
         )));
     }
     for n in root.iter() {
-        let ev = n
-            .record
-            .as_ref()
-            .map(|r| format!("{} TXT \"{r}\"", n.domain));
+        let ev = n.record.as_ref().map(|r| format!("{} TXT \"{r}\"", n.domain));
         let with_ev = |f: Finding| match &ev {
             Some(e) => f.evidence(e.clone()),
             None => f,
@@ -398,11 +375,7 @@ pub fn findings_for_tree(tree: &SpfTree) -> Vec<Finding> {
             out.push(f);
         }
         if let Some(e) = &n.parse_error {
-            out.push(with_ev(
-                cat::SYNTAX_ERROR
-                    .emit()
-                    .detail(format!("{}: {e}", n.domain)),
-            ));
+            out.push(with_ev(cat::SYNTAX_ERROR.emit().detail(format!("{}: {e}", n.domain))));
         }
         if n.loop_detected {
             out.push(cat::LOOP.emit().detail(format!(
@@ -425,11 +398,7 @@ pub fn findings_for_tree(tree: &SpfTree) -> Vec<Finding> {
             )));
         }
         if n.ptr_terms_here > 0 {
-            out.push(with_ev(
-                cat::PTR_USED
-                    .emit()
-                    .detail(format!("{} uses 'ptr'", n.domain)),
-            ));
+            out.push(with_ev(cat::PTR_USED.emit().detail(format!("{} uses 'ptr'", n.domain))));
         }
         for l in &n.lookups {
             if l.mx_names.is_some_and(|m| m as usize > MAX_NAMES_PER_TERM) {
@@ -443,22 +412,14 @@ pub fn findings_for_tree(tree: &SpfTree) -> Vec<Finding> {
             if n.dns_error.is_none()
                 && let Some(e) = &l.dns_error
             {
-                out.push(
-                    cat::TEMPERROR
-                        .emit()
-                        .detail(format!("'{}' in {}: {e}", l.term, n.domain)),
-                );
+                out.push(cat::TEMPERROR.emit().detail(format!("'{}' in {}: {e}", l.term, n.domain)));
             }
         }
-        let pass_all = n.terms.iter().any(|t| {
-            matches!(t, Term::Directive(d) if d.mechanism == Mechanism::All && d.qualifier == Qualifier::Pass)
-        });
+        let pass_all = n.terms.iter().any(
+            |t| matches!(t, Term::Directive(d) if d.mechanism == Mechanism::All && d.qualifier == Qualifier::Pass),
+        );
         if pass_all {
-            out.push(with_ev(
-                cat::PASS_ALL
-                    .emit()
-                    .detail(format!("{} ends in '+all'", n.domain)),
-            ));
+            out.push(with_ev(cat::PASS_ALL.emit().detail(format!("{} ends in '+all'", n.domain))));
         }
     }
     out

@@ -41,17 +41,9 @@ pub enum Mechanism {
     /// `include:<domain-spec>` (§5.2).
     Include { domain: MacroString },
     /// `a[:domain-spec][/cidr4][//cidr6]` (§5.3).
-    A {
-        domain: Option<MacroString>,
-        cidr4: Option<u8>,
-        cidr6: Option<u8>,
-    },
+    A { domain: Option<MacroString>, cidr4: Option<u8>, cidr6: Option<u8> },
     /// `mx[:domain-spec][/cidr4][//cidr6]` (§5.4).
-    Mx {
-        domain: Option<MacroString>,
-        cidr4: Option<u8>,
-        cidr6: Option<u8>,
-    },
+    Mx { domain: Option<MacroString>, cidr4: Option<u8>, cidr6: Option<u8> },
     /// `ptr[:domain-spec]` (§5.5, "SHOULD NOT be used").
     Ptr { domain: Option<MacroString> },
     /// `ip4:<network>[/cidr]` (§5.6).
@@ -167,10 +159,7 @@ impl SpfRecord {
     /// Number of terms that query DNS when evaluated (§4.6.4): mechanisms
     /// include/a/mx/ptr/exists plus `redirect=`.
     pub fn dns_terms(&self) -> u32 {
-        let mechs = self
-            .directives()
-            .filter(|d| d.mechanism.queries_dns())
-            .count() as u32;
+        let mechs = self.directives().filter(|d| d.mechanism.queries_dns()).count() as u32;
         mechs + u32::from(self.redirect().is_some())
     }
 }
@@ -196,18 +185,13 @@ pub enum SpfSyntaxError {
 }
 
 fn invalid(term: &str, reason: impl Into<String>) -> SpfSyntaxError {
-    SpfSyntaxError::InvalidTerm {
-        term: term.to_string(),
-        reason: reason.into(),
-    }
+    SpfSyntaxError::InvalidTerm { term: term.to_string(), reason: reason.into() }
 }
 
 /// True when `text` is selected as an SPF record: `v=spf1` (any case) followed by a space
 /// or the end (RFC 7208 §4.5).
 pub fn is_spf_record(text: &[u8]) -> bool {
-    text.len() >= 6
-        && text[..6].eq_ignore_ascii_case(b"v=spf1")
-        && (text.len() == 6 || text[6] == b' ')
+    text.len() >= 6 && text[..6].eq_ignore_ascii_case(b"v=spf1") && (text.len() == 6 || text[6] == b' ')
 }
 
 /// Parses a whole record (`v=spf1 ...`) strictly per RFC 7208 §12.
@@ -257,23 +241,15 @@ fn parse_term(raw: &str) -> Result<Term, SpfSyntaxError> {
     {
         let (name, value) = (&raw[..pos], &raw[pos + 1..]);
         if !is_name(name) {
-            return Err(invalid(
-                raw,
-                "a modifier name must start with a letter (RFC 7208 §12)",
-            ));
+            return Err(invalid(raw, "a modifier name must start with a letter (RFC 7208 §12)"));
         }
         let lname = name.to_ascii_lowercase();
         return Ok(Term::Modifier(match lname.as_str() {
-            "redirect" => Modifier::Redirect {
-                domain: domain_spec(raw, value)?,
-            },
-            "exp" => Modifier::Exp {
-                domain: domain_spec(raw, value)?,
-            },
+            "redirect" => Modifier::Redirect { domain: domain_spec(raw, value)? },
+            "exp" => Modifier::Exp { domain: domain_spec(raw, value)? },
             _ => Modifier::Unknown {
                 name: name.to_string(),
-                value: MacroString::parse(value, MacroContext::Modifier)
-                    .map_err(|e| macro_err(raw, e))?,
+                value: MacroString::parse(value, MacroContext::Modifier).map_err(|e| macro_err(raw, e))?,
             },
         }));
     }
@@ -300,10 +276,7 @@ fn domain_spec(term: &str, text: &str) -> Result<MacroString, SpfSyntaxError> {
     let body = tail.strip_suffix('.').unwrap_or(tail);
     match body.rfind('.') {
         Some(dot) if is_toplabel(&body[dot + 1..]) => Ok(ms),
-        _ => Err(invalid(
-            term,
-            format!("'{text}' does not end in a valid top-level label (RFC 7208 §7.1 domain-end)"),
-        )),
+        _ => Err(invalid(term, format!("'{text}' does not end in a valid top-level label (RFC 7208 §7.1 domain-end)"))),
     }
 }
 
@@ -343,8 +316,7 @@ pub fn is_toplabel(s: &str) -> bool {
         return false;
     }
     if b.contains(&b'-') {
-        b.first().is_some_and(|c| c.is_ascii_alphanumeric())
-            && b.last().is_some_and(|c| c.is_ascii_alphanumeric())
+        b.first().is_some_and(|c| c.is_ascii_alphanumeric()) && b.last().is_some_and(|c| c.is_ascii_alphanumeric())
     } else {
         b.iter().any(|c| c.is_ascii_alphabetic())
     }
@@ -359,18 +331,12 @@ fn parse_cidr(term: &str, digits: &str, max: u8) -> Result<u8, SpfSyntaxError> {
     let value: Option<u8> = if ok { digits.parse().ok() } else { None };
     match value {
         Some(v) if v <= max => Ok(v),
-        _ => Err(invalid(
-            term,
-            format!("invalid CIDR length '/{digits}' (0-{max}, no leading zeros; RFC 7208 §5.6)"),
-        )),
+        _ => Err(invalid(term, format!("invalid CIDR length '/{digits}' (0-{max}, no leading zeros; RFC 7208 §5.6)"))),
     }
 }
 
 /// Splits a trailing `dual-cidr-length` off `s`: returns (rest, cidr4, cidr6).
-fn split_dual_cidr<'a>(
-    term: &str,
-    s: &'a str,
-) -> Result<(&'a str, Option<u8>, Option<u8>), SpfSyntaxError> {
+fn split_dual_cidr<'a>(term: &str, s: &'a str) -> Result<(&'a str, Option<u8>, Option<u8>), SpfSyntaxError> {
     let mut rest = s;
     let mut cidr6 = None;
     let mut cidr4 = None;
@@ -399,10 +365,7 @@ fn parse_ip4(s: &str) -> Option<Ipv4Addr> {
     }
     let mut o = [0u8; 4];
     for (slot, p) in o.iter_mut().zip(parts) {
-        if p.is_empty()
-            || p.len() > 3
-            || !p.bytes().all(|c| c.is_ascii_digit())
-            || (p.len() > 1 && p.starts_with('0'))
+        if p.is_empty() || p.len() > 3 || !p.bytes().all(|c| c.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0'))
         {
             return None;
         }
@@ -432,17 +395,10 @@ fn parse_directive(raw: &str) -> Result<Directive, SpfSyntaxError> {
         }
         "include" | "exists" => {
             let Some(spec) = arg else {
-                return Err(invalid(
-                    raw,
-                    format!("'{name}' needs ':domain' (RFC 7208 §5.2, §5.7)"),
-                ));
+                return Err(invalid(raw, format!("'{name}' needs ':domain' (RFC 7208 §5.2, §5.7)")));
             };
             let domain = domain_spec(raw, spec)?;
-            if name == "include" {
-                Mechanism::Include { domain }
-            } else {
-                Mechanism::Exists { domain }
-            }
+            if name == "include" { Mechanism::Include { domain } } else { Mechanism::Exists { domain } }
         }
         "a" | "mx" => {
             let (domain, cidr4, cidr6) = match arg {
@@ -458,24 +414,10 @@ fn parse_directive(raw: &str) -> Result<Directive, SpfSyntaxError> {
                     (None, c4, c6)
                 }
             };
-            if name == "a" {
-                Mechanism::A {
-                    domain,
-                    cidr4,
-                    cidr6,
-                }
-            } else {
-                Mechanism::Mx {
-                    domain,
-                    cidr4,
-                    cidr6,
-                }
-            }
+            if name == "a" { Mechanism::A { domain, cidr4, cidr6 } } else { Mechanism::Mx { domain, cidr4, cidr6 } }
         }
         "ptr" => match arg {
-            Some(spec) => Mechanism::Ptr {
-                domain: Some(domain_spec(raw, spec)?),
-            },
+            Some(spec) => Mechanism::Ptr { domain: Some(domain_spec(raw, spec)?) },
             None if after.is_empty() => Mechanism::Ptr { domain: None },
             None => return Err(invalid(raw, "'ptr' takes no CIDR length (RFC 7208 §5.5)")),
         },
@@ -487,16 +429,9 @@ fn parse_directive(raw: &str) -> Result<Directive, SpfSyntaxError> {
                 Some((a, c)) => (a, Some(parse_cidr(raw, c, 32)?)),
                 None => (spec, None),
             };
-            let network = parse_ip4(addr).ok_or_else(|| {
-                invalid(
-                    raw,
-                    format!("'{addr}' is not an IPv4 address (RFC 7208 §5.6)"),
-                )
-            })?;
-            Mechanism::Ip4 {
-                network,
-                prefix: cidr.unwrap_or(32),
-            }
+            let network = parse_ip4(addr)
+                .ok_or_else(|| invalid(raw, format!("'{addr}' is not an IPv4 address (RFC 7208 §5.6)")))?;
+            Mechanism::Ip4 { network, prefix: cidr.unwrap_or(32) }
         }
         "ip6" => {
             let Some(spec) = arg else {
@@ -506,24 +441,13 @@ fn parse_directive(raw: &str) -> Result<Directive, SpfSyntaxError> {
                 Some((a, c)) => (a, Some(parse_cidr(raw, c, 128)?)),
                 None => (spec, None),
             };
-            let network: Ipv6Addr = addr.parse().map_err(|_| {
-                invalid(
-                    raw,
-                    format!("'{addr}' is not an IPv6 address (RFC 7208 §5.6)"),
-                )
-            })?;
-            Mechanism::Ip6 {
-                network,
-                prefix: cidr.unwrap_or(128),
-            }
+            let network: Ipv6Addr =
+                addr.parse().map_err(|_| invalid(raw, format!("'{addr}' is not an IPv6 address (RFC 7208 §5.6)")))?;
+            Mechanism::Ip6 { network, prefix: cidr.unwrap_or(128) }
         }
         _ => return Err(SpfSyntaxError::UnknownMechanism(raw.to_string())),
     };
-    Ok(Directive {
-        qualifier,
-        mechanism,
-        text: raw.to_string(),
-    })
+    Ok(Directive { qualifier, mechanism, text: raw.to_string() })
 }
 
 /// Whether `ip` lies in `network/prefix` (same family only).
@@ -574,39 +498,14 @@ mod tests {
         );
         assert_eq!(r.terms.len(), 11);
         let d: Vec<&Directive> = r.directives().collect();
-        assert_eq!(
-            d[0].mechanism,
-            Mechanism::A {
-                domain: None,
-                cidr4: None,
-                cidr6: None
-            }
-        );
-        assert_eq!(
-            d[1].mechanism,
-            Mechanism::Mx {
-                domain: None,
-                cidr4: Some(24),
-                cidr6: Some(64)
-            }
-        );
+        assert_eq!(d[0].mechanism, Mechanism::A { domain: None, cidr4: None, cidr6: None });
+        assert_eq!(d[1].mechanism, Mechanism::Mx { domain: None, cidr4: Some(24), cidr6: Some(64) });
         assert_eq!(d[2].qualifier, Qualifier::Fail);
-        assert!(
-            matches!(&d[2].mechanism, Mechanism::Include { domain } if domain.raw == "_spf.example.com")
-        );
-        assert_eq!(
-            d[3].mechanism,
-            Mechanism::Ip4 {
-                network: Ipv4Addr::new(192, 0, 2, 0),
-                prefix: 24
-            }
-        );
+        assert!(matches!(&d[2].mechanism, Mechanism::Include { domain } if domain.raw == "_spf.example.com"));
+        assert_eq!(d[3].mechanism, Mechanism::Ip4 { network: Ipv4Addr::new(192, 0, 2, 0), prefix: 24 });
         assert_eq!(d[3].qualifier, Qualifier::SoftFail);
         assert!(matches!(d[4].mechanism, Mechanism::Ip6 { prefix: 32, .. }));
-        assert_eq!(
-            r.redirect().map(|m| m.raw.as_str()),
-            Some("_spf.example.net")
-        );
+        assert_eq!(r.redirect().map(|m| m.raw.as_str()), Some("_spf.example.net"));
         assert_eq!(r.exp().map(|m| m.raw.as_str()), Some("exp.%{d}"));
         assert_eq!(r.dns_terms(), 6);
         assert_eq!(

@@ -6,39 +6,16 @@ use crate::dns::{DnsError, RecordData};
 use futures::executor::block_on;
 
 fn txt(z: &mut ZoneResolver, name: &str, text: &str) {
-    z.add_record(
-        name,
-        300,
-        RecordData::Txt {
-            strings: vec![text.as_bytes().to_vec()],
-        },
-    );
+    z.add_record(name, 300, RecordData::Txt { strings: vec![text.as_bytes().to_vec()] });
 }
 fn a(z: &mut ZoneResolver, name: &str, ip: &str) {
-    z.add_record(
-        name,
-        300,
-        RecordData::A {
-            address: ip.parse().expect("ipv4"),
-        },
-    );
+    z.add_record(name, 300, RecordData::A { address: ip.parse().expect("ipv4") });
 }
 fn mx(z: &mut ZoneResolver, name: &str, pref: u16, host: &str) {
-    z.add_record(
-        name,
-        300,
-        RecordData::Mx {
-            preference: pref,
-            exchange: host.into(),
-        },
-    );
+    z.add_record(name, 300, RecordData::Mx { preference: pref, exchange: host.into() });
 }
 fn req(ip: &str, mail_from: &str, helo: &str) -> SpfRequest {
-    SpfRequest {
-        ip: ip.parse().expect("ip"),
-        mail_from: mail_from.into(),
-        helo: helo.into(),
-    }
+    SpfRequest { ip: ip.parse().expect("ip"), mail_from: mail_from.into(), helo: helo.into() }
 }
 fn ids(f: &[Finding]) -> Vec<&str> {
     f.iter().map(|f| f.id.as_str()).collect()
@@ -48,29 +25,13 @@ fn ids(f: &[Finding]) -> Vec<&str> {
 /// include:other.example.net (-> redirect=_spf.example.com again).
 fn nested_zone() -> ZoneResolver {
     let mut z = ZoneResolver::new();
-    txt(
-        &mut z,
-        "example.com",
-        "v=spf1 a mx include:_spf.example.com include:other.example.net -all",
-    );
+    txt(&mut z, "example.com", "v=spf1 a mx include:_spf.example.com include:other.example.net -all");
     a(&mut z, "example.com", "192.0.2.1");
     mx(&mut z, "example.com", 10, "mail.example.com");
     a(&mut z, "mail.example.com", "192.0.2.2");
-    txt(
-        &mut z,
-        "_spf.example.com",
-        "v=spf1 ip4:192.0.2.0/24 include:deep.example.org a:host.example.com",
-    );
-    txt(
-        &mut z,
-        "deep.example.org",
-        "v=spf1 exists:x.example.org ptr -all",
-    );
-    txt(
-        &mut z,
-        "other.example.net",
-        "v=spf1 redirect=_spf.example.com",
-    );
+    txt(&mut z, "_spf.example.com", "v=spf1 ip4:192.0.2.0/24 include:deep.example.org a:host.example.com");
+    txt(&mut z, "deep.example.org", "v=spf1 exists:x.example.org ptr -all");
+    txt(&mut z, "other.example.net", "v=spf1 redirect=_spf.example.com");
     txt(&mut z, "other.example.net", "unrelated verification text");
     z
 }
@@ -89,47 +50,24 @@ fn tree_counts_nested_includes_in_evaluation_order() {
     assert_eq!(spf.domain, "_spf.example.com");
     assert_eq!(spf.via.as_deref(), Some("include:_spf.example.com"));
     assert_eq!(spf.lookups_here, 2);
-    assert_eq!(
-        spf.void_lookups_here, 1,
-        "a:host.example.com does not exist"
-    );
+    assert_eq!(spf.void_lookups_here, 1, "a:host.example.com does not exist");
     let deep = &spf.children[0];
     assert_eq!(deep.domain, "deep.example.org");
-    assert_eq!(
-        (
-            deep.lookups_here,
-            deep.ptr_terms_here,
-            deep.void_lookups_here
-        ),
-        (2, 1, 1)
-    );
+    assert_eq!((deep.lookups_here, deep.ptr_terms_here, deep.void_lookups_here), (2, 1, 1));
     // Evaluation order: a=1 mx=2 include=3 [include deep=4 [exists=5 ptr=6] a:host=7] include other=8 [redirect=9 [...=13]].
     assert_eq!(deep.running_total, 6);
     assert_eq!(spf.running_total, 7);
     let other = &root.children[1];
     assert_eq!(other.lookups_here, 1);
-    assert_eq!(
-        other.records_found.len(),
-        1,
-        "non-SPF TXT is not an SPF record"
-    );
+    assert_eq!(other.records_found.len(), 1, "non-SPF TXT is not an SPF record");
     assert_eq!(other.children[0].domain, "_spf.example.com");
-    assert_eq!(
-        other.children[0].via.as_deref(),
-        Some("redirect=_spf.example.com")
-    );
-    assert!(
-        !other.children[0].loop_detected,
-        "the same include on two branches is not a loop"
-    );
+    assert_eq!(other.children[0].via.as_deref(), Some("redirect=_spf.example.com"));
+    assert!(!other.children[0].loop_detected, "the same include on two branches is not a loop");
     assert_eq!(root.running_total, 13);
     assert_eq!(tree.total_lookups, 13);
     assert_eq!(tree.total_void_lookups, 4);
     assert!(tree.over_lookup_limit && tree.over_void_limit);
-    assert_eq!(
-        tree.lookup_limit_exceeded_at.as_deref(),
-        Some("'exists:x.example.org' in deep.example.org")
-    );
+    assert_eq!(tree.lookup_limit_exceeded_at.as_deref(), Some("'exists:x.example.org' in deep.example.org"));
     let f = findings_for_tree(&tree);
     assert!(ids(&f).contains(&"spf.too_many_lookups"));
     assert!(ids(&f).contains(&"spf.void_limit"));
@@ -140,27 +78,18 @@ fn tree_counts_nested_includes_in_evaluation_order() {
 #[test]
 fn check_host_counts_the_same_way_and_stops_at_first_match() {
     let z = nested_zone();
-    let out = block_on(check_host(
-        &z,
-        &req("192.0.2.77", "user@example.com", "mx.example.com"),
-    ));
+    let out = block_on(check_host(&z, &req("192.0.2.77", "user@example.com", "mx.example.com")));
     assert_eq!(out.result, SpfResult::Pass);
     assert_eq!(out.lookups, 3, "a, mx, include; the ip4 inside matched");
     assert_eq!(out.matched.as_deref(), Some("ip4:192.0.2.0/24"));
     assert_eq!(out.matched_domain.as_deref(), Some("_spf.example.com"));
     assert_eq!(out.via, vec!["include:_spf.example.com".to_string()]);
     assert_eq!(out.identity, "mailfrom");
-    assert_eq!(
-        out.record.as_deref(),
-        Some("v=spf1 a mx include:_spf.example.com include:other.example.net -all")
-    );
+    assert_eq!(out.record.as_deref(), Some("v=spf1 a mx include:_spf.example.com include:other.example.net -all"));
     assert!(findings_for(&out).is_empty());
 
     // Outside the range: exists (void 1), ptr without PTR (void 2), a:host (void 3) -> permerror.
-    let out = block_on(check_host(
-        &z,
-        &req("198.51.100.1", "user@example.com", "mx.example.com"),
-    ));
+    let out = block_on(check_host(&z, &req("198.51.100.1", "user@example.com", "mx.example.com")));
     assert_eq!(out.result, SpfResult::PermError);
     assert_eq!(out.problem_kind, Some(SpfProblem::TooManyVoidLookups));
     assert_eq!((out.lookups, out.void_lookups), (7, 3));
@@ -180,10 +109,7 @@ fn tree_detects_loops_and_check_host_hits_the_limit() {
     assert!(again.record.is_none() && again.children.is_empty());
     assert_eq!(tree.total_lookups, 2);
     assert!(ids(&findings_for_tree(&tree)).contains(&"spf.loop"));
-    let out = block_on(check_host(
-        &z,
-        &req("192.0.2.1", "x@a.example", "h.example"),
-    ));
+    let out = block_on(check_host(&z, &req("192.0.2.1", "x@a.example", "h.example")));
     assert_eq!(out.result, SpfResult::PermError);
     assert_eq!(out.problem_kind, Some(SpfProblem::TooManyLookups));
     assert_eq!(out.lookups, 11);
@@ -192,28 +118,13 @@ fn tree_detects_loops_and_check_host_hits_the_limit() {
 #[test]
 fn void_limit_in_tree_and_evaluation() {
     let mut z = ZoneResolver::new();
-    txt(
-        &mut z,
-        "v.example",
-        "v=spf1 a:n1.v.example a:n2.v.example a:n3.v.example ip4:192.0.2.9 -all",
-    );
+    txt(&mut z, "v.example", "v=spf1 a:n1.v.example a:n2.v.example a:n3.v.example ip4:192.0.2.9 -all");
     let tree = block_on(walk_tree(&z, "v.example"));
     assert_eq!(tree.total_void_lookups, 3);
     assert!(tree.over_void_limit && !tree.over_lookup_limit);
-    assert_eq!(
-        tree.root
-            .lookups
-            .iter()
-            .map(|l| l.running_void)
-            .collect::<Vec<_>>(),
-        vec![1, 2, 3]
-    );
+    assert_eq!(tree.root.lookups.iter().map(|l| l.running_void).collect::<Vec<_>>(), vec![1, 2, 3]);
     let out = block_on(check_host(&z, &req("192.0.2.9", "x@v.example", "")));
-    assert_eq!(
-        out.result,
-        SpfResult::PermError,
-        "the third void lookup comes before the ip4 match"
-    );
+    assert_eq!(out.result, SpfResult::PermError, "the third void lookup comes before the ip4 match");
     assert_eq!(out.void_lookups, 3);
 }
 
@@ -229,10 +140,7 @@ fn timeout_is_temperror_never_no_record() {
     let f = findings_for_tree(&tree);
     assert!(ids(&f).contains(&"spf.temperror"));
     assert!(!ids(&f).contains(&"spf.broken_include") && !ids(&f).contains(&"spf.none"));
-    let out = block_on(check_host(
-        &z,
-        &req("192.0.2.1", "x@t.example", "h.example"),
-    ));
+    let out = block_on(check_host(&z, &req("192.0.2.1", "x@t.example", "h.example")));
     assert_eq!(out.result, SpfResult::TempError);
     assert_eq!(out.problem_kind, Some(SpfProblem::Dns));
     assert_eq!(ids(&findings_for(&out)), vec!["spf.temperror"]);
@@ -240,21 +148,14 @@ fn timeout_is_temperror_never_no_record() {
     let tree = block_on(walk_tree(&z, "slow.example"));
     assert!(tree.root.dns_error.is_some());
     assert!(!ids(&findings_for_tree(&tree)).contains(&"spf.none"));
-    let out = block_on(check_host(
-        &z,
-        &req("192.0.2.1", "x@slow.example", "h.example"),
-    ));
+    let out = block_on(check_host(&z, &req("192.0.2.1", "x@slow.example", "h.example")));
     assert_eq!(out.result, SpfResult::TempError);
 }
 
 #[test]
 fn multiple_records_mx_limit_and_syntax_in_tree() {
     let mut z = ZoneResolver::new();
-    txt(
-        &mut z,
-        "m.example",
-        "v=spf1 include:two.example include:bad.example mx:many.example -all",
-    );
+    txt(&mut z, "m.example", "v=spf1 include:two.example include:bad.example mx:many.example -all");
     txt(&mut z, "two.example", "v=spf1 -all");
     txt(&mut z, "two.example", "V=SPF1 +all");
     txt(&mut z, "bad.example", "v=spf1 ip4:192.0.2.1/33");
@@ -266,70 +167,34 @@ fn multiple_records_mx_limit_and_syntax_in_tree() {
     let root = &tree.root;
     assert_eq!(root.children[0].records_found.len(), 2);
     assert!(root.children[0].record.is_none());
-    assert!(
-        root.children[1]
-            .parse_error
-            .as_deref()
-            .is_some_and(|e| e.contains("/33"))
-    );
-    let mxl = root
-        .lookups
-        .iter()
-        .find(|l| l.term == "mx:many.example")
-        .expect("mx term");
+    assert!(root.children[1].parse_error.as_deref().is_some_and(|e| e.contains("/33")));
+    let mxl = root.lookups.iter().find(|l| l.term == "mx:many.example").expect("mx term");
     assert_eq!(mxl.mx_names, Some(11));
     assert_eq!(mxl.address_lookups, 10, "at most 10 names are looked up");
     let f = findings_for_tree(&tree);
-    for id in [
-        "spf.multiple_records",
-        "spf.syntax_error",
-        "spf.too_many_mx",
-    ] {
+    for id in ["spf.multiple_records", "spf.syntax_error", "spf.too_many_mx"] {
         assert!(ids(&f).contains(&id), "{id} in {:?}", ids(&f));
     }
     let out = block_on(check_host(&z, &req("192.0.2.1", "x@two.example", "h")));
-    assert_eq!(
-        (out.result, out.problem_kind),
-        (SpfResult::PermError, Some(SpfProblem::MultipleRecords))
-    );
+    assert_eq!((out.result, out.problem_kind), (SpfResult::PermError, Some(SpfProblem::MultipleRecords)));
     assert_eq!(ids(&findings_for(&out)), vec!["spf.multiple_records"]);
 }
 
 #[test]
 fn helo_identity_mapped_ipv4_and_mailauth_bridge() {
     let mut z = ZoneResolver::new();
-    txt(
-        &mut z,
-        "mx.example.org",
-        "v=spf1 ip4:192.0.2.10 -all exp=why.example.org",
-    );
-    txt(
-        &mut z,
-        "why.example.org",
-        "%{i} is not allowed to send for %{d} (%{l})",
-    );
-    let out = block_on(check_host(
-        &z,
-        &req("::ffff:192.0.2.10", "", "mx.example.org"),
-    ));
-    assert_eq!(
-        (out.result, out.identity.as_str(), out.domain.as_str()),
-        (SpfResult::Pass, "helo", "mx.example.org")
-    );
+    txt(&mut z, "mx.example.org", "v=spf1 ip4:192.0.2.10 -all exp=why.example.org");
+    txt(&mut z, "why.example.org", "%{i} is not allowed to send for %{d} (%{l})");
+    let out = block_on(check_host(&z, &req("::ffff:192.0.2.10", "", "mx.example.org")));
+    assert_eq!((out.result, out.identity.as_str(), out.domain.as_str()), (SpfResult::Pass, "helo", "mx.example.org"));
     let out = block_on(check_host(&z, &req("192.0.2.11", "<>", "mx.example.org")));
     assert_eq!(out.result, SpfResult::Fail);
-    assert_eq!(
-        out.explanation.as_deref(),
-        Some("192.0.2.11 is not allowed to send for mx.example.org (postmaster)")
-    );
+    assert_eq!(out.explanation.as_deref(), Some("192.0.2.11 is not allowed to send for mx.example.org (postmaster)"));
     let ma = out.to_mailauth();
     assert_eq!(ma.result(), mail_auth::SpfResult::Fail);
     assert_eq!(ma.domain(), "mx.example.org");
     assert_eq!(out.result.to_string(), "fail");
-    assert_eq!(
-        serde_json::to_value(SpfResult::TempError).expect("json"),
-        serde_json::json!("temperror")
-    );
+    assert_eq!(serde_json::to_value(SpfResult::TempError).expect("json"), serde_json::json!("temperror"));
     // An invalid initial domain is "none" (RFC 7208 §4.3), without any DNS query.
     let out = block_on(check_host(&z, &req("192.0.2.11", "x@[192.0.2.1]", "h")));
     assert_eq!((out.result, out.problem.is_none()), (SpfResult::None, true));
@@ -341,32 +206,12 @@ fn helo_identity_mapped_ipv4_and_mailauth_bridge() {
 #[test]
 fn check_host_domain_direct() {
     let mut z = ZoneResolver::new();
-    txt(
-        &mut z,
-        "d.example",
-        "v=spf1 exists:%{l}.users.d.example -all",
-    );
+    txt(&mut z, "d.example", "v=spf1 exists:%{l}.users.d.example -all");
     a(&mut z, "alice.users.d.example", "127.0.0.2");
     let ip = "2001:db8::1".parse().expect("ip");
-    let out = block_on(check_host_domain(
-        &z,
-        ip,
-        "d.example",
-        "alice@d.example",
-        "h.example",
-    ));
-    assert_eq!(
-        out.result,
-        SpfResult::Pass,
-        "exists queries A even for an IPv6 client (RFC 7208 §5.7)"
-    );
-    let out = block_on(check_host_domain(
-        &z,
-        ip,
-        "d.example",
-        "bob@d.example",
-        "h.example",
-    ));
+    let out = block_on(check_host_domain(&z, ip, "d.example", "alice@d.example", "h.example"));
+    assert_eq!(out.result, SpfResult::Pass, "exists queries A even for an IPv6 client (RFC 7208 §5.7)");
+    let out = block_on(check_host_domain(&z, ip, "d.example", "bob@d.example", "h.example"));
     assert_eq!(out.result, SpfResult::Fail);
 }
 
@@ -375,10 +220,7 @@ fn include_without_record_is_permerror_and_void_in_both() {
     let mut z = ZoneResolver::new();
     txt(&mut z, "i.example", "v=spf1 include:gone.example -all");
     let out = block_on(check_host(&z, &req("192.0.2.1", "x@i.example", "h")));
-    assert_eq!(
-        (out.result, out.problem_kind),
-        (SpfResult::PermError, Some(SpfProblem::IncludeWithoutRecord))
-    );
+    assert_eq!((out.result, out.problem_kind), (SpfResult::PermError, Some(SpfProblem::IncludeWithoutRecord)));
     assert_eq!((out.lookups, out.void_lookups), (1, 1));
     assert_eq!(ids(&findings_for(&out)), vec!["spf.broken_include"]);
     let tree = block_on(walk_tree(&z, "i.example"));

@@ -157,11 +157,7 @@ pub async fn walk_tree(resolver: &dyn Resolver, domain: &str) -> SpfTree {
 }
 
 /// [`walk_tree`] with an explicit node budget.
-pub async fn walk_tree_with_limit(
-    resolver: &dyn Resolver,
-    domain: &str,
-    max_nodes: usize,
-) -> SpfTree {
+pub async fn walk_tree_with_limit(resolver: &dyn Resolver, domain: &str, max_nodes: usize) -> SpfTree {
     let budget = AtomicUsize::new(max_nodes.max(1));
     let domain = normalize_name(domain);
     let mut root = walk_node(resolver, domain, None, Vec::new(), &budget).await;
@@ -181,18 +177,8 @@ pub async fn walk_tree_with_limit(
     }
 }
 
-fn assign_totals(
-    node: &mut SpfNode,
-    total: &mut u32,
-    void: &mut u32,
-    exceeded: &mut Option<String>,
-) {
-    let SpfNode {
-        lookups,
-        children,
-        domain,
-        ..
-    } = node;
+fn assign_totals(node: &mut SpfNode, total: &mut u32, void: &mut u32, exceeded: &mut Option<String>) {
+    let SpfNode { lookups, children, domain, .. } = node;
     for l in lookups.iter_mut() {
         if l.counts {
             *total += 1;
@@ -226,10 +212,7 @@ fn fmt_err(what: &str, e: &DnsError) -> String {
 
 /// A and AAAA for `name`: (void = neither has records, error).
 async fn addresses(resolver: &dyn Resolver, name: &str) -> (bool, Option<String>) {
-    let (a, aaaa) = futures::join!(
-        resolver.query(name, RecordType::A),
-        resolver.query(name, RecordType::Aaaa)
-    );
+    let (a, aaaa) = futures::join!(resolver.query(name, RecordType::A), resolver.query(name, RecordType::Aaaa));
     let mut void = true;
     for (r, t) in [(a, "A"), (aaaa, "AAAA")] {
         match r {
@@ -248,10 +231,7 @@ fn literal_target(ms: Option<&MacroString>, domain: &str) -> Result<String, Stri
         None => Ok(domain.to_string()),
         Some(ms) => match ms.literal() {
             Some(l) => Ok(normalize_name(&macros::to_query_name(&l))),
-            None => Err(format!(
-                "target '{}' uses macros; it depends on the message",
-                ms.raw
-            )),
+            None => Err(format!("target '{}' uses macros; it depends on the message", ms.raw)),
         },
     }
 }
@@ -269,10 +249,7 @@ fn walk_node<'a>(
             node.loop_detected = true;
             return node;
         }
-        if budget
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1))
-            .is_err()
-        {
+        if budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1)).is_err() {
             node.skipped = true;
             return node;
         }
@@ -303,9 +280,7 @@ fn walk_node<'a>(
                 return node;
             }
         };
-        let has_all = rec
-            .directives()
-            .any(|d| matches!(d.mechanism, Mechanism::All));
+        let has_all = rec.directives().any(|d| matches!(d.mechanism, Mechanism::All));
         let mut path = ancestors.clone();
         path.push(domain.clone());
 
@@ -319,9 +294,7 @@ fn walk_node<'a>(
             let mech = d.mechanism.clone();
             let dom = domain.clone();
             let path = path.clone();
-            jobs.push(Box::pin(async move {
-                resolve_term(resolver, &dom, term, &mech, path, budget).await
-            }));
+            jobs.push(Box::pin(async move { resolve_term(resolver, &dom, term, &mech, path, budget).await }));
         }
         if let Some(target) = rec.redirect() {
             let term = format!("redirect={target}");
@@ -338,9 +311,7 @@ fn walk_node<'a>(
                 let target = target.clone();
                 let dom = domain.clone();
                 let path = path.clone();
-                jobs.push(Box::pin(async move {
-                    follow(resolver, &dom, term, &target, path, budget).await
-                }));
+                jobs.push(Box::pin(async move { follow(resolver, &dom, term, &target, path, budget).await }));
             }
         }
         for out in join_all(jobs).await {
@@ -357,10 +328,7 @@ fn walk_node<'a>(
             node.mx_address_lookups_here += lookup.address_lookups;
             node.lookups.push(lookup);
         }
-        node.ptr_terms_here = rec
-            .directives()
-            .filter(|d| matches!(d.mechanism, Mechanism::Ptr { .. }))
-            .count() as u32;
+        node.ptr_terms_here = rec.directives().filter(|d| matches!(d.mechanism, Mechanism::Ptr { .. })).count() as u32;
         node.terms = rec.terms.clone();
         node
     })
@@ -395,19 +363,13 @@ async fn follow<'a>(
     match literal_target(Some(target), domain) {
         Err(why) => {
             lookup.not_resolved = Some(why);
-            TermOut {
-                lookup,
-                child: None,
-            }
+            TermOut { lookup, child: None }
         }
         Ok(name) => {
             let child = walk_node(resolver, name, Some(term), path, budget).await;
             // The target's TXT lookup found nothing at all: a void lookup (§4.6.4).
             lookup.void = child.no_txt;
-            TermOut {
-                lookup,
-                child: Some(child),
-            }
+            TermOut { lookup, child: Some(child) }
         }
     }
 }
@@ -426,7 +388,10 @@ async fn resolve_term<'a>(
             return follow(resolver, domain, term, spec, path, budget).await;
         }
         Mechanism::Ptr { .. } => {
-            lookup.not_resolved = Some("'ptr' needs the client's address; it is evaluated per message (and SHOULD NOT be used, RFC 7208 §5.5)".into());
+            lookup.not_resolved = Some(
+                "'ptr' needs the client's address; it is evaluated per message (and SHOULD NOT be used, RFC 7208 §5.5)"
+                    .into(),
+            );
         }
         Mechanism::A { domain: spec, .. } => match literal_target(spec.as_ref(), domain) {
             Err(why) => lookup.not_resolved = Some(why),
@@ -440,9 +405,7 @@ async fn resolve_term<'a>(
             Err(why) => lookup.not_resolved = Some(why),
             Ok(name) => match resolver.query(&name, RecordType::A).await {
                 Err(e) => lookup.dns_error = Some(fmt_err(&format!("A {name}"), &e)),
-                Ok(a) if a.is_failure() => {
-                    lookup.dns_error = Some(format!("A {name} answered {}", a.rcode))
-                }
+                Ok(a) if a.is_failure() => lookup.dns_error = Some(format!("A {name} answered {}", a.rcode)),
                 Ok(a) => lookup.void = answer_void(&a),
             },
         },
@@ -450,9 +413,7 @@ async fn resolve_term<'a>(
             Err(why) => lookup.not_resolved = Some(why),
             Ok(name) => match resolver.query(&name, RecordType::Mx).await {
                 Err(e) => lookup.dns_error = Some(fmt_err(&format!("MX {name}"), &e)),
-                Ok(a) if a.is_failure() => {
-                    lookup.dns_error = Some(format!("MX {name} answered {}", a.rcode))
-                }
+                Ok(a) if a.is_failure() => lookup.dns_error = Some(format!("MX {name} answered {}", a.rcode)),
                 Ok(a) => {
                     let mx = a.mx();
                     lookup.void = mx.is_empty();
@@ -470,9 +431,7 @@ async fn resolve_term<'a>(
                             lookup.void_address_lookups += 1;
                         }
                         if let Some(e) = err {
-                            lookup
-                                .dns_error
-                                .get_or_insert_with(|| format!("MX target {h}: {e}"));
+                            lookup.dns_error.get_or_insert_with(|| format!("MX target {h}: {e}"));
                         }
                     }
                 }
@@ -480,8 +439,5 @@ async fn resolve_term<'a>(
         },
         Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => lookup.counts = false,
     }
-    TermOut {
-        lookup,
-        child: None,
-    }
+    TermOut { lookup, child: None }
 }
