@@ -383,8 +383,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         },
     };
     if discovery.rfc7489_policy_domain != discovery.rfc9989_policy_domain {
-        findings.push(
-            cat::DMARC_DISCOVERY_DIFFERS.emit().detail(format!(
+        findings.push(cat::DMARC_DISCOVERY_DIFFERS.emit().detail(format!(
                 "RFC 9989 tree walk: {}; RFC 7489 (organizational domain {}): {}",
                 discovery
                     .rfc9989_policy_domain
@@ -397,8 +396,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
                     .as_deref()
                     .map(|d| format!("_dmarc.{d}"))
                     .unwrap_or_else(|| "no record".into()),
-            )),
-        );
+            )));
     }
 
     let Some((policy_domain, record)) = found else {

@@ -50,6 +50,23 @@ pub struct SpfReport {
     pub error: Option<String>,
 }
 
+impl SpfReport {
+    /// A section whose record could not be read (timeout / SERVFAIL): `temperror`, never
+    /// "no record". `error` says why, when known.
+    pub fn temperror(error: Option<String>) -> Self {
+        SpfReport {
+            status: LookupStatus::Temperror,
+            records: Vec::new(),
+            lookups: 0,
+            void_lookups: 0,
+            tree: None,
+            other_trees: Vec::new(),
+            flattened: None,
+            error,
+        }
+    }
+}
+
 /// One SPF record in the tree.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SpfNode {
@@ -669,19 +686,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
                     .detail(format!("TXT {domain}: {}", e.message))
                     .evidence(format!("{domain} TXT: {e}")),
             );
-            return (
-                SpfReport {
-                    status: LookupStatus::Temperror,
-                    records: Vec::new(),
-                    lookups: 0,
-                    void_lookups: 0,
-                    tree: None,
-                    other_trees: Vec::new(),
-                    flattened: None,
-                    error: Some(e.message),
-                },
-                findings,
-            );
+            return (SpfReport::temperror(Some(e.message)), findings);
         }
         TxtLookup::None => {
             findings.push(
