@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 BIN=${INBOXLENS_BIN:-${CARGO_TARGET_DIR:-target}/debug/inboxlens}
 [ -x "$BIN" ] || { echo "bench/smoke.sh: no $BIN (build it first: cargo build -p inboxlens)" >&2; exit 1; }
 echo "== bench smoke with $BIN (debug build: figures are indicative only)"
-echo "-- message analysis vs mailauth (N=60)"
-INBOXLENS_BIN=$BIN N=60 bash bench/compare-mailauth.sh
+echo "-- message analysis vs mailauth (N=60; its CLI on 10)"
+INBOXLENS_BIN=$BIN N=60 MAILAUTH_CLI_N=10 bash bench/compare-mailauth.sh
 echo "-- domain check vs checkdmarc (1 run, good.test)"
 INBOXLENS_BIN=$BIN RUNS=1 DOMAINS="good.test" bash bench/compare-checkdmarc.sh
