@@ -11,9 +11,9 @@ export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
 WORK=$(mktemp -d); trap 'rm -rf "$WORK"' EXIT
 cp -r bench/wasm-floor/. "$WORK/"
 cp Cargo.lock rust-toolchain.toml "$WORK/"
-(cd "$WORK" && CARGO_TARGET_DIR=${FLOOR_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/wasm-floor} \
-  cargo build -q --release --target wasm32-unknown-unknown && \
-  cp "${FLOOR_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/wasm-floor}/wasm32-unknown-unknown/release/inboxlens_wasm_floor.wasm" floor.wasm)
+FLOOR_TARGET_DIR=${FLOOR_TARGET_DIR:-${CARGO_TARGET_DIR:-$ROOT/target}/wasm-floor}
+(cd "$WORK" && CARGO_TARGET_DIR=$FLOOR_TARGET_DIR cargo build -q --release --target wasm32-unknown-unknown)
+cp "$FLOOR_TARGET_DIR/wasm32-unknown-unknown/release/inboxlens_wasm_floor.wasm" "$WORK/floor.wasm"
 wasm-bindgen --target web --out-dir "$WORK/out" "$WORK/floor.wasm"
 wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext --enable-mutable-globals \
   --enable-reference-types --enable-multivalue "$WORK/out/floor_bg.wasm" -o "$WORK/floor.opt.wasm"
