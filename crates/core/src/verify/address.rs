@@ -359,7 +359,14 @@ mod tests {
     fn invalid_addresses_name_their_error() {
         let long_local = format!("{}@example.com", "a".repeat(65));
         let long_label = format!("a@{}.com", "b".repeat(64));
-        let long_addr = format!("{}@{}.{}.{}.{}.com", "a".repeat(60), "b".repeat(60), "c".repeat(60), "d".repeat(60), "e".repeat(7));
+        let long_addr = format!(
+            "{}@{}.{}.{}.{}.com",
+            "a".repeat(60),
+            "b".repeat(60),
+            "c".repeat(60),
+            "d".repeat(60),
+            "e".repeat(7)
+        );
         let cases: Vec<(&str, SyntaxError)> = vec![
             ("", SyntaxError::Empty),
             ("   ", SyntaxError::Empty),
@@ -391,10 +398,7 @@ mod tests {
                 Ok(a) => panic!("{input:?} parsed as {a:?}"),
                 Err(e) => {
                     if matches!(want, SyntaxError::BadIdn { .. }) {
-                        assert!(
-                            matches!(e, SyntaxError::BadIdn { .. } | SyntaxError::BadLabel(_)),
-                            "{input:?}: {e:?}"
-                        );
+                        assert!(matches!(e, SyntaxError::BadIdn { .. } | SyntaxError::BadLabel(_)), "{input:?}: {e:?}");
                     } else {
                         assert_eq!(e, want, "{input:?}");
                     }

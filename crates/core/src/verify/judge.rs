@@ -277,8 +277,13 @@ const NOT_FOUND_TEXTS: &[&str] = &[
 const FULL_TEXTS: &[&str] =
     &["mailbox full", "mailbox is full", "over quota", "quota exceeded", "out of storage space", "exceeded storage"];
 
-const DISABLED_TEXTS: &[&str] =
-    &["mailbox disabled", "mailbox is disabled", "account disabled", "account is disabled", "account has been disabled"];
+const DISABLED_TEXTS: &[&str] = &[
+    "mailbox disabled",
+    "mailbox is disabled",
+    "account disabled",
+    "account is disabled",
+    "account has been disabled",
+];
 
 /// The reply table, first match wins. See the module doc for the order.
 pub const RULES: &[ReplyRule] = &[
@@ -353,6 +358,24 @@ pub const RULES: &[ReplyRule] = &[
         outcome: RuleOutcome::Final(Reason::MailboxNotFound),
         source: EXO_5110_REF,
     },
+    ReplyRule {
+        id: "rate_limit_text",
+        provider: None,
+        code: CodeMatch::Class(4),
+        enhanced: EnhancedMatch::Any,
+        text_any: &[
+            "too many connections",
+            "too many concurrent",
+            "rate limit",
+            "ratelimit",
+            "too many messages",
+            "too fast",
+        ],
+        text_all: &[],
+        outcome: RuleOutcome::RateLimited,
+        source: RFC5321,
+    },
+    // Mailbox states (RFC 3463 §3.3) and the common texts.
     ReplyRule {
         id: "client_block_temporary",
         provider: None,
@@ -495,17 +518,6 @@ pub const RULES: &[ReplyRule] = &[
         outcome: RuleOutcome::RateLimited,
         source: "RFC 5321 §3.8 (421: the server closes the channel)",
     },
-    ReplyRule {
-        id: "rate_limit_text",
-        provider: None,
-        code: CodeMatch::Class(4),
-        enhanced: EnhancedMatch::Any,
-        text_any: &["too many connections", "too many concurrent", "rate limit", "ratelimit", "too many messages", "too fast"],
-        text_all: &[],
-        outcome: RuleOutcome::RateLimited,
-        source: RFC5321,
-    },
-    // Mailbox states (RFC 3463 §3.3) and the common texts.
     ReplyRule {
         id: "mailbox_full_x_2_2",
         provider: None,
@@ -702,7 +714,11 @@ mod tests {
         let cases: &[(&str, Outcome, &str)] = &[
             ("250 2.1.5 Ok", Accepted, "accepted_2xx"),
             ("251 User not local; will forward", Accepted, "accepted_2xx"),
-            ("550 5.1.1 <a@x.test>: Recipient address rejected: User unknown in virtual mailbox table", Final(MailboxNotFound), "bad_mailbox_x_1_1"),
+            (
+                "550 5.1.1 <a@x.test>: Recipient address rejected: User unknown in virtual mailbox table",
+                Final(MailboxNotFound),
+                "bad_mailbox_x_1_1",
+            ),
             ("550 5.1.0 Address rejected", Final(MailboxNotFound), "other_address_x_1_0_with_text"),
             ("550 Mailbox does not exist", Final(MailboxNotFound), "not_found_text"),
             ("550 No such user here", Final(MailboxNotFound), "not_found_text"),
@@ -762,7 +778,11 @@ mod tests {
                 Final(MailboxNotFound),
                 "exchange_5_1_10_recipient_not_found",
             ),
-            ("450 4.7.1 Greylisted: your IP address 1.2.3.4 is new, retry in 5 minutes", Retry(RetryKind::Greylisted { hint_s: Some(300) }), "greylisting_text"),
+            (
+                "450 4.7.1 Greylisted: your IP address 1.2.3.4 is new, retry in 5 minutes",
+                Retry(RetryKind::Greylisted { hint_s: Some(300) }),
+                "greylisting_text",
+            ),
             ("550 Requested action not taken: mailbox unavailable", Final(SmtpError), "other_5xx"),
             // retries
             (
@@ -770,17 +790,44 @@ mod tests {
                 Retry(RetryKind::Greylisted { hint_s: Some(30) }),
                 "greylisting_text",
             ),
-            ("451 4.7.1 Please try again later", Retry(RetryKind::Greylisted { hint_s: None }), "greylisting_x_7_try_again"),
+            (
+                "451 4.7.1 Please try again later",
+                Retry(RetryKind::Greylisted { hint_s: None }),
+                "greylisting_x_7_try_again",
+            ),
             (
                 "450 4.2.0 Recipient address rejected: Greylisted, see http://postgrey.schweikert.ch/help/x.test.html",
                 Retry(RetryKind::Greylisted { hint_s: None }),
                 "greylisting_text",
             ),
-            ("421 4.7.0 Too many connections from your host, closing", Retry(RetryKind::RateLimited), "service_not_available_421"),
+            (
+                "421 4.7.0 Too many connections from your host, closing",
+                Retry(RetryKind::RateLimited),
+                "rate_limit_text",
+            ),
+            (
+                "421 4.3.2 Service not available, closing transmission channel",
+                Retry(RetryKind::RateLimited),
+                "service_not_available_421",
+            ),
+            ("421 4.7.0 Too many connections from your IP", Retry(RetryKind::RateLimited), "rate_limit_text"),
+            (
+                "421 4.7.0 Client host [127.0.0.1] blocked using bl.test",
+                Retry(RetryKind::TemporarilyBlocked),
+                "client_block_temporary",
+            ),
             ("450 4.7.1 Too many connections, slow down", Retry(RetryKind::RateLimited), "rate_limit_text"),
             ("452 4.5.3 Error: too many recipients", Retry(RetryKind::TooManyRecipients), "too_many_recipients"),
-            ("452 Too many recipients received this hour", Retry(RetryKind::TooManyRecipients), "too_many_recipients_text"),
-            ("450 4.7.1 Client host rejected: cannot find your reverse hostname, [1.2.3.4]", Retry(RetryKind::TemporarilyBlocked), "client_block_temporary"),
+            (
+                "452 Too many recipients received this hour",
+                Retry(RetryKind::TooManyRecipients),
+                "too_many_recipients_text",
+            ),
+            (
+                "450 4.7.1 Client host rejected: cannot find your reverse hostname, [1.2.3.4]",
+                Retry(RetryKind::TemporarilyBlocked),
+                "client_block_temporary",
+            ),
             ("451 4.3.0 Temporary lookup failure", Retry(RetryKind::Transient), "transient_4xx"),
             ("452 4.3.1 Insufficient system storage", Retry(RetryKind::Transient), "transient_4xx"),
         ];

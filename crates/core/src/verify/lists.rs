@@ -81,10 +81,7 @@ pub fn is_role(local_lower: &str) -> bool {
 
 /// Where the embedded lists come from: the `# source:` line of each data file.
 pub fn sources() -> Vec<&'static str> {
-    [DISPOSABLE, FREE, ROLE]
-        .iter()
-        .filter_map(|d| d.lines().find_map(|l| l.strip_prefix("# source: ")))
-        .collect()
+    [DISPOSABLE, FREE, ROLE].iter().filter_map(|d| d.lines().find_map(|l| l.strip_prefix("# source: "))).collect()
 }
 
 #[cfg(test)]

@@ -75,6 +75,8 @@ pub enum Reason {
     SmtpError,
     /// The address needs SMTPUTF8 (RFC 6531) and the receiver does not advertise it.
     Smtputf8Unsupported,
+    /// Syntax and mail domain are fine; the mailbox was not asked (`--no-smtp`).
+    MailboxNotChecked,
 }
 
 impl Reason {
@@ -97,6 +99,7 @@ impl Reason {
             Reason::Timeout => "timeout",
             Reason::SmtpError => "smtp_error",
             Reason::Smtputf8Unsupported => "smtputf8_unsupported",
+            Reason::MailboxNotChecked => "mailbox_not_checked",
         }
     }
 
@@ -116,7 +119,8 @@ impl Reason {
             | Reason::TlsRequired
             | Reason::Timeout
             | Reason::SmtpError
-            | Reason::Smtputf8Unsupported => Verdict::Unknown,
+            | Reason::Smtputf8Unsupported
+            | Reason::MailboxNotChecked => Verdict::Unknown,
         }
     }
 }
@@ -173,7 +177,12 @@ pub struct VerifyResult {
 impl VerifyResult {
     /// A result whose verdict follows its reason ([`Reason::verdict`]), with empty flags and
     /// counters the caller fills in.
-    pub fn new(address: impl Into<String>, normalized: Option<String>, reason: Reason, detail: impl Into<String>) -> Self {
+    pub fn new(
+        address: impl Into<String>,
+        normalized: Option<String>,
+        reason: Reason,
+        detail: impl Into<String>,
+    ) -> Self {
         VerifyResult {
             address: address.into(),
             normalized,
@@ -246,6 +255,7 @@ mod tests {
             Reason::Timeout,
             Reason::SmtpError,
             Reason::Smtputf8Unsupported,
+            Reason::MailboxNotChecked,
         ];
         for r in all {
             assert_eq!(serde_json::to_value(r).unwrap(), r.as_str());
