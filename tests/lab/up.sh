@@ -77,6 +77,12 @@ if [ ! -s keys/tls/mx.good.test.crt ]; then
       -addext "subjectAltName=DNS:mx.grey.test" -keyout mx.grey.test.key -out mx.grey.test.crt 2>/dev/null
     chmod 600 ./*.key )
 fi
+if [ ! -s keys/tls/mx.tlsreq.verify.test.crt ]; then
+  # self-signed, for verify.test's STARTTLS-required receiver
+  ( cd keys/tls && openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -sha256 -subj "/CN=mx.tlsreq.verify.test" \
+      -addext "subjectAltName=DNS:mx.tlsreq.verify.test" -keyout mx.tlsreq.verify.test.key \
+      -out mx.tlsreq.verify.test.crt 2>/dev/null && chmod 600 mx.tlsreq.verify.test.key )
+fi
 say "keys ready (keys/dkim, keys/tls)"
 
 # ---------------------------------------------------------------- 4. render configs
@@ -179,9 +185,25 @@ setsid "$LAB_PY" "$LAB_HOME/bin/slowsmtp.py" --pidfile run/pids/slowsmtp.pid --s
 setsid "$LAB_PY" "$LAB_HOME/bin/https_static.py" --pidfile run/pids/https.pid --listen "$LAB_MX:443" --root run/www \
   --cert keys/tls/mx.good.test.fullchain.pem --key keys/tls/mx.good.test.key \
   >> logs/https.log 2>&1 < /dev/null &
+V=keys/tls/mx.tlsreq.verify.test
+setsid "$LAB_PY" "$LAB_HOME/bin/verifysmtp.py" --pidfile run/pids/verifysmtp.pid \
+  --server "name=accept,addr=$LAB_VERIFY_ACCEPT:25,mode=accept,utf8=1" \
+  --server "name=grey,addr=$LAB_VERIFY_GREY:25,mode=grey,hint=$LAB_VERIFY_GREY_S" \
+  --server "name=ratelimit,addr=$LAB_VERIFY_RATELIMIT:25,mode=ratelimit,n=$LAB_VERIFY_RATE_N" \
+  --server "name=rcptcap,addr=$LAB_VERIFY_RCPTCAP:25,mode=rcptcap,n=$LAB_VERIFY_RCPT_CAP" \
+  --server "name=block,addr=$LAB_VERIFY_BLOCK:25,mode=block" \
+  --server "name=gmail,addr=$LAB_VERIFY_GMAIL:25,mode=gmail" \
+  --server "name=yahoo,addr=$LAB_VERIFY_YAHOO:25,mode=yahoo" \
+  --server "name=exchange,addr=$LAB_VERIFY_EXCHANGE:25,mode=exchange" \
+  --server "name=catchall,addr=$LAB_VERIFY_CATCHALL:25,mode=catchall" \
+  --server "name=tlsreq,addr=$LAB_VERIFY_TLSREQ:25,mode=tlsreq,tls=$V.crt:$V.key" \
+  --server "name=noutf8,addr=$LAB_VERIFY_NOUTF8:25,mode=accept,utf8=0" \
+  >> logs/verifysmtp.log 2>&1 < /dev/null &
 wait_for 10 test -s run/pids/slowsmtp.pid || die "slowsmtp failed (logs/slowsmtp.log)"
+wait_for 10 test -s run/pids/verifysmtp.pid || die "verifysmtp failed (logs/verifysmtp.log)"
 wait_for 10 test -s run/pids/https.pid || die "https_static failed (logs/https.log)"
 say "aiosmtpd grey/slow/tarpit up on 127.0.0.11/12/13:25, HTTPS on 127.0.0.10:443"
+say "verify.test receivers up on 127.0.0.70-80:25 (127.0.0.81 left dead)"
 
 # ---------------------------------------------------------------- 11. health check
 smtp_banner() { timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2; head -c 3 <&3" | grep -q 220; }

@@ -8,6 +8,7 @@
 //! SMTP sessions with the core's SMTP engine and feed the results back; time is always passed in.
 
 pub mod address;
+pub mod dns;
 pub mod judge;
 pub mod lists;
 pub mod model;
