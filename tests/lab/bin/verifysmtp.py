@@ -118,6 +118,8 @@ class VerifySMTP(SMTP):
     """Closes the connection after a 421 (RFC 5321 §3.8) and answers 530 5.7.0 before STARTTLS."""
 
     async def push(self, status):
+        if isinstance(status, str) and status.startswith("530 Must issue a STARTTLS"):
+            status = "530 5.7.0 Must issue a STARTTLS command first"  # RFC 3207 §4 with RFC 3463 code
         await super().push(status)
         if getattr(self, "_lab_close", False):
             self._lab_close = False

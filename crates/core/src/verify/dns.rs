@@ -60,7 +60,11 @@ pub async fn resolve_mx(resolver: &dyn Resolver, domain: &str) -> MxLookup {
                 Err(e) => return MxLookup::Failed(e.to_string()),
             }
         };
-        out.push(MxRecord { preference, exchange: if exchange.is_empty() { ".".into() } else { exchange }, has_address: has });
+        out.push(MxRecord {
+            preference,
+            exchange: if exchange.is_empty() { ".".into() } else { exchange },
+            has_address: has,
+        });
     }
     MxLookup::Records(out)
 }
@@ -77,7 +81,9 @@ mod tests {
         let text = include_str!("../../../../tests/lab/conf/zones/verify.test.zone");
         let z = ZoneResolver::from_zone_text(text, None).expect("verify.test.zone parses");
         let hosts = |l: MxLookup| match l {
-            MxLookup::Records(r) => r.into_iter().map(|m| (m.preference, m.exchange, m.has_address)).collect::<Vec<_>>(),
+            MxLookup::Records(r) => {
+                r.into_iter().map(|m| (m.preference, m.exchange, m.has_address)).collect::<Vec<_>>()
+            }
             other => panic!("{other:?}"),
         };
         for (name, last_octet) in [
@@ -107,7 +113,10 @@ mod tests {
             vec![(10, "mx.dead.verify.test".into(), true), (20, "mx.accept.verify.test".into(), true)]
         );
         assert_eq!(hosts(resolve_mx(&z, "nullmx.verify.test").await), vec![(0, ".".into(), false)]);
-        assert_eq!(hosts(resolve_mx(&z, "noaddr.verify.test").await), vec![(10, "mx.noaddr.verify.test".into(), false)]);
+        assert_eq!(
+            hosts(resolve_mx(&z, "noaddr.verify.test").await),
+            vec![(10, "mx.noaddr.verify.test".into(), false)]
+        );
         assert_eq!(resolve_mx(&z, "implicit.verify.test").await, MxLookup::NoMx { domain_has_address: true });
         assert_eq!(resolve_mx(&z, "nomail.verify.test").await, MxLookup::NoMx { domain_has_address: false });
         assert_eq!(resolve_mx(&z, "nosuch.verify.test").await, MxLookup::NxDomain);
@@ -122,7 +131,13 @@ mod tests {
         let text = include_str!("../../../../tests/lab/conf/zones/verify.test.zone");
         let z = ZoneResolver::from_zone_text(text, None).unwrap();
         let mut s = Scheduler::new(SchedulerConfig { smtp: false, ..SchedulerConfig::default() });
-        let inputs = ["a@nullmx.verify.test", "a@nosuch.verify.test", "a@noaddr.verify.test", "a@nomail.verify.test", "user@implicit.verify.test"];
+        let inputs = [
+            "a@nullmx.verify.test",
+            "a@nosuch.verify.test",
+            "a@noaddr.verify.test",
+            "a@nomail.verify.test",
+            "user@implicit.verify.test",
+        ];
         for (row, a) in inputs.iter().enumerate() {
             s.add(row as u64, a);
         }
