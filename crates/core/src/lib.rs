@@ -11,4 +11,5 @@ pub mod dns;
 pub mod domain;
 pub mod findings;
 pub mod message;
+pub mod names;
 pub mod sample;

@@ -2,7 +2,7 @@
 //! counts DNS-querying terms and void lookups (§4.6.4).
 
 use super::macros::{self, MacroContext, MacroEnv, MacroString};
-use super::record::{self, Mechanism, SpfRecord, is_spf_record, is_toplabel, parse_record};
+use super::record::{self, Mechanism, SpfRecord, is_spf_record, parse_record};
 use super::{
     BoxFut, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS, SpfOutcome, SpfProblem, SpfResult, SpfSyntaxError,
 };
@@ -75,12 +75,7 @@ pub(crate) async fn fetch_record(resolver: &dyn Resolver, domain: &str) -> Fetch
 /// RFC 7208 §4.3: the initial domain must be a multi-label name with labels of 1-63
 /// octets, at most 253 in all, and a valid top label (so no literal or bare address).
 pub(crate) fn valid_domain(domain: &str) -> bool {
-    let d = domain.strip_suffix('.').unwrap_or(domain);
-    if !macros::is_queryable(d) || d.starts_with('[') {
-        return false;
-    }
-    let labels: Vec<&str> = d.split('.').collect();
-    labels.len() >= 2 && labels.last().is_some_and(|l| is_toplabel(l))
+    !domain.starts_with('[') && crate::names::check(domain, crate::names::Syntax::SPF_DOMAIN).is_ok()
 }
 
 struct Ctx<'a> {
