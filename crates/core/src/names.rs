@@ -207,8 +207,8 @@ mod tests {
         let label64 = "a".repeat(64);
         assert_eq!(check(&format!("{label63}.example"), Syntax::HOST), Ok(()));
         assert_eq!(check(&format!("{label64}.example"), Syntax::HOST), Err(NameError::LabelTooLong(label64.clone())));
-        // 253 characters: four labels of 61 + "x.com" style filler.
-        let name253 = format!("{0}.{0}.{0}.{0}.com", "a".repeat(61));
+        // 253 characters: labels of 63, 61, 61, 61 and "com", with four dots.
+        let name253 = format!("{}.{1}.{1}.{1}.com", "a".repeat(63), "a".repeat(61));
         assert_eq!(name253.len(), 253);
         assert_eq!(check(&name253, Syntax::HOST), Ok(()));
         assert_eq!(check(&format!("{name253}."), Syntax::HOST), Ok(()), "the trailing dot is not counted");

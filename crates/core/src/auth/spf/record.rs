@@ -329,9 +329,22 @@ fn domain_spec(term: &str, text: &str) -> Result<MacroString, SpfSyntaxError> {
     }
     let body = tail.strip_suffix('.').unwrap_or(tail);
     match body.rfind('.') {
-        Some(dot) if is_toplabel(&body[dot + 1..]) => Ok(ms),
-        _ => Err(invalid(term, format!("'{text}' does not end in a valid top-level label"), "RFC 7208 §7.1 domain-end")),
+        Some(dot) if is_toplabel(&body[dot + 1..]) => {}
+        _ => {
+            let reason = format!("'{text}' does not end in a valid top-level label");
+            return Err(invalid(term, reason, "RFC 7208 §7.1 domain-end"));
+        }
     }
+    // A spec without macros is the name itself: one that no DNS query can carry (an empty
+    // or over-long label, RFC 1035 §2.3.4) never matches anything. RFC 7208 leaves the
+    // result open (no-match or permerror; openspf "invalid-domain-*" accepts both); it is
+    // read as a syntax error here, so the lint names it and the corrected record drops it.
+    if !text.contains('%')
+        && let Err(e) = crate::names::check(text, crate::names::Syntax::DNS)
+    {
+        return Err(invalid(term, format!("'{text}' is not a valid domain name: {e}"), "RFC 7208 §4.8"));
+    }
+    Ok(ms)
 }
 
 /// Byte offset just after the last macro-expand in `text` (0 if none). `text` is already
@@ -598,6 +611,8 @@ mod tests {
             "v=spf1 a:museum",
             "v=spf1 a:museum.",
             "v=spf1 a:example.-com",
+            "v=spf1 a:mail.example...com -all",
+            "v=spf1 include:a123456789012345678901234567890123456789012345678901234567890123.example.com",
             "v=spf1 a:",
             "v=spf1 include +all",
             "v=spf1 include:",

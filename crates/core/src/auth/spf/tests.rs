@@ -229,3 +229,34 @@ fn include_without_record_is_permerror_and_void_in_both() {
     assert_eq!((root.total, root.total_void), (1, 0));
     assert_eq!(child(&root, "include:gone.example").status, NodeStatus::None);
 }
+
+#[test]
+fn void_terms_not_void_hosts_and_the_walk_bounds() {
+    let mut z = ZoneResolver::new();
+    // One MX host with an address, one without: the mx term found MX records, so it is
+    // not void (RFC 7208 §4.6.4 limits void terms); the host without address is recorded.
+    txt(&mut z, "h.example", "v=spf1 mx -all");
+    mx(&mut z, "h.example", 10, "mx1.h.example");
+    mx(&mut z, "h.example", 20, "gone.h.example");
+    a(&mut z, "mx1.h.example", "192.0.2.25");
+    let root = block_on(walk_tree(&z, "h.example"));
+    let t = &root.terms[0];
+    assert_eq!((t.void, t.mx_names, t.hosts_looked_up, t.mx_hosts_without_address), (false, Some(2), 2, 1));
+    assert_eq!(t.addresses, vec!["192.0.2.25".parse::<std::net::IpAddr>().expect("ip")]);
+    assert_eq!(root.total_void, 0);
+    // A chain deeper than the depth bound: the walk stops there, says so, and stays finite.
+    for i in 0..15 {
+        txt(&mut z, &format!("c{i}.example"), &format!("v=spf1 include:c{}.example -all", i + 1));
+    }
+    let root = block_on(walk_tree(&z, "c0.example"));
+    let mut n = &root;
+    let mut depth = 0;
+    while let Some(c) = n.terms.first().and_then(|t| t.child.as_deref()) {
+        n = c;
+        depth += 1;
+    }
+    assert_eq!(depth, limits::MAX_TREE_DEPTH + 1);
+    assert_eq!(n.status, NodeStatus::NotEvaluated);
+    assert_eq!(root.total as usize, limits::MAX_TREE_DEPTH + 1, "each include walked counts, the last one too");
+    assert_eq!(root.first_over_limit(), Some(("c10.example".to_string(), "include:c11.example".to_string())));
+}
