@@ -326,10 +326,12 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
             flattened = Some(flat);
         }
         if voids > MAX_VOID_LOOKUPS {
-            findings.push(cat::SPF_TOO_MANY_VOIDS.emit().detail(format!(
-                "{voids} void lookups (limit {MAX_VOID_LOOKUPS}): {}",
-                void_terms(tree).join(", ")
-            )));
+            findings.push(
+                cat::SPF_TOO_MANY_VOIDS.emit().detail(format!(
+                    "{voids} void lookups (limit {MAX_VOID_LOOKUPS}): {}",
+                    void_terms(tree).join(", ")
+                )),
+            );
         }
         if root_record.len() > MAX_RECORD_BYTES {
             findings.push(cat::SPF_TOO_LONG.emit().detail(format!("{} bytes", root_record.len())));
@@ -789,7 +791,8 @@ mod tests {
         assert!(parse_term("exists:%{q}.x.com").is_err());
         assert!(parse_term("include:192.0.2.1").is_err());
         // A broken record is still read term by term.
-        let terms: Vec<bool> = split_terms("v=spf1 ip4:300.1.1.1 a foo:bar -all").map(|t| parse_term(t).is_ok()).collect();
+        let terms: Vec<bool> =
+            split_terms("v=spf1 ip4:300.1.1.1 a foo:bar -all").map(|t| parse_term(t).is_ok()).collect();
         assert_eq!(terms, vec![false, true, false, true]);
     }
 

@@ -27,10 +27,10 @@
 //! - the walk is bounded by [`MAX_TREE_NODES`] records and [`MAX_TREE_DEPTH`] nested
 //!   includes; a target beyond is reported as not evaluated.
 
+use super::BoxFut;
 use super::limits::{MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_TREE_DEPTH, MAX_TREE_NODES};
 use super::macros::MacroString;
 use super::record::{Mechanism, Modifier, SpfSyntaxError, Term, is_spf_record, parse_term, split_terms};
-use super::BoxFut;
 use crate::dns::{DnsAnswer, MaybeSendSync, RecordType, Resolver};
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
@@ -358,8 +358,7 @@ impl<'d> Walker<'d> {
                 async move { self.term(domain, TreeTerm::new(text, p), ancestors, depth, level, has_all).await }
             });
             let terms: Vec<TreeTerm> = join_all(futs).await;
-            let status =
-                if terms.iter().any(|t| t.parsed.is_err()) { NodeStatus::PermError } else { NodeStatus::Ok };
+            let status = if terms.iter().any(|t| t.parsed.is_err()) { NodeStatus::PermError } else { NodeStatus::Ok };
             TreeNode {
                 lookups: terms.iter().map(|t| t.lookups).sum(),
                 void_lookups: terms.iter().filter(|t| t.void).count() as u32,
@@ -372,7 +371,14 @@ impl<'d> Walker<'d> {
     }
 
     /// Follows an include/redirect into its target's record.
-    async fn follow(&self, mut t: TreeTerm, spec: &MacroString, ancestors: Vec<String>, depth: u32, level: usize) -> TreeTerm {
+    async fn follow(
+        &self,
+        mut t: TreeTerm,
+        spec: &MacroString,
+        ancestors: Vec<String>,
+        depth: u32,
+        level: usize,
+    ) -> TreeTerm {
         t.lookups = 1;
         if spec.raw.contains('%') {
             t.uses_macros = true;
