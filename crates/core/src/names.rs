@@ -1,8 +1,9 @@
 //! Domain names, once for the whole project: syntax (RFC 1035 §2.3.4 lengths, RFC 1123
 //! §2.1 / RFC 5321 §4.1.2 letter-digit-hyphen host names), internationalized names
 //! converted to A-labels by UTS #46 (the `idna` crate), and the organizational domain
-//! of RFC 7489 §3.2 from the Public Suffix List compiled in (the `psl` crate; no file or
-//! network at run time, so it works the same in the browser).
+//! of RFC 7489 §3.2 from the Public Suffix List compiled in (the list's text in
+//! `assets/`, read by the `publicsuffix` crate; no file or network at run time, so it
+//! works the same in the browser).
 //!
 //! Every place that needs to judge or compare names (the server's target guard, the
 //! pages, SPF, the zone resolver, DMARC discovery, Reply-To and hop comparisons) calls
@@ -158,11 +159,21 @@ pub fn host_name(input: &str) -> Result<String, NameError> {
 /// organizational domain. Names under a suffix the list does not know use its default
 /// rule (`*`: the last label is the suffix).
 pub fn organizational_domain(name: &str) -> String {
+    use publicsuffix::Psl;
     let n = normalize(name);
-    match psl::domain_str(&n) {
+    let org = public_suffix_list().domain(n.as_bytes()).and_then(|d| std::str::from_utf8(d.as_bytes()).ok());
+    match org {
         Some(org) => org.to_string(),
         None => n,
     }
+}
+
+/// The Public Suffix List compiled in (`assets/public_suffix_list.dat`, MPL-2.0), parsed
+/// once. Should it ever fail to parse, the list is empty and every name falls to the
+/// default rule (the last label is the suffix) rather than failing the caller.
+fn public_suffix_list() -> &'static publicsuffix::List {
+    static LIST: std::sync::OnceLock<publicsuffix::List> = std::sync::OnceLock::new();
+    LIST.get_or_init(|| include_str!("../assets/public_suffix_list.dat").parse().unwrap_or_default())
 }
 
 /// Whether two names have the same organizational domain (RFC 7489 §3.2).
@@ -190,6 +201,18 @@ mod tests {
         assert_eq!(organizational_domain("mail.bücher.example"), "xn--bcher-kva.example");
         assert!(same_organization("news.example.co.uk", "example.co.uk"));
         assert!(!same_organization("a.co.uk", "b.co.uk"), "two registrants under co.uk");
+    }
+
+    #[test]
+    fn the_compiled_in_list_is_read_whole() {
+        use publicsuffix::Psl;
+        let list = public_suffix_list();
+        assert!(!list.is_empty());
+        // Private-section rules count too (RFC 7489 §3.2 uses the whole list).
+        assert_eq!(organizational_domain("a.b.github.io"), "b.github.io");
+        // Unicode rules are also held as A-labels (公司.cn).
+        assert_eq!(list.suffix(b"a.b.xn--55qx5d.cn").map(|s| s.as_bytes().to_vec()), Some(b"xn--55qx5d.cn".to_vec()));
+        assert_eq!(organizational_domain("www.b.公司.cn"), "b.xn--55qx5d.cn");
     }
 
     #[test]
