@@ -498,8 +498,8 @@ async fn streaming_reports_each_section_once_and_evidence_replays() {
     }
 }
 
-/// The domain check's SPF tree and the message-SPF engine's tree walk
-/// (`auth::spf::walk_tree`) count the same lookups: one count, whichever view shows it.
+/// The one SPF walker (`auth::spf::tree`) counts the same through the domain check's query
+/// context (deadlines, evidence, dedup) as over a plain resolver (`auth::spf::walk_tree`).
 #[tokio::test]
 async fn lookup_counts_agree_with_the_spf_engine() {
     let z = lab();
