@@ -123,18 +123,7 @@ pub fn check_domain_name(name: &str) -> Result<(), UiError> {
     if name.contains('@') {
         return Err(bad("an email address; use the part after the @"));
     }
-    if name.len() > 253 || !name.contains('.') {
-        return Err(bad("a domain has at least two labels and at most 253 characters"));
-    }
-    for label in name.split('.') {
-        if label.is_empty() || label.len() > 63 {
-            return Err(bad("a label is empty or longer than 63 characters"));
-        }
-        if !label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
-            return Err(bad("only letters, digits, hyphens and underscores are allowed (write IDNs as xn--…)"));
-        }
-    }
-    Ok(())
+    inboxlens_core::names::host_name(name).map(|_| ()).map_err(|e| bad(&e.to_string()))
 }
 
 /// The resolver for a domain check: DoH, under the what-if zone lines when there are any.

@@ -203,7 +203,7 @@ pub fn parse_host(input: &str) -> Result<HostSpec, GuardError> {
     if let Ok(ip) = unbracketed.parse::<IpAddr>() {
         return Ok(HostSpec::Ip(ip));
     }
-    let name = s.trim_end_matches('.').to_ascii_lowercase();
+    let name = inboxlens_core::names::normalize(s);
     if is_valid_dns_name(&name) {
         Ok(HostSpec::Name(name))
     } else {
@@ -223,20 +223,7 @@ pub enum HostSpec {
 /// RFC 1035 §2.3.4 / RFC 1123 §2.1 host name syntax (letters, digits, hyphens; underscores
 /// are tolerated because real MX targets sometimes have them). At least two labels.
 pub fn is_valid_dns_name(name: &str) -> bool {
-    if name.is_empty() || name.len() > 253 {
-        return false;
-    }
-    let mut labels = 0;
-    for label in name.split('.') {
-        labels += 1;
-        if label.is_empty() || label.len() > 63 || label.starts_with('-') || label.ends_with('-') {
-            return false;
-        }
-        if !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
-            return false;
-        }
-    }
-    labels >= 2 || name == "localhost"
+    name == "localhost" || inboxlens_core::names::check(name, inboxlens_core::names::Syntax::HOST).is_ok()
 }
 
 #[cfg(test)]

@@ -11,5 +11,6 @@ pub mod dns;
 pub mod domain;
 pub mod findings;
 pub mod message;
+pub mod names;
 pub mod sample;
 pub mod verify;

@@ -341,7 +341,7 @@ pub fn domain_report(props: &DomainReportProps) -> Html {
                         <dl class="kv">
                             <dt>{"SPF"}</dt><dd class="mono">{ for spf_records.iter().filter_map(util::scalar_text).map(|t| html! { <div>{t}</div> }) }
                                 if spf_records.is_empty() { <span class="muted">{"no record"}</span> }</dd>
-                            <dt>{"SPF lookups"}</dt><dd>{format!("{} of 10 · void {} of 2", util::text(r, "/spf/lookups").unwrap_or_else(|| "?".into()), util::text(r, "/spf/void_lookups").unwrap_or_else(|| "?".into()))}</dd>
+                            <dt>{"SPF lookups"}</dt><dd>{format!("{} of {} · void {} of {}", util::text(r, "/spf/lookups").unwrap_or_else(|| "?".into()), inboxlens_core::auth::spf::limits::MAX_DNS_TERMS, util::text(r, "/spf/void_lookups").unwrap_or_else(|| "?".into()), inboxlens_core::auth::spf::limits::MAX_VOID_LOOKUPS)}</dd>
                             <dt>{"DMARC"}</dt><dd class="mono">{util::text(r, "/dmarc/record").unwrap_or_else(|| "no record".into())}</dd>
                             <dt>{"Policy"}</dt><dd>{util::text(r, "/dmarc/policy").unwrap_or_else(|| "none".into())}</dd>
                             <dt>{"DNSSEC"}</dt><dd>{util::first_text(r, &["/dnssec/status", "/dnssec/state", "/dnssec"]).unwrap_or_else(|| "?".into())}</dd>

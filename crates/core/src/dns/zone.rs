@@ -188,7 +188,7 @@ impl ZoneResolver {
     /// Answers one question synchronously.
     pub fn answer(&self, name: &str, rtype: RecordType) -> Result<DnsAnswer, DnsError> {
         let mut target = normalize_name(name);
-        if target.is_empty() || target.len() > 253 || target.split('.').any(|l| l.is_empty() || l.len() > 63) {
+        if crate::names::check(&target, crate::names::Syntax::DNS).is_err() {
             return Err(DnsError::InvalidName(name.to_string()));
         }
         let mut cnames = Vec::new();

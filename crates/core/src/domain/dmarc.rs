@@ -3,9 +3,8 @@
 //! external report destination authorization (RFC 7489 §7.1, RFC 9990 §4) and a
 //! corrected record.
 //!
-//! RFC 7489's organizational domain needs the Public Suffix List; the core ships
-//! none (wasm size), so the RFC 7489 reading here takes the registrable domain as
-//! the last two labels and says so in the report.
+//! RFC 7489's organizational domain comes from the Public Suffix List compiled into
+//! the core (`crate::names::organizational_domain`).
 
 use super::query::{Ctx, TxtLookup, txt_with_prefix};
 use super::{LookupStatus, fixes};
@@ -61,7 +60,7 @@ pub struct DmarcDiscovery {
     pub rfc9989_policy_domain: Option<String>,
     /// RFC 9989: the organizational domain (psd= / shortest name with a record).
     pub rfc9989_org_domain: String,
-    /// RFC 7489: the organizational domain, taken as the registrable domain (last two labels, no PSL).
+    /// RFC 7489: the organizational domain (public suffix + one label, by the Public Suffix List).
     pub rfc7489_org_domain: String,
     /// RFC 7489: the domain whose record would apply.
     pub rfc7489_policy_domain: Option<String>,
@@ -87,11 +86,9 @@ pub struct ReportDestination {
     pub authorization_name: Option<String>,
 }
 
-/// RFC 7489 registrable-domain approximation: the last two labels.
+/// RFC 7489 §3.2 organizational domain (the registrable domain by the Public Suffix List).
 pub fn registrable_domain(domain: &str) -> String {
-    let d = domain.trim_end_matches('.').to_ascii_lowercase();
-    let labels: Vec<&str> = d.split('.').collect();
-    if labels.len() <= 2 { d } else { labels[labels.len() - 2..].join(".") }
+    crate::names::organizational_domain(domain)
 }
 
 /// The domains the RFC 9989 tree walk visits for `domain`, in order.
@@ -292,7 +289,9 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         |name: &str| -> Option<&TxtLookup> { all_names.iter().position(|n| n == name).and_then(|i| lookups.get(i)) };
 
     let walked: Vec<String> = names.iter().map(|n| format!("_dmarc.{n}")).collect();
-    let note = "RFC 7489 needs the Public Suffix List; without it the organizational domain is taken as the registrable domain (the last two labels).".to_string();
+    let note = format!(
+        "RFC 7489 §3.2: the organizational domain {org7489} is the public suffix plus one label, by the Public Suffix List."
+    );
     let mut discovery = DmarcDiscovery {
         walked,
         rfc9989_policy_domain: None,

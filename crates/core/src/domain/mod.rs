@@ -210,9 +210,10 @@ pub struct DomainReport {
     pub timing: Timing,
 }
 
-/// Normalizes a domain as typed by a user: trimmed, lower case, no trailing dot.
+/// Normalizes a domain as typed by a user: trimmed, lower case, no trailing dot, an
+/// internationalized name as A-labels (UTS #46, `crate::names`).
 pub fn normalize_domain(domain: &str) -> String {
-    domain.trim().trim_end_matches('.').to_ascii_lowercase()
+    crate::names::normalize(domain)
 }
 
 /// Checks `domain`; see [`check_domain_streaming`].

@@ -139,6 +139,20 @@ impl<'a> Ctx<'a> {
     }
 }
 
+/// The SPF tree walker (`auth::spf::tree`) asks through the check's context, so its
+/// questions get the deadlines, de-duplication, evidence and chain depth of every other
+/// question of the check; a failure is reported by its message.
+impl crate::auth::spf::SpfDns for Ctx<'_> {
+    fn query<'q>(
+        &'q self,
+        name: &'q str,
+        rtype: RecordType,
+        depth: u32,
+    ) -> crate::auth::spf::BoxFut<'q, Result<DnsAnswer, String>> {
+        Box::pin(async move { Ctx::query(self, name, rtype, depth).await.map_err(|e| e.message) })
+    }
+}
+
 fn run_query<'a>(
     resolver: &'a dyn Resolver,
     name: String,

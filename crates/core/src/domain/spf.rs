@@ -2,29 +2,24 @@
 //! DNS lookups and void lookups counted per node and as a running total (RFC 7208
 //! §4.6.4), and a flattened record that fits the limits, ready to publish.
 //!
-//! The tree is resolved level by level: all terms of one record are resolved
-//! concurrently, and each include's record is fetched as soon as its parent is known.
-//! Message-time SPF evaluation (with a client IP) lives in `crate::auth::spf`; here
-//! there is no IP, so `ptr` and macro terms are counted but not resolved.
+//! The tree is walked by `crate::auth::spf::tree` (the one SPF walker, over the check's
+//! query context: deadlines, evidence, critical-path depth) and parsed by its per-term
+//! grammar; this module renders the walker's raw facts as the report (`spf` in the JSON
+//! contract), lints them and builds the fixes. Message-time evaluation (with a client IP)
+//! is `crate::auth::spf::check_host`.
 
-use super::query::{BoxFut, Ctx, QueryError, TxtLookup, starts_with_tag, txt_with_prefix};
+use super::query::{Ctx, QueryError};
 use super::{LookupStatus, fixes};
+use crate::auth::spf::limits::{MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_RECORD_BYTES, MAX_VOID_LOOKUPS};
+use crate::auth::spf::record::in_network;
+use crate::auth::spf::{
+    Mechanism, Modifier, NodeStatus, Qualifier, SpfFetch, Term, TreeNode, TreeTerm, Walker, fetch_spf, parse_term,
+    split_terms,
+};
 use crate::dns::RecordType;
-use crate::findings::{Finding, catalog::domain as cat};
+use crate::findings::{Finding, catalog::spf as cat};
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::sync::atomic::{AtomicUsize, Ordering};
-
-/// RFC 7208 §4.6.4: at most 10 DNS-querying terms.
-pub const LOOKUP_LIMIT: u32 = 10;
-/// RFC 7208 §4.6.4: receivers SHOULD fail after 2 void lookups.
-pub const VOID_LIMIT: u32 = 2;
-/// Deepest include nesting walked (beyond, the limit is exceeded anyway).
-pub const MAX_LEVEL: usize = 10;
-/// Most include/redirect records fetched in one check (bounds hostile trees).
-pub const MAX_NODES: usize = 120;
-/// A record longer than this risks not fitting a 512-byte UDP answer (RFC 7208 §3.4).
-pub const MAX_RECORD_BYTES: usize = 450;
+use std::net::IpAddr;
 
 /// The SPF part of a domain report (`spf` in the JSON contract).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -75,7 +70,7 @@ pub struct SpfNode {
     /// The record text, when found.
     pub record: Option<String>,
     /// ok / none / temperror / permerror / loop / not_evaluated.
-    pub status: String,
+    pub status: NodeStatus,
     /// Lookups made by this record's own terms.
     pub lookups: u32,
     /// Void lookups of this record's own terms.
@@ -148,468 +143,67 @@ pub struct PublishRecord {
     pub zone_line: String,
 }
 
-// ----------------------------------------------------------------------------- parsing
+// ----------------------------------------------------------------------------- rendering
 
-/// A parsed SPF mechanism (RFC 7208 §5).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Mechanism {
-    /// `all`
-    All,
-    /// `include:<domain-spec>`
-    Include(String),
-    /// `a[:domain][/v4][//v6]`
-    A { domain: Option<String>, v4: Option<u8>, v6: Option<u8> },
-    /// `mx[:domain][/v4][//v6]`
-    Mx { domain: Option<String>, v4: Option<u8>, v6: Option<u8> },
-    /// `ptr[:domain]`
-    Ptr(Option<String>),
-    /// `ip4:<addr>[/len]`
-    Ip4(Ipv4Addr, Option<u8>),
-    /// `ip6:<addr>[/len]`
-    Ip6(Ipv6Addr, Option<u8>),
-    /// `exists:<domain-spec>`
-    Exists(String),
-}
-
-/// One term of a record (RFC 7208 §4.6.1).
-#[derive(Debug, Clone, PartialEq)]
-pub enum Term {
-    /// A mechanism with its qualifier.
-    Mechanism { qualifier: char, mechanism: Mechanism },
-    /// `redirect=`
-    Redirect(String),
-    /// `exp=`
-    Exp(String),
-    /// Another `name=value` modifier (ignored by receivers, RFC 7208 §6).
-    Modifier(String, String),
-    /// A term that does not parse; `cidr` tells a bad prefix length from other errors.
-    Invalid { reason: String, cidr: bool },
-}
-
-/// Parses one term. Never panics; invalid input is [`Term::Invalid`].
-pub fn parse_term(raw: &str) -> Term {
-    let invalid = |reason: String| Term::Invalid { reason, cidr: false };
-    // Modifiers: name=value, where name is ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ).
-    if let Some((name, value)) = raw.split_once('=') {
-        let is_name = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-        if is_name && !name.contains(':') {
-            return match name.to_ascii_lowercase().as_str() {
-                "redirect" => match check_domain_spec(value) {
-                    Ok(()) => Term::Redirect(value.to_string()),
-                    Err(e) => invalid(format!("redirect={value}: {e}")),
-                },
-                "exp" => match check_domain_spec(value) {
-                    Ok(()) => Term::Exp(value.to_string()),
-                    Err(e) => invalid(format!("exp={value}: {e}")),
-                },
-                other => Term::Modifier(other.to_string(), value.to_string()),
-            };
-        }
-    }
-    let (qualifier, rest) = match raw.chars().next() {
-        Some(q @ ('+' | '-' | '~' | '?')) => (q, &raw[1..]),
-        _ => ('+', raw),
-    };
-    let (name, arg) = match rest.find([':', '/']) {
-        Some(i) => (&rest[..i], Some(&rest[i..])),
-        None => (rest, None),
-    };
-    let lname = name.to_ascii_lowercase();
-    let mechanism = match lname.as_str() {
-        "all" => {
-            if arg.is_some() {
-                return invalid(format!("\"{raw}\": all takes no argument"));
-            }
-            Mechanism::All
-        }
-        "include" | "exists" => {
-            let Some(spec) = arg.and_then(|a| a.strip_prefix(':')) else {
-                return invalid(format!("\"{raw}\": {lname} needs :<domain>"));
-            };
-            if let Err(e) = check_domain_spec(spec) {
-                return invalid(format!("\"{raw}\": {e}"));
-            }
-            if lname == "include" { Mechanism::Include(spec.to_string()) } else { Mechanism::Exists(spec.to_string()) }
-        }
-        "a" | "mx" => {
-            let (domain, v4, v6) = match parse_domain_cidr(arg) {
-                Ok(x) => x,
-                Err((reason, cidr)) => return Term::Invalid { reason: format!("\"{raw}\": {reason}"), cidr },
-            };
-            if lname == "a" { Mechanism::A { domain, v4, v6 } } else { Mechanism::Mx { domain, v4, v6 } }
-        }
-        "ptr" => match arg {
-            None => Mechanism::Ptr(None),
-            Some(a) => match a.strip_prefix(':') {
-                Some(spec) if check_domain_spec(spec).is_ok() => Mechanism::Ptr(Some(spec.to_string())),
-                _ => return invalid(format!("\"{raw}\": bad ptr argument")),
-            },
-        },
-        "ip4" => {
-            let Some(spec) = arg.and_then(|a| a.strip_prefix(':')) else {
-                return invalid(format!("\"{raw}\": ip4 needs :<address>"));
-            };
-            let (addr, len) = match spec.split_once('/') {
-                Some((a, l)) => (a, Some(l)),
-                None => (spec, None),
-            };
-            let Ok(ip) = addr.parse::<Ipv4Addr>() else {
-                return invalid(format!("\"{raw}\": {addr} is not an IPv4 address"));
-            };
-            let len = match len.map(|l| parse_prefix(l, 32)) {
-                None => None,
-                Some(Ok(n)) => Some(n),
-                Some(Err(e)) => return Term::Invalid { reason: format!("\"{raw}\": {e}"), cidr: true },
-            };
-            Mechanism::Ip4(ip, len)
-        }
-        "ip6" => {
-            let Some(spec) = arg.and_then(|a| a.strip_prefix(':')) else {
-                return invalid(format!("\"{raw}\": ip6 needs :<address>"));
-            };
-            let (addr, len) = match spec.rsplit_once('/') {
-                Some((a, l)) => (a, Some(l)),
-                None => (spec, None),
-            };
-            let Ok(ip) = addr.parse::<Ipv6Addr>() else {
-                return invalid(format!("\"{raw}\": {addr} is not an IPv6 address"));
-            };
-            let len = match len.map(|l| parse_prefix(l, 128)) {
-                None => None,
-                Some(Ok(n)) => Some(n),
-                Some(Err(e)) => return Term::Invalid { reason: format!("\"{raw}\": {e}"), cidr: true },
-            };
-            Mechanism::Ip6(ip, len)
-        }
-        _ => return invalid(format!("\"{raw}\": unknown mechanism \"{name}\"")),
-    };
-    Term::Mechanism { qualifier, mechanism }
-}
-
-fn parse_prefix(s: &str, max: u8) -> Result<u8, String> {
-    if s.is_empty() || s.len() > 3 || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("prefix length \"{s}\" is not a number"));
-    }
-    match s.parse::<u8>() {
-        Ok(n) if n <= max && !(s.len() > 1 && s.starts_with('0')) => Ok(n),
-        _ => Err(format!("prefix length /{s} out of range 0-{max}")),
-    }
-}
-
-type DomainCidr = (Option<String>, Option<u8>, Option<u8>);
-
-fn parse_domain_cidr(arg: Option<&str>) -> Result<DomainCidr, (String, bool)> {
-    let Some(arg) = arg else { return Ok((None, None, None)) };
-    let (domain, cidr) = if let Some(rest) = arg.strip_prefix(':') {
-        match rest.find('/') {
-            Some(i) => (Some(&rest[..i]), &rest[i..]),
-            None => (Some(rest), ""),
-        }
-    } else {
-        (None, arg)
-    };
-    if let Some(d) = domain {
-        check_domain_spec(d).map_err(|e| (e, false))?;
-    }
-    let (v4, v6) = if cidr.is_empty() {
-        (None, None)
-    } else if let Some(v6) = cidr.strip_prefix("//") {
-        (None, Some(parse_prefix(v6, 128).map_err(|e| (e, true))?))
-    } else if let Some(rest) = cidr.strip_prefix('/') {
-        match rest.split_once("//") {
-            Some((a, b)) => {
-                (Some(parse_prefix(a, 32).map_err(|e| (e, true))?), Some(parse_prefix(b, 128).map_err(|e| (e, true))?))
-            }
-            None => (Some(parse_prefix(rest, 32).map_err(|e| (e, true))?), None),
-        }
-    } else {
-        return Err((format!("unexpected \"{cidr}\""), false));
-    };
-    Ok((domain.map(str::to_string), v4, v6))
-}
-
-/// Loose check of an RFC 7208 §7.1 domain-spec: printable, no spaces, labels ≤ 63,
-/// and, without macros, at least two labels with a non-numeric top label.
-pub fn check_domain_spec(spec: &str) -> Result<(), String> {
-    if spec.is_empty() {
-        return Err("empty domain".into());
-    }
-    if spec.len() > 253 + 60 || !spec.bytes().all(|b| b.is_ascii_graphic()) {
-        return Err(format!("\"{spec}\" is not a valid domain"));
-    }
-    if spec.contains('%') {
-        return check_macros(spec);
-    }
-    let d = spec.trim_end_matches('.');
-    let labels: Vec<&str> = d.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|l| l.is_empty() || l.len() > 63) {
-        return Err(format!("\"{spec}\" is not a fully qualified domain"));
-    }
-    let top = labels.last().copied().unwrap_or("");
-    if top.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!("\"{spec}\" ends in a numeric label (an IP address is not a domain)"));
-    }
-    Ok(())
-}
-
-fn check_macros(spec: &str) -> Result<(), String> {
-    let b = spec.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            match b.get(i + 1) {
-                Some(b'%' | b'_' | b'-') => i += 2,
-                Some(b'{') => {
-                    let Some(end) = spec[i..].find('}') else {
-                        return Err(format!("unterminated macro in \"{spec}\""));
-                    };
-                    let body = &spec[i + 2..i + end];
-                    let letter = body.chars().next().map(|c| c.to_ascii_lowercase());
-                    if !matches!(letter, Some('s' | 'l' | 'o' | 'd' | 'i' | 'p' | 'v' | 'h' | 'c' | 'r' | 't')) {
-                        return Err(format!("unknown macro letter in %{{{body}}}"));
-                    }
-                    i += end + 1;
-                }
-                _ => return Err(format!("bad % escape in \"{spec}\"")),
-            }
-        } else {
-            i += 1;
-        }
-    }
-    Ok(())
-}
-
-/// The terms of a record (after `v=spf1`), split on spaces.
-pub fn terms_of(record: &str) -> Vec<&str> {
-    let rest = record.trim();
-    let rest = rest.get(6..).unwrap_or("");
-    rest.split_ascii_whitespace().take(512).collect()
-}
-
-// ----------------------------------------------------------------------------- walking
-
-struct Walk<'c, 'a> {
-    ctx: &'c Ctx<'a>,
-    nodes: AtomicUsize,
-}
-
-/// Fetches an include/redirect target's record and walks it.
-fn walk_target<'w, 'a: 'w>(
-    w: &'w Walk<'w, 'a>,
-    domain: String,
-    ancestors: Vec<String>,
-    qdepth: u32,
-    level: usize,
-) -> BoxFut<'w, SpfNode> {
-    Box::pin(async move {
-        let key = domain.to_ascii_lowercase().trim_end_matches('.').to_string();
-        if ancestors.contains(&key) {
-            return empty_node(&domain, "loop", Some(format!("{domain} is already being evaluated: include loop")));
-        }
-        if level > MAX_LEVEL || w.nodes.fetch_add(1, Ordering::Relaxed) >= MAX_NODES {
-            return empty_node(&domain, "not_evaluated", Some("include tree too deep or too large".into()));
-        }
-        match txt_with_prefix(w.ctx, &domain, "v=spf1", qdepth).await {
-            TxtLookup::TempError(e) => empty_node(&domain, "temperror", Some(e.message)),
-            TxtLookup::None => empty_node(&domain, "none", Some(format!("{domain} has no SPF record"))),
-            TxtLookup::Found(recs) if recs.len() > 1 => {
-                empty_node(&domain, "permerror", Some(format!("{domain} has {} SPF records", recs.len())))
-            }
-            TxtLookup::Found(mut recs) => {
-                let rec = recs.pop().unwrap_or_default();
-                let mut anc = ancestors;
-                anc.push(key);
-                walk_record(w, domain, rec, anc, qdepth + 1, level).await
-            }
-        }
-    })
-}
-
-fn empty_node(domain: &str, status: &str, error: Option<String>) -> SpfNode {
+/// The report's view of one record of the walked tree (`auth::spf::tree`).
+fn render(n: &TreeNode) -> SpfNode {
     SpfNode {
-        domain: domain.to_string(),
-        record: None,
-        status: status.to_string(),
-        lookups: 0,
-        void_lookups: 0,
-        total: 0,
-        total_void: 0,
-        terms: Vec::new(),
-        error,
+        domain: n.domain.clone(),
+        record: n.record.clone(),
+        status: n.status,
+        lookups: n.lookups,
+        void_lookups: n.void_lookups,
+        total: n.total,
+        total_void: n.total_void,
+        terms: n.terms.iter().map(render_term).collect(),
+        error: n.error.clone(),
     }
 }
 
-/// Resolves all terms of one record concurrently.
-fn walk_record<'w, 'a: 'w>(
-    w: &'w Walk<'w, 'a>,
-    domain: String,
-    record: String,
-    ancestors: Vec<String>,
-    qdepth: u32,
-    level: usize,
-) -> BoxFut<'w, SpfNode> {
-    Box::pin(async move {
-        let raw_terms: Vec<String> = terms_of(&record).into_iter().map(str::to_string).collect();
-        let has_all =
-            raw_terms.iter().any(|t| matches!(parse_term(t), Term::Mechanism { mechanism: Mechanism::All, .. }));
-        let futs = raw_terms.into_iter().map(|raw| {
-            let domain = domain.clone();
-            let ancestors = ancestors.clone();
-            async move { resolve_term(w, &domain, raw, ancestors, qdepth, level, has_all).await }
-        });
-        let terms: Vec<SpfTerm> = futures::future::join_all(futs).await;
-        let lookups = terms.iter().map(|t| t.lookups).sum();
-        let void_lookups = terms.iter().filter(|t| t.void).count() as u32;
-        let status = if terms.iter().any(|t| t.kind == "invalid") { "permerror" } else { "ok" };
-        SpfNode {
-            domain,
-            record: Some(record),
-            status: status.to_string(),
-            lookups,
-            void_lookups,
-            total: 0,
-            total_void: 0,
-            terms,
-            error: None,
+fn render_term(t: &TreeTerm) -> SpfTerm {
+    let (kind, qualifier, addresses) = match &t.parsed {
+        Err(_) => ("invalid".to_string(), None, Vec::new()),
+        Ok(Term::Modifier(Modifier::Redirect { .. })) => ("redirect".to_string(), None, Vec::new()),
+        Ok(Term::Modifier(Modifier::Exp { .. })) => ("exp".to_string(), None, Vec::new()),
+        Ok(Term::Modifier(Modifier::Unknown { name, .. })) => (name.to_ascii_lowercase(), None, Vec::new()),
+        Ok(Term::Directive(d)) => {
+            let addresses = match &d.mechanism {
+                Mechanism::Ip4 { network, prefix } => vec![format!("{network}/{prefix}")],
+                Mechanism::Ip6 { network, prefix } => vec![format!("{network}/{prefix}")],
+                Mechanism::A { cidr4, cidr6, .. } | Mechanism::Mx { cidr4, cidr6, .. } => {
+                    with_prefix(&t.addresses, *cidr4, *cidr6)
+                }
+                _ => Vec::new(),
+            };
+            (d.mechanism.name().to_string(), Some(d.qualifier.as_char()), addresses)
         }
-    })
-}
-
-fn term_base(raw: &str, kind: &str, qualifier: Option<char>) -> SpfTerm {
+    };
+    let error = match &t.parsed {
+        Err(e) => Some(format!("\"{}\": {}", t.text, e.term_reason())),
+        Ok(_) => t
+            .dns_error
+            .clone()
+            .or_else(|| {
+                t.too_many_mx_names().then(|| {
+                    format!(
+                        "{} MX hosts: more than {MAX_NAMES_PER_TERM} (RFC 7208 §4.6.4)",
+                        t.mx_names.unwrap_or_default()
+                    )
+                })
+            })
+            .or_else(|| t.ignored.then(|| "ignored: the record has an all mechanism (RFC 7208 §6.1)".to_string())),
+    };
     SpfTerm {
-        term: raw.to_string(),
-        kind: kind.to_string(),
+        term: t.text.clone(),
+        kind,
         qualifier,
-        lookups: 0,
-        sub_lookups: 0,
-        void: false,
-        running_total: 0,
-        addresses: Vec::new(),
-        node: None,
-        error: None,
-    }
-}
-
-async fn resolve_term<'w, 'a: 'w>(
-    w: &'w Walk<'w, 'a>,
-    domain: &str,
-    raw: String,
-    ancestors: Vec<String>,
-    qdepth: u32,
-    level: usize,
-    has_all: bool,
-) -> SpfTerm {
-    match parse_term(&raw) {
-        Term::Invalid { reason, .. } => {
-            let mut t = term_base(&raw, "invalid", None);
-            t.error = Some(reason);
-            t
-        }
-        Term::Exp(_) => term_base(&raw, "exp", None),
-        Term::Modifier(name, _) => term_base(&raw, &name, None),
-        Term::Redirect(target) => {
-            let mut t = term_base(&raw, "redirect", None);
-            t.lookups = 1;
-            if has_all {
-                t.error = Some("ignored: the record has an all mechanism (RFC 7208 §6.1)".into());
-                t.lookups = 0;
-                return t;
-            }
-            if target.contains('%') {
-                return t;
-            }
-            let node = walk_target(w, target, ancestors, qdepth, level + 1).await;
-            t.void = node.status == "none";
-            t.node = Some(Box::new(node));
-            t
-        }
-        Term::Mechanism { qualifier, mechanism } => match mechanism {
-            Mechanism::All => term_base(&raw, "all", Some(qualifier)),
-            Mechanism::Ip4(ip, len) => {
-                let mut t = term_base(&raw, "ip4", Some(qualifier));
-                t.addresses.push(format!("{ip}/{}", len.unwrap_or(32)));
-                t
-            }
-            Mechanism::Ip6(ip, len) => {
-                let mut t = term_base(&raw, "ip6", Some(qualifier));
-                t.addresses.push(format!("{ip}/{}", len.unwrap_or(128)));
-                t
-            }
-            Mechanism::Ptr(_) => {
-                let mut t = term_base(&raw, "ptr", Some(qualifier));
-                t.lookups = 1;
-                t
-            }
-            Mechanism::Exists(spec) => {
-                let mut t = term_base(&raw, "exists", Some(qualifier));
-                t.lookups = 1;
-                if !spec.contains('%') {
-                    match w.ctx.query(&spec, RecordType::A, qdepth).await {
-                        Ok(a) => t.void = a.records.is_empty(),
-                        Err(e) => t.error = Some(e.message),
-                    }
-                }
-                t
-            }
-            Mechanism::Include(target) => {
-                let mut t = term_base(&raw, "include", Some(qualifier));
-                t.lookups = 1;
-                if target.contains('%') {
-                    return t;
-                }
-                let node = walk_target(w, target, ancestors, qdepth, level + 1).await;
-                t.void = node.status == "none";
-                t.node = Some(Box::new(node));
-                t
-            }
-            Mechanism::A { domain: d, v4, v6 } => {
-                let mut t = term_base(&raw, "a", Some(qualifier));
-                t.lookups = 1;
-                let target = d.unwrap_or_else(|| domain.to_string());
-                if target.contains('%') {
-                    return t;
-                }
-                match addresses_of(w.ctx, &target, qdepth).await {
-                    Ok(addrs) => {
-                        t.void = addrs.is_empty();
-                        t.addresses = with_prefix(&addrs, v4, v6);
-                    }
-                    Err(e) => t.error = Some(e.message),
-                }
-                t
-            }
-            Mechanism::Mx { domain: d, v4, v6 } => {
-                let mut t = term_base(&raw, "mx", Some(qualifier));
-                t.lookups = 1;
-                let target = d.unwrap_or_else(|| domain.to_string());
-                if target.contains('%') {
-                    return t;
-                }
-                match w.ctx.query(&target, RecordType::Mx, qdepth).await {
-                    Err(e) => t.error = Some(e.message),
-                    Ok(a) => {
-                        let hosts: Vec<String> =
-                            a.mx().into_iter().map(|(_, h)| h).filter(|h| !h.is_empty() && h != ".").collect();
-                        t.void = hosts.is_empty();
-                        if hosts.len() > 10 {
-                            t.error = Some(format!("{} MX hosts: more than 10 (RFC 7208 §4.6.4)", hosts.len()));
-                        }
-                        t.sub_lookups = hosts.len().min(10) as u32;
-                        let futs = hosts.iter().take(10).map(|h| addresses_of(w.ctx, h, qdepth + 1));
-                        let mut all = Vec::new();
-                        for r in futures::future::join_all(futs).await {
-                            match r {
-                                Ok(v) => all.extend(v),
-                                Err(e) => t.error = Some(e.message),
-                            }
-                        }
-                        t.addresses = with_prefix(&all, v4, v6);
-                    }
-                }
-                t
-            }
-        },
+        lookups: t.lookups,
+        sub_lookups: t.hosts_looked_up,
+        void: t.void,
+        running_total: t.running_total,
+        addresses,
+        node: t.child.as_deref().map(|c| Box::new(render(c))),
+        error,
     }
 }
 
@@ -631,64 +225,20 @@ fn with_prefix(addrs: &[IpAddr], v4: Option<u8>, v6: Option<u8>) -> Vec<String> 
         .collect()
 }
 
-/// Fills `running_total` / `total` in evaluation order; returns (lookups, voids) at the end.
-fn number(node: &mut SpfNode, mut total: u32, mut voids: u32) -> (u32, u32) {
-    for t in &mut node.terms {
-        total += t.lookups;
-        if t.void {
-            voids += 1;
-        }
-        if let Some(child) = t.node.as_deref_mut() {
-            let (nt, nv) = number(child, total, voids);
-            total = nt;
-            voids = nv;
-        }
-        t.running_total = total;
-    }
-    node.total = total;
-    node.total_void = voids;
-    (total, voids)
-}
-
-/// Where the 11th lookup happens: (domain, term), in evaluation order.
-fn first_over_limit(node: &SpfNode, limit: u32) -> Option<(String, String)> {
-    let mut before = node.total.saturating_sub(subtree_lookups(node));
-    for t in &node.terms {
-        if t.lookups > 0 {
-            before += t.lookups;
-            if before > limit {
-                return Some((node.domain.clone(), t.term.clone()));
-            }
-        }
-        if let Some(child) = t.node.as_deref() {
-            if child.total > limit {
-                return first_over_limit(child, limit);
-            }
-            before = child.total;
-        }
-    }
-    None
-}
-
-fn subtree_lookups(node: &SpfNode) -> u32 {
-    node.terms.iter().map(|t| t.lookups + t.node.as_deref().map(subtree_lookups).unwrap_or(0)).sum()
-}
-
 /// Checks the SPF record of `domain`.
 pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
     let mut findings = Vec::new();
-    let lookup = txt_with_prefix(ctx, domain, "v=spf1", 1).await;
-    let records = match lookup {
-        TxtLookup::TempError(e) => {
+    let records = match fetch_spf(ctx, domain, 1).await {
+        SpfFetch::Failed(message) => {
             findings.push(
                 cat::SPF_TEMPERROR
                     .emit()
-                    .detail(format!("TXT {domain}: {}", e.message))
-                    .evidence(format!("{domain} TXT: {e}")),
+                    .detail(format!("TXT {domain}: {message}"))
+                    .evidence(format!("{domain} TXT: {message}")),
             );
-            return (SpfReport::temperror(Some(e.message)), findings);
+            return (SpfReport::temperror(Some(message)), findings);
         }
-        TxtLookup::None => {
+        SpfFetch::None { .. } => {
             findings.push(
                 cat::SPF_MISSING
                     .emit()
@@ -709,19 +259,16 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
                 findings,
             );
         }
-        TxtLookup::Found(r) => r,
+        SpfFetch::Found(r) => r,
     };
-    let walk = Walk { ctx, nodes: AtomicUsize::new(0) };
-    let root_key = domain.to_ascii_lowercase();
-    let futs = records.iter().map(|r| walk_record(&walk, domain.to_string(), r.clone(), vec![root_key.clone()], 2, 0));
-    let mut trees: Vec<SpfNode> = futures::future::join_all(futs).await;
-    for t in &mut trees {
-        number(t, 0, 0);
-    }
+    let walker = Walker::new(ctx);
+    let mut trees: Vec<TreeNode> =
+        futures::future::join_all(records.iter().map(|r| walker.walk_record(domain, r, 2))).await;
     // The tree that needs most lookups is the one shown (several records: permerror anyway).
     let best = trees.iter().enumerate().max_by_key(|(i, t)| (t.total, usize::MAX - i)).map(|(i, _)| i).unwrap_or(0);
-    let tree = if trees.is_empty() { None } else { Some(trees.remove(best)) };
-    let other_trees = trees;
+    let raw_tree = if trees.is_empty() { None } else { Some(trees.remove(best)) };
+    let other_trees: Vec<SpfNode> = trees.iter().map(render).collect();
+    let tree = raw_tree.as_ref().map(render);
 
     let mut status = LookupStatus::Found;
     let mut error = None;
@@ -742,15 +289,15 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
         }
         findings.push(f);
     }
-    let (lookups, voids) = tree.as_ref().map(|t| (t.total, t.total_void)).unwrap_or((0, 0));
+    let (lookups, voids) = raw_tree.as_ref().map(|t| (t.total, t.total_void)).unwrap_or((0, 0));
     let mut flattened = None;
-    if let Some(tree) = &tree {
+    if let (Some(raw), Some(tree)) = (&raw_tree, &tree) {
         let mut lint = Lint::default();
-        lint_node(tree, true, &mut lint);
+        lint_node(raw, true, &mut lint);
         if lint.temperror.is_some() && status == LookupStatus::Found {
             status = LookupStatus::Temperror;
         }
-        if (lint.permerror || lookups > LOOKUP_LIMIT || voids > VOID_LIMIT) && status == LookupStatus::Found {
+        if (lint.permerror || lookups > MAX_DNS_TERMS || voids > MAX_VOID_LOOKUPS) && status == LookupStatus::Found {
             status = LookupStatus::Permerror;
         }
         let root_record = tree.record.clone().unwrap_or_default();
@@ -759,9 +306,10 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
             error = Some(e.clone());
         }
         findings.extend(lint.into_findings(domain, &root_record, &corrected));
-        if lookups > LOOKUP_LIMIT {
+        if lookups > MAX_DNS_TERMS {
             let flat = flatten(domain, tree);
-            let place = first_over_limit(tree, LOOKUP_LIMIT)
+            let place = raw
+                .first_over_limit()
                 .map(|(d, t)| format!("; the 11th lookup is \"{t}\" in the record of {d}"))
                 .unwrap_or_default();
             let fix = flat.records.iter().map(|r| r.zone_line.clone()).collect::<Vec<_>>().join("\n");
@@ -769,7 +317,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
                 cat::SPF_TOO_MANY_LOOKUPS
                     .emit()
                     .detail(format!(
-                        "{lookups} DNS lookups (limit {LOOKUP_LIMIT}){place}. Per record: {}",
+                        "{lookups} DNS lookups (limit {MAX_DNS_TERMS}){place}. Per record: {}",
                         per_node_summary(tree)
                     ))
                     .fix(format!("Publish this flattened record ({} lookups):\n{fix}", flat.lookups))
@@ -777,11 +325,12 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (SpfReport, Vec<Finding>) {
             );
             flattened = Some(flat);
         }
-        if voids > VOID_LIMIT {
+        if voids > MAX_VOID_LOOKUPS {
             findings.push(
-                cat::SPF_TOO_MANY_VOIDS
-                    .emit()
-                    .detail(format!("{voids} void lookups (limit {VOID_LIMIT}): {}", void_terms(tree).join(", "))),
+                cat::SPF_TOO_MANY_VOIDS.emit().detail(format!(
+                    "{voids} void lookups (limit {MAX_VOID_LOOKUPS}): {}",
+                    void_terms(tree).join(", ")
+                )),
             );
         }
         if root_record.len() > MAX_RECORD_BYTES {
@@ -897,22 +446,23 @@ impl Lint {
     }
 }
 
-fn lint_node(node: &SpfNode, root: bool, lint: &mut Lint) {
+/// Lints one record of the walked tree and its subtree, from the walker's raw facts.
+fn lint_node(node: &TreeNode, root: bool, lint: &mut Lint) {
     let at = &node.domain;
-    match node.status.as_str() {
-        "loop" => {
+    match node.status {
+        NodeStatus::Loop => {
             lint.loops.push(format!("{at} includes itself"));
             lint.permerror = true;
         }
-        "none" => {
+        NodeStatus::None => {
             lint.include_none.push(format!("{at} has no SPF record"));
             lint.permerror = true;
         }
-        "permerror" if node.record.is_none() => {
+        NodeStatus::PermError if node.record.is_none() => {
             lint.include_none.push(node.error.clone().unwrap_or_default());
             lint.permerror = true;
         }
-        "temperror" if lint.temperror.is_none() => {
+        NodeStatus::TempError if lint.temperror.is_none() => {
             lint.temperror = Some(format!("{at}: {}", node.error.clone().unwrap_or_default()));
         }
         _ => {}
@@ -920,51 +470,45 @@ fn lint_node(node: &SpfNode, root: bool, lint: &mut Lint) {
     let mut has_all = false;
     let mut has_redirect = false;
     for t in &node.terms {
-        if t.term.contains('%') {
-            lint.macros.push(format!("\"{}\" in {at}", t.term));
+        if t.text.contains('%') {
+            lint.macros.push(format!("\"{}\" in {at}", t.text));
         }
-        match parse_term(&t.term) {
-            Term::Invalid { reason, cidr } => {
+        match &t.parsed {
+            Err(e) => {
                 lint.permerror = true;
-                if cidr {
-                    lint.cidr.push(format!("{reason} in {at}"))
-                } else {
-                    lint.syntax.push(format!("{reason} in {at}"))
-                }
+                let line = format!("\"{}\": {} in {at}", t.text, e.term_reason());
+                if e.is_cidr() { lint.cidr.push(line) } else { lint.syntax.push(line) }
             }
-            Term::Redirect(_) => has_redirect = true,
-            Term::Mechanism { qualifier, mechanism } => match mechanism {
+            Ok(Term::Modifier(Modifier::Redirect { .. })) => has_redirect = true,
+            Ok(Term::Directive(d)) => match &d.mechanism {
                 Mechanism::All => {
                     has_all = true;
-                    match qualifier {
-                        '+' => lint.pass_all.push(at.clone()),
-                        '?' if root => lint.neutral_all = true,
+                    match d.qualifier {
+                        Qualifier::Pass => lint.pass_all.push(at.clone()),
+                        Qualifier::Neutral if root => lint.neutral_all = true,
                         _ => {}
                     }
                 }
-                Mechanism::Ptr(_) => lint.ptr.push(at.clone()),
-                Mechanism::Ip4(_, Some(len)) if len < 16 && qualifier == '+' => {
-                    lint.broad.push(format!("{} in {at} ({} addresses)", t.term, 1u64 << (32 - u32::from(len))));
+                Mechanism::Ptr { .. } => lint.ptr.push(at.clone()),
+                Mechanism::Ip4 { prefix, .. } if *prefix < 16 && d.qualifier == Qualifier::Pass => {
+                    lint.broad.push(format!("{} in {at} ({} addresses)", t.text, 1u64 << (32 - u32::from(*prefix))));
                 }
-                Mechanism::Ip6(_, Some(len)) if len < 32 && qualifier == '+' => {
-                    lint.broad.push(format!("{} in {at}", t.term));
+                Mechanism::Ip6 { prefix, .. } if *prefix < 32 && d.qualifier == Qualifier::Pass => {
+                    lint.broad.push(format!("{} in {at}", t.text));
                 }
                 _ => {}
             },
-            _ => {}
+            Ok(Term::Modifier(_)) => {}
         }
-        if t.kind == "mx" && t.error.as_deref().is_some_and(|e| e.contains("more than 10")) {
-            lint.mx_many.push(format!("\"{}\" in {at}", t.term));
+        if t.too_many_mx_names() {
+            lint.mx_many.push(format!("\"{}\" in {at}", t.text));
         }
-        if let Some(e) = &t.error
-            && t.kind != "invalid"
-            && !e.starts_with("ignored")
-            && !e.contains("more than 10")
+        if let Some(e) = &t.dns_error
             && lint.temperror.is_none()
         {
-            lint.temperror = Some(format!("\"{}\" in {at}: {e}", t.term));
+            lint.temperror = Some(format!("\"{}\" in {at}: {e}", t.text));
         }
-        if let Some(child) = t.node.as_deref() {
+        if let Some(child) = t.child.as_deref() {
             lint_node(child, false, lint);
         }
     }
@@ -984,15 +528,15 @@ pub fn merge_records(records: &[String]) -> String {
     let mut out: Vec<String> = vec!["v=spf1".into()];
     let mut all: Option<String> = None;
     for r in records {
-        for raw in terms_of(r) {
+        for raw in split_terms(r) {
             match parse_term(raw) {
-                Term::Invalid { .. } | Term::Redirect(_) | Term::Exp(_) | Term::Modifier(..) => {}
-                Term::Mechanism { qualifier, mechanism: Mechanism::All } => {
-                    if all.is_none() && matches!(qualifier, '-' | '~') {
-                        all = Some(format!("{qualifier}all"));
+                Err(_) | Ok(Term::Modifier(_)) => {}
+                Ok(Term::Directive(d)) if d.mechanism == Mechanism::All => {
+                    if all.is_none() && matches!(d.qualifier, Qualifier::Fail | Qualifier::SoftFail) {
+                        all = Some(format!("{}all", d.qualifier.as_char()));
                     }
                 }
-                _ => {
+                Ok(Term::Directive(_)) => {
                     if !out.iter().any(|t| t.eq_ignore_ascii_case(raw)) {
                         out.push(raw.to_string());
                     }
@@ -1010,17 +554,23 @@ pub fn corrected_record(record: &str) -> String {
     let mut out: Vec<String> = vec!["v=spf1".into()];
     let mut all: Option<String> = None;
     let mut redirect: Option<String> = None;
-    for raw in terms_of(record) {
+    for raw in split_terms(record) {
         match parse_term(raw) {
-            Term::Invalid { .. } => {}
-            Term::Mechanism { qualifier, mechanism: Mechanism::All } => {
-                all = Some(if matches!(qualifier, '-' | '~') { format!("{qualifier}all") } else { "-all".into() });
-            }
-            Term::Mechanism { mechanism: Mechanism::Ptr(_), .. } => {}
-            Term::Mechanism { mechanism: Mechanism::Ip4(_, Some(len)), .. } if len < 16 => {}
-            Term::Mechanism { mechanism: Mechanism::Ip6(_, Some(len)), .. } if len < 32 => {}
-            Term::Redirect(_) => redirect = Some(raw.to_string()),
-            _ => out.push(raw.to_string()),
+            Err(_) => {}
+            Ok(Term::Directive(d)) => match d.mechanism {
+                Mechanism::All => {
+                    all = Some(match d.qualifier {
+                        Qualifier::Fail | Qualifier::SoftFail => format!("{}all", d.qualifier.as_char()),
+                        _ => "-all".into(),
+                    });
+                }
+                Mechanism::Ptr { .. } => {}
+                Mechanism::Ip4 { prefix, .. } if prefix < 16 => {}
+                Mechanism::Ip6 { prefix, .. } if prefix < 32 => {}
+                _ => out.push(raw.to_string()),
+            },
+            Ok(Term::Modifier(Modifier::Redirect { .. })) => redirect = Some(raw.to_string()),
+            Ok(Term::Modifier(_)) => out.push(raw.to_string()),
         }
     }
     match (all, redirect) {
@@ -1090,24 +640,14 @@ pub fn flatten(domain: &str, tree: &SpfNode) -> FlattenedSpf {
         records.extend(parts);
         chunks.len() as u32 + kept_lookups
     };
-    if lookups > LOOKUP_LIMIT {
+    if lookups > MAX_DNS_TERMS {
         notes.push(format!("Still {lookups} lookups: remove some ptr/exists terms or providers."));
     }
     FlattenedSpf { records, lookups, notes }
 }
 
 fn lookup_term(t: &str) -> bool {
-    matches!(
-        parse_term(t),
-        Term::Mechanism {
-            mechanism: Mechanism::Ptr(_)
-                | Mechanism::Exists(_)
-                | Mechanism::Include(_)
-                | Mechanism::A { .. }
-                | Mechanism::Mx { .. },
-            ..
-        }
-    )
+    matches!(parse_term(t), Ok(Term::Directive(d)) if d.mechanism.queries_dns())
 }
 
 fn collect(
@@ -1202,7 +742,7 @@ fn dedupe_nets(nets: &mut Vec<String>) {
             }
             if let Some((bip, blen)) = b
                 && blen < len
-                && contains(*bip, *blen, *ip)
+                && in_network(*ip, *bip, *blen)
             {
                 keep[i] = false;
             }
@@ -1221,23 +761,6 @@ fn parse_net(n: &str) -> Option<(IpAddr, u8)> {
     Some((a.parse().ok()?, l))
 }
 
-/// Whether `ip` is inside `net/len`.
-pub fn contains(net: IpAddr, len: u8, ip: IpAddr) -> bool {
-    match (net, ip) {
-        (IpAddr::V4(n), IpAddr::V4(i)) => {
-            let len = u32::from(len.min(32));
-            let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };
-            (u32::from(n) & mask) == (u32::from(i) & mask)
-        }
-        (IpAddr::V6(n), IpAddr::V6(i)) => {
-            let len = u32::from(len.min(128));
-            let mask = if len == 0 { 0 } else { u128::MAX << (128 - len) };
-            (u128::from(n) & mask) == (u128::from(i) & mask)
-        }
-        _ => false,
-    }
-}
-
 fn publish(name: &str, value: &str) -> PublishRecord {
     PublishRecord {
         name: name.trim_end_matches('.').to_string(),
@@ -1246,32 +769,31 @@ fn publish(name: &str, value: &str) -> PublishRecord {
     }
 }
 
-/// True when the text is an SPF record (`v=spf1` then end or space).
-pub fn is_spf(text: &str) -> bool {
-    starts_with_tag(text, "v=spf1")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn parses_terms_and_flags_errors() {
-        assert!(matches!(parse_term("ip4:300.1.1.1"), Term::Invalid { cidr: false, .. }));
-        assert!(matches!(parse_term("foo:bar"), Term::Invalid { .. }));
-        assert!(matches!(parse_term("ip4:192.0.2.0/33"), Term::Invalid { cidr: true, .. }));
+    fn the_lint_reads_terms_with_the_one_grammar() {
+        let e = parse_term("ip4:300.1.1.1").expect_err("bad address");
+        assert!(!e.is_cidr());
+        assert_eq!(e.term_reason(), "300.1.1.1 is not an IPv4 address");
+        assert_eq!(parse_term("foo:bar").expect_err("unknown").term_reason(), "unknown mechanism \"foo\"");
+        assert!(parse_term("ip4:192.0.2.0/33").expect_err("cidr").is_cidr());
+        assert!(parse_term("a/24/64").expect_err("cidr").is_cidr());
         assert!(matches!(
             parse_term("a/24//64"),
-            Term::Mechanism { mechanism: Mechanism::A { v4: Some(24), v6: Some(64), .. }, .. }
+            Ok(Term::Directive(d)) if d.mechanism == Mechanism::A { domain: None, cidr4: Some(24), cidr6: Some(64) }
         ));
-        assert!(matches!(parse_term("-all"), Term::Mechanism { qualifier: '-', mechanism: Mechanism::All }));
-        assert!(matches!(parse_term("redirect=_spf.example.com"), Term::Redirect(_)));
-        assert!(matches!(
-            parse_term("exists:%{i}.ex.example.com"),
-            Term::Mechanism { mechanism: Mechanism::Exists(_), .. }
-        ));
-        assert!(matches!(parse_term("exists:%{q}.x.com"), Term::Invalid { .. }));
-        assert!(matches!(parse_term("include:192.0.2.1"), Term::Invalid { .. }));
+        assert!(matches!(parse_term("-all"), Ok(Term::Directive(d)) if d.qualifier == Qualifier::Fail));
+        assert!(matches!(parse_term("redirect=_spf.example.com"), Ok(Term::Modifier(Modifier::Redirect { .. }))));
+        assert!(matches!(parse_term("exists:%{i}.ex.example.com"), Ok(Term::Directive(_))));
+        assert!(parse_term("exists:%{q}.x.com").is_err());
+        assert!(parse_term("include:192.0.2.1").is_err());
+        // A broken record is still read term by term.
+        let terms: Vec<bool> =
+            split_terms("v=spf1 ip4:300.1.1.1 a foo:bar -all").map(|t| parse_term(t).is_ok()).collect();
+        assert_eq!(terms, vec![false, true, false, true]);
     }
 
     #[test]

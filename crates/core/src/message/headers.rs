@@ -92,30 +92,15 @@ pub fn domain_of(address: &str) -> Option<String> {
     if domain.is_empty() { None } else { Some(domain.to_ascii_lowercase()) }
 }
 
-/// Rough organizational domain without a public-suffix list: the last two labels,
-/// or three when the second-level label is a common registry label under a
-/// two-letter ccTLD (`co.uk`, `com.au`). Used only for informational comparisons.
+/// The organizational domain (RFC 7489 §3.2, Public Suffix List): see
+/// [`crate::names::organizational_domain`].
 pub fn base_domain(domain: &str) -> String {
-    let d = domain.trim_end_matches('.').to_ascii_lowercase();
-    let labels: Vec<&str> = d.split('.').filter(|l| !l.is_empty()).collect();
-    let n = labels.len();
-    if n <= 2 {
-        return labels.join(".");
-    }
-    let tld = labels.get(n - 1).copied().unwrap_or_default();
-    let sld = labels.get(n - 2).copied().unwrap_or_default();
-    let take =
-        if tld.len() == 2 && matches!(sld, "co" | "com" | "org" | "net" | "ac" | "gov" | "edu" | "ne" | "or" | "go") {
-            3
-        } else {
-            2
-        };
-    labels.get(n.saturating_sub(take)..).unwrap_or_default().join(".")
+    crate::names::organizational_domain(domain)
 }
 
-/// Whether two domains share the same (approximate) organizational domain.
+/// Whether two domains share the same organizational domain (RFC 7489 §3.2).
 pub fn same_organization(a: &str, b: &str) -> bool {
-    base_domain(a) == base_domain(b)
+    crate::names::same_organization(a, b)
 }
 
 fn mailbox_info(name: Option<&str>, address: Option<&str>) -> MailboxInfo {

@@ -371,26 +371,16 @@ pub fn is_internal_ip(ip: &IpAddr) -> bool {
     }
 }
 
-/// A rough organisational domain (the registrable part) used only to tell whether
-/// a hop crossed between organisations: the last two labels, or three when the
-/// second-level label is a common public second level (`co.uk`, `com.au`...).
-/// This is a heuristic: the DMARC module owns the real public-suffix logic.
+/// The organisational domain of a host name (RFC 7489 §3.2, Public Suffix List:
+/// [`crate::names::organizational_domain`]), to tell whether a hop crossed between
+/// organisations; `None` for an address literal or a name of one label.
 pub(crate) fn rough_org_domain(host: &str) -> Option<String> {
-    let host = host.trim().trim_end_matches('.').to_ascii_lowercase();
-    if host.is_empty() || host.parse::<IpAddr>().is_ok() || !host.contains('.') {
+    let host = host.trim().trim_end_matches('.');
+    if host.parse::<IpAddr>().is_ok() || crate::names::check(host, crate::names::Syntax::DNS).is_err() {
         return None;
     }
-    let labels: Vec<&str> = host.split('.').filter(|l| !l.is_empty()).collect();
-    if labels.len() < 2 {
-        return None;
-    }
-    let n = labels.len();
-    let tld = labels.get(n - 1).copied().unwrap_or_default();
-    let sld = labels.get(n - 2).copied().unwrap_or_default();
-    let public_second_level = tld.len() == 2
-        && matches!(sld, "co" | "com" | "net" | "org" | "ac" | "gov" | "edu" | "ne" | "or" | "go" | "mil");
-    let take = if public_second_level && n >= 3 { 3 } else { 2 };
-    labels.get(n - take..).map(|l| l.join("."))
+    let org = crate::names::organizational_domain(host);
+    org.contains('.').then_some(org)
 }
 
 /// The organisation of the client side of a hop: from its reverse DNS, its

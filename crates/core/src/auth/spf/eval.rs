@@ -2,7 +2,7 @@
 //! counts DNS-querying terms and void lookups (§4.6.4).
 
 use super::macros::{self, MacroContext, MacroEnv, MacroString};
-use super::record::{self, Mechanism, SpfRecord, is_spf_record, is_toplabel, parse_record};
+use super::record::{self, Mechanism, SpfRecord, is_spf_record, parse_record};
 use super::{
     BoxFut, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS, SpfOutcome, SpfProblem, SpfResult, SpfSyntaxError,
 };
@@ -36,11 +36,11 @@ struct Verdict {
 }
 
 /// What fetching a domain's SPF record gave.
-pub(crate) enum Fetched {
+enum Fetched {
     /// One `v=spf1` record (text decoded one byte per char, so non-ASCII stays visible).
-    Record { text: String, all: Vec<String> },
+    Record { text: String },
     /// No `v=spf1` record; `void` when the answer was NXDOMAIN or had no TXT at all.
-    NoRecord { void: bool, nxdomain: bool },
+    NoRecord { void: bool },
     /// More than one `v=spf1` record (§4.5: permerror).
     Multiple(Vec<String>),
     /// The TXT query timed out or failed (temperror).
@@ -53,7 +53,7 @@ pub(crate) fn latin1(bytes: &[u8]) -> String {
 }
 
 /// Fetches and selects the SPF record of `domain` (RFC 7208 §4.4, §4.5).
-pub(crate) async fn fetch_record(resolver: &dyn Resolver, domain: &str) -> Fetched {
+async fn fetch_record(resolver: &dyn Resolver, domain: &str) -> Fetched {
     match resolver.query(domain, RecordType::Txt).await {
         Err(e) => Fetched::DnsError(format!("the TXT lookup for {domain} failed: {e}")),
         Ok(ans) if ans.is_failure() => Fetched::DnsError(format!("the TXT lookup for {domain} answered {}", ans.rcode)),
@@ -61,11 +61,8 @@ pub(crate) async fn fetch_record(resolver: &dyn Resolver, domain: &str) -> Fetch
             let txts = ans.txt_bytes();
             let spf: Vec<String> = txts.iter().filter(|t| is_spf_record(t)).map(|t| latin1(t)).collect();
             match spf.len() {
-                0 => Fetched::NoRecord { void: txts.is_empty(), nxdomain: ans.rcode == crate::dns::Rcode::NxDomain },
-                1 => {
-                    let text = spf.first().cloned().unwrap_or_default();
-                    Fetched::Record { text, all: spf }
-                }
+                0 => Fetched::NoRecord { void: txts.is_empty() },
+                1 => Fetched::Record { text: spf.first().cloned().unwrap_or_default() },
                 _ => Fetched::Multiple(spf),
             }
         }
@@ -75,12 +72,7 @@ pub(crate) async fn fetch_record(resolver: &dyn Resolver, domain: &str) -> Fetch
 /// RFC 7208 §4.3: the initial domain must be a multi-label name with labels of 1-63
 /// octets, at most 253 in all, and a valid top label (so no literal or bare address).
 pub(crate) fn valid_domain(domain: &str) -> bool {
-    let d = domain.strip_suffix('.').unwrap_or(domain);
-    if !macros::is_queryable(d) || d.starts_with('[') {
-        return false;
-    }
-    let labels: Vec<&str> = d.split('.').collect();
-    labels.len() >= 2 && labels.last().is_some_and(|l| is_toplabel(l))
+    !domain.starts_with('[') && crate::names::check(domain, crate::names::Syntax::SPF_DOMAIN).is_ok()
 }
 
 struct Ctx<'a> {
@@ -233,7 +225,7 @@ fn check<'a>(
                     ),
                 ));
             }
-            Fetched::Record { text, .. } => text,
+            Fetched::Record { text } => text,
         };
         if depth == 0 {
             *top = Some(text.clone());

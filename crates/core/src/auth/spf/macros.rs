@@ -6,7 +6,7 @@ use std::fmt;
 use std::net::IpAddr;
 
 /// Longest domain name that may be queried after expansion (RFC 7208 §7.3, last paragraph).
-pub const MAX_DOMAIN_LEN: usize = 253;
+pub const MAX_DOMAIN_LEN: usize = crate::names::MAX_NAME_LEN;
 /// Cap for a DIGIT transformer: more parts than this cannot occur in a 253-character name
 /// anyway, and the cap keeps a hostile `%{d99999999999}` from overflowing.
 const MAX_DIGITS: u32 = 128;
@@ -317,7 +317,7 @@ pub fn to_query_name(expanded: &str) -> String {
 /// RFC 1035 §2.3.4 size rules for a query name: no empty label, labels of at most 63
 /// octets, at most 253 characters in all.
 pub fn is_queryable(name: &str) -> bool {
-    !name.is_empty() && name.len() <= MAX_DOMAIN_LEN && name.split('.').all(|l| !l.is_empty() && l.len() <= 63)
+    !name.ends_with('.') && crate::names::check(name, crate::names::Syntax::DNS).is_ok()
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! `mail-auth`'s SPF accepts records RFC 7208 requires to be permerrors and lacks the
 //! void-lookup limit (see `notes/mail-auth.md`), so the core evaluates SPF itself:
 //! [`check_host`] is the §4 `check_host()` function (with the §2.4 HELO fallback),
-//! [`walk_tree`] resolves the whole include/redirect tree of a domain for the domain
-//! check, and [`parse_record`] is the §12 grammar. All DNS goes through the
+//! [`tree`] is the one walker of a domain's whole include/redirect tree (the domain check
+//! renders it), [`parse_record`] / [`parse_term`] are the §12 grammar (whole record / one
+//! term), and [`limits`] holds every processing limit. All DNS goes through the
 //! [`Resolver`](crate::dns::Resolver) seam; a DNS failure is always `temperror`, never
 //! "no record".
 
@@ -14,8 +15,11 @@ pub mod record;
 pub mod tree;
 
 pub use eval::SpfOptions;
-pub use record::{Directive, Mechanism, Modifier, Qualifier, SpfRecord, SpfSyntaxError, Term, parse_record};
-pub use tree::{SpfNode, SpfTree, TermLookup, walk_tree, walk_tree_with_limit};
+pub use limits::{MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS};
+pub use record::{
+    Directive, Mechanism, Modifier, Qualifier, SpfRecord, SpfSyntaxError, Term, parse_record, parse_term, split_terms,
+};
+pub use tree::{NodeStatus, ResolverDns, SpfDns, SpfFetch, TreeNode, TreeTerm, Walker, fetch_spf, walk_tree};
 
 use crate::dns::Resolver;
 use crate::findings::{Finding, catalog::spf as cat};
@@ -23,12 +27,25 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
 
-/// Most DNS-querying terms one evaluation may use (RFC 7208 §4.6.4).
-pub const MAX_DNS_TERMS: u32 = 10;
-/// Most void lookups one evaluation may see (RFC 7208 §4.6.4, "SHOULD limit ... to two").
-pub const MAX_VOID_LOOKUPS: u32 = 2;
-/// Most MX names (and PTR names) one `mx` (`ptr`) term may look at (RFC 7208 §4.6.4).
-pub const MAX_NAMES_PER_TERM: usize = 10;
+/// Every SPF processing limit, in one place: the evaluator, the tree walker, the domain
+/// report and the pages use these.
+pub mod limits {
+    /// Most DNS-querying terms one evaluation may use (RFC 7208 §4.6.4).
+    pub const MAX_DNS_TERMS: u32 = 10;
+    /// Most void lookups one evaluation may see (RFC 7208 §4.6.4, "SHOULD limit ... to two").
+    pub const MAX_VOID_LOOKUPS: u32 = 2;
+    /// Most MX names (and PTR names) one `mx` (`ptr`) term may look at (RFC 7208 §4.6.4).
+    pub const MAX_NAMES_PER_TERM: usize = 10;
+    /// Most records one tree walk fetches. A valid tree has at most 10 DNS-querying
+    /// terms, so at most 10 include/redirect records; the walk goes further to show how
+    /// far over the limit a tree is, and stops here so a hostile tree stays bounded.
+    pub const MAX_TREE_NODES: usize = 120;
+    /// Deepest include/redirect nesting walked: the 11th nested include is the 11th
+    /// DNS-querying term on its path, past the limit in every evaluation that reaches it.
+    pub const MAX_TREE_DEPTH: usize = 10;
+    /// A record longer than this risks not fitting a 512-byte UDP answer (RFC 7208 §3.4).
+    pub const MAX_RECORD_BYTES: usize = 450;
+}
 
 /// The result of `check_host()` (RFC 7208 §2.6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -256,7 +273,8 @@ pub async fn check_host_domain(
     out
 }
 
-/// The findings an SPF outcome gives rise to (catalog `spf.*`).
+/// The findings an SPF outcome gives rise to: its result (`spf.*`), or the record
+/// problem that made it permerror / temperror (`spf_record.*`, as the domain check names it).
 pub fn findings_for(outcome: &SpfOutcome) -> Vec<Finding> {
     let mut out = Vec::new();
     let d = &outcome.domain;
@@ -295,18 +313,18 @@ pub fn findings_for(outcome: &SpfOutcome) -> Vec<Finding> {
             ),
         ),
         SpfResult::TempError => out.push(with_ev(
-            cat::TEMPERROR.emit().detail(outcome.problem.clone().unwrap_or_else(|| "a DNS query failed".into())),
+            cat::SPF_TEMPERROR.emit().detail(outcome.problem.clone().unwrap_or_else(|| "a DNS query failed".into())),
         )),
         SpfResult::PermError => {
             let spec = match outcome.problem_kind {
-                Some(SpfProblem::TooManyLookups) => &cat::TOO_MANY_LOOKUPS,
-                Some(SpfProblem::TooManyVoidLookups) => &cat::VOID_LIMIT,
-                Some(SpfProblem::MultipleRecords) => &cat::MULTIPLE_RECORDS,
-                Some(SpfProblem::Syntax) | Some(SpfProblem::NonAscii) => &cat::SYNTAX_ERROR,
-                Some(SpfProblem::TooManyMxNames) => &cat::TOO_MANY_MX,
+                Some(SpfProblem::TooManyLookups) => &cat::SPF_TOO_MANY_LOOKUPS,
+                Some(SpfProblem::TooManyVoidLookups) => &cat::SPF_TOO_MANY_VOIDS,
+                Some(SpfProblem::MultipleRecords) => &cat::SPF_MULTIPLE,
+                Some(SpfProblem::Syntax) | Some(SpfProblem::NonAscii) => &cat::SPF_SYNTAX,
+                Some(SpfProblem::TooManyMxNames) => &cat::SPF_MX_TOO_MANY,
                 Some(SpfProblem::IncludeWithoutRecord)
                 | Some(SpfProblem::RedirectWithoutRecord)
-                | Some(SpfProblem::InvalidTarget) => &cat::BROKEN_REFERENCE,
+                | Some(SpfProblem::InvalidTarget) => &cat::SPF_INCLUDE_NONE,
                 _ => &cat::PERMERROR,
             };
             out.push(with_ev(
@@ -318,117 +336,12 @@ pub fn findings_for(outcome: &SpfOutcome) -> Vec<Finding> {
     out
 }
 
-/// Lint findings for a domain's SPF tree: limits, loops, several records, syntax errors,
-/// broken includes, DNS failures, `ptr` and `+all`.
-pub fn findings_for_tree(tree: &SpfTree) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let root = &tree.root;
-    if root.record.is_none() && root.dns_error.is_none() && root.records_found.is_empty() {
-        out.push(cat::NONE.emit().detail(format!("{} publishes no \"v=spf1\" TXT record", root.domain)).fix(format!(
-            "Publish one TXT record at {}, e.g. \"v=spf1 mx -all\" listing every server that sends as it.",
-            root.domain
-        )));
-    }
-    if tree.over_lookup_limit {
-        out.push(cat::TOO_MANY_LOOKUPS.emit().detail(format!(
-            "the tree of {} needs {} DNS-querying terms (limit {MAX_DNS_TERMS}); the limit is passed at {}",
-            root.domain,
-            tree.total_lookups,
-            tree.lookup_limit_exceeded_at.clone().unwrap_or_default()
-        )));
-    }
-    if tree.over_void_limit {
-        let voids: Vec<String> = root
-            .iter()
-            .iter()
-            .flat_map(|n| {
-                n.lookups
-                    .iter()
-                    .filter(|l| l.void || l.void_address_lookups > 0)
-                    .map(move |l| format!("'{}' in {}", l.term, n.domain))
-            })
-            .collect();
-        out.push(cat::VOID_LIMIT.emit().detail(format!(
-            "{} void lookups (limit {MAX_VOID_LOOKUPS}): {}",
-            tree.total_void_lookups,
-            voids.join(", ")
-        )));
-    }
-    for n in root.iter() {
-        let ev = n.record.as_ref().map(|r| format!("{} TXT \"{r}\"", n.domain));
-        let with_ev = |f: Finding| match &ev {
-            Some(e) => f.evidence(e.clone()),
-            None => f,
-        };
-        if let Some(e) = &n.dns_error {
-            out.push(cat::TEMPERROR.emit().detail(format!("{}: {e}", n.domain)));
-        }
-        if n.records_found.len() > 1 {
-            let mut f = cat::MULTIPLE_RECORDS.emit().detail(format!(
-                "{} has {} \"v=spf1\" records",
-                n.domain,
-                n.records_found.len()
-            ));
-            for r in &n.records_found {
-                f = f.evidence(format!("{} TXT \"{r}\"", n.domain));
-            }
-            out.push(f);
-        }
-        if let Some(e) = &n.parse_error {
-            out.push(with_ev(cat::SYNTAX_ERROR.emit().detail(format!("{}: {e}", n.domain))));
-        }
-        if n.loop_detected {
-            out.push(cat::LOOP.emit().detail(format!(
-                "{} is reached again via '{}'",
-                n.domain,
-                n.via.clone().unwrap_or_default()
-            )));
-        }
-        if n.via.is_some()
-            && n.record.is_none()
-            && n.dns_error.is_none()
-            && n.records_found.is_empty()
-            && !n.loop_detected
-            && !n.skipped
-        {
-            out.push(cat::BROKEN_REFERENCE.emit().detail(format!(
-                "'{}': {} has no SPF record",
-                n.via.clone().unwrap_or_default(),
-                n.domain
-            )));
-        }
-        if n.ptr_terms_here > 0 {
-            out.push(with_ev(cat::PTR_USED.emit().detail(format!("{} uses 'ptr'", n.domain))));
-        }
-        for l in &n.lookups {
-            if l.mx_names.is_some_and(|m| m as usize > MAX_NAMES_PER_TERM) {
-                out.push(with_ev(cat::TOO_MANY_MX.emit().detail(format!(
-                    "'{}' in {} finds {} MX names",
-                    l.term,
-                    n.domain,
-                    l.mx_names.unwrap_or(0)
-                ))));
-            }
-            if n.dns_error.is_none()
-                && let Some(e) = &l.dns_error
-            {
-                out.push(cat::TEMPERROR.emit().detail(format!("'{}' in {}: {e}", l.term, n.domain)));
-            }
-        }
-        let pass_all = n.terms.iter().any(
-            |t| matches!(t, Term::Directive(d) if d.mechanism == Mechanism::All && d.qualifier == Qualifier::Pass),
-        );
-        if pass_all {
-            out.push(with_ev(cat::PASS_ALL.emit().detail(format!("{} ends in '+all'", n.domain))));
-        }
-    }
-    out
-}
-
+/// A boxed future: `Send` natively, local on wasm32 (JS futures are `!Send`).
 #[cfg(not(target_arch = "wasm32"))]
-pub(crate) type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+pub type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;
+/// A boxed future: `Send` natively, local on wasm32 (JS futures are `!Send`).
 #[cfg(target_arch = "wasm32")]
-pub(crate) type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
+pub type BoxFut<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + 'a>>;
 
 #[cfg(test)]
 mod tests;

@@ -21,6 +21,16 @@ pub enum Qualifier {
 }
 
 impl Qualifier {
+    /// The qualifier as written (`+`, `-`, `~`, `?`).
+    pub fn as_char(self) -> char {
+        match self {
+            Qualifier::Pass => '+',
+            Qualifier::Fail => '-',
+            Qualifier::SoftFail => '~',
+            Qualifier::Neutral => '?',
+        }
+    }
+
     /// The result a match with this qualifier produces (RFC 7208 §4.6.2).
     pub fn result(self) -> super::SpfResult {
         match self {
@@ -164,7 +174,7 @@ impl SpfRecord {
     }
 }
 
-/// Why a record is not valid SPF (each is a permerror, RFC 7208 §4.6).
+/// Why a record (or one term of it) is not valid SPF (each is a permerror, RFC 7208 §4.6).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SpfSyntaxError {
     /// The text does not start with `v=spf1` followed by a space or the end (§4.5).
@@ -173,19 +183,54 @@ pub enum SpfSyntaxError {
     /// A character outside 7-bit ASCII (§3.1 / §4.5).
     #[error("the record contains a non-ASCII byte (RFC 7208 §3.1)")]
     NonAscii,
-    /// A mechanism name that does not exist (§4.6.1).
-    #[error("unknown mechanism '{0}' (RFC 7208 §5)")]
-    UnknownMechanism(String),
-    /// A malformed term.
-    #[error("invalid term '{term}': {reason}")]
-    InvalidTerm { term: String, reason: String },
+    /// A mechanism name that does not exist (§4.6.1): `term` as written, `name` its mechanism part.
+    #[error("unknown mechanism '{term}' (RFC 7208 §5)")]
+    UnknownMechanism { term: String, name: String },
+    /// A malformed term: `reason` in plain words, `reference` the RFC 7208 section it breaks.
+    #[error("invalid term '{term}': {reason} ({reference})")]
+    InvalidTerm { term: String, reason: String, reference: &'static str },
+    /// A malformed or out-of-range CIDR prefix length (§5.6), told apart so a lint can name it.
+    #[error("invalid term '{term}': {reason} (RFC 7208 §5.6)")]
+    InvalidCidr { term: String, reason: String },
     /// `redirect=` or `exp=` appears twice (§6).
     #[error("modifier '{0}' appears more than once (RFC 7208 §6)")]
     DuplicateModifier(String),
 }
 
-fn invalid(term: &str, reason: impl Into<String>) -> SpfSyntaxError {
-    SpfSyntaxError::InvalidTerm { term: term.to_string(), reason: reason.into() }
+impl SpfSyntaxError {
+    /// Whether the problem is a CIDR prefix length (RFC 7208 §5.6).
+    pub fn is_cidr(&self) -> bool {
+        matches!(self, SpfSyntaxError::InvalidCidr { .. })
+    }
+
+    /// The problem of one term in a few words, without the term itself or the RFC
+    /// reference: what a per-term report shows next to the term.
+    pub fn term_reason(&self) -> String {
+        match self {
+            SpfSyntaxError::UnknownMechanism { name, .. } => format!("unknown mechanism \"{name}\""),
+            SpfSyntaxError::InvalidTerm { reason, .. } | SpfSyntaxError::InvalidCidr { reason, .. } => reason.clone(),
+            other => other.to_string(),
+        }
+    }
+}
+
+fn invalid(term: &str, reason: impl Into<String>, reference: &'static str) -> SpfSyntaxError {
+    SpfSyntaxError::InvalidTerm { term: term.to_string(), reason: reason.into(), reference }
+}
+
+fn invalid_cidr(term: &str, reason: impl Into<String>) -> SpfSyntaxError {
+    SpfSyntaxError::InvalidCidr { term: term.to_string(), reason: reason.into() }
+}
+
+/// Most terms read from one record. A TXT record fits in a 64 KiB answer, so a real
+/// record is far below this; the bound keeps a hostile one from costing more.
+pub const MAX_TERMS: usize = 512;
+
+/// The terms of a selected record (the text after `v=spf1`), split on spaces as the
+/// RFC 7208 §12 grammar does (`terms = *( 1*SP ( directive / modifier ) )`), at most
+/// [`MAX_TERMS`]. Any other whitespace stays inside a term and makes it invalid.
+pub fn split_terms(record: &str) -> impl Iterator<Item = &str> {
+    record.get(6..).unwrap_or("").split(' ').filter(|t| !t.is_empty()).take(MAX_TERMS)
 }
 
 /// True when `text` is selected as an SPF record: `v=spf1` (any case) followed by a space
@@ -205,7 +250,7 @@ pub fn parse_record(text: &str) -> Result<SpfRecord, SpfSyntaxError> {
     let mut terms = Vec::new();
     let (mut seen_redirect, mut seen_exp) = (false, false);
     // §12: terms = *( 1*SP ( directive / modifier ) ), record ends with *SP.
-    for raw in text[6..].split(' ').filter(|t| !t.is_empty()) {
+    for raw in split_terms(text) {
         let term = parse_term(raw)?;
         match &term {
             Term::Modifier(Modifier::Redirect { .. }) => {
@@ -233,7 +278,13 @@ fn is_name(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || matches!(ch, '-' | '_' | '.'))
 }
 
-fn parse_term(raw: &str) -> Result<Term, SpfSyntaxError> {
+/// Parses one term of a record (RFC 7208 §4.6.1, §12): the per-term grammar that
+/// [`parse_record`] applies to every term, public so a lint can judge a broken record
+/// term by term (one bad term does not hide the others).
+pub fn parse_term(raw: &str) -> Result<Term, SpfSyntaxError> {
+    if !raw.is_ascii() {
+        return Err(invalid(raw, "a term must be 7-bit ASCII", "RFC 7208 §3.1, §12"));
+    }
     // A modifier is `name "=" ...` with the '=' before any ':' or '/' (§4.6.1, §12).
     let first_special = raw.find([':', '/', '=']);
     if let Some(pos) = first_special
@@ -241,7 +292,7 @@ fn parse_term(raw: &str) -> Result<Term, SpfSyntaxError> {
     {
         let (name, value) = (&raw[..pos], &raw[pos + 1..]);
         if !is_name(name) {
-            return Err(invalid(raw, "a modifier name must start with a letter (RFC 7208 §12)"));
+            return Err(invalid(raw, "a modifier name must start with a letter", "RFC 7208 §12"));
         }
         let lname = name.to_ascii_lowercase();
         return Ok(Term::Modifier(match lname.as_str() {
@@ -257,14 +308,17 @@ fn parse_term(raw: &str) -> Result<Term, SpfSyntaxError> {
 }
 
 fn macro_err(term: &str, e: MacroError) -> SpfSyntaxError {
-    invalid(term, e.to_string())
+    let reference = if matches!(e, MacroError::BadLetter(_)) { "RFC 7208 §7.2" } else { "RFC 7208 §7.1" };
+    let text = e.to_string();
+    let reason = text.rsplit_once(" (RFC").map(|(r, _)| r.to_string()).unwrap_or(text);
+    invalid(term, reason, reference)
 }
 
 /// Validates a `domain-spec` (RFC 7208 §7.1): a macro string ending in a macro expansion
 /// or in `"." toplabel ["."]`.
 fn domain_spec(term: &str, text: &str) -> Result<MacroString, SpfSyntaxError> {
     if text.is_empty() {
-        return Err(invalid(term, "the domain-spec is empty (RFC 7208 §7.1)"));
+        return Err(invalid(term, "the domain-spec is empty", "RFC 7208 §7.1"));
     }
     let ms = MacroString::parse(text, MacroContext::Domain).map_err(|e| macro_err(term, e))?;
     // domain-end: the raw text after the last macro-expand ("%{..}", "%%", "%_", "%-").
@@ -275,9 +329,22 @@ fn domain_spec(term: &str, text: &str) -> Result<MacroString, SpfSyntaxError> {
     }
     let body = tail.strip_suffix('.').unwrap_or(tail);
     match body.rfind('.') {
-        Some(dot) if is_toplabel(&body[dot + 1..]) => Ok(ms),
-        _ => Err(invalid(term, format!("'{text}' does not end in a valid top-level label (RFC 7208 §7.1 domain-end)"))),
+        Some(dot) if is_toplabel(&body[dot + 1..]) => {}
+        _ => {
+            let reason = format!("'{text}' does not end in a valid top-level label");
+            return Err(invalid(term, reason, "RFC 7208 §7.1 domain-end"));
+        }
     }
+    // A spec without macros is the name itself: one that no DNS query can carry (an empty
+    // or over-long label, RFC 1035 §2.3.4) never matches anything. RFC 7208 leaves the
+    // result open (no-match or permerror; openspf "invalid-domain-*" accepts both); it is
+    // read as a syntax error here, so the lint names it and the corrected record drops it.
+    if !text.contains('%')
+        && let Err(e) = crate::names::check(text, crate::names::Syntax::DNS)
+    {
+        return Err(invalid(term, format!("'{text}' is not a valid domain name: {e}"), "RFC 7208 §4.8"));
+    }
+    Ok(ms)
 }
 
 /// Byte offset just after the last macro-expand in `text` (0 if none). `text` is already
@@ -311,15 +378,7 @@ fn last_macro_end(text: &str) -> usize {
 /// `toplabel = ( *alphanum ALPHA *alphanum ) / ( 1*alphanum "-" *( alphanum / "-" ) alphanum )`
 /// (RFC 7208 §7.1).
 pub fn is_toplabel(s: &str) -> bool {
-    let b = s.as_bytes();
-    if b.is_empty() || !b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-') {
-        return false;
-    }
-    if b.contains(&b'-') {
-        b.first().is_some_and(|c| c.is_ascii_alphanumeric()) && b.last().is_some_and(|c| c.is_ascii_alphanumeric())
-    } else {
-        b.iter().any(|c| c.is_ascii_alphabetic())
-    }
+    crate::names::is_top_label(s)
 }
 
 fn parse_cidr(term: &str, digits: &str, max: u8) -> Result<u8, SpfSyntaxError> {
@@ -331,7 +390,7 @@ fn parse_cidr(term: &str, digits: &str, max: u8) -> Result<u8, SpfSyntaxError> {
     let value: Option<u8> = if ok { digits.parse().ok() } else { None };
     match value {
         Some(v) if v <= max => Ok(v),
-        _ => Err(invalid(term, format!("invalid CIDR length '/{digits}' (0-{max}, no leading zeros; RFC 7208 §5.6)"))),
+        _ => Err(invalid_cidr(term, format!("invalid CIDR length '/{digits}' (0-{max}, no leading zeros)"))),
     }
 }
 
@@ -389,13 +448,13 @@ fn parse_directive(raw: &str) -> Result<Directive, SpfSyntaxError> {
     let mechanism = match name.as_str() {
         "all" => {
             if !after.is_empty() {
-                return Err(invalid(raw, "'all' takes no argument (RFC 7208 §5.1)"));
+                return Err(invalid(raw, "'all' takes no argument", "RFC 7208 §5.1"));
             }
             Mechanism::All
         }
         "include" | "exists" => {
             let Some(spec) = arg else {
-                return Err(invalid(raw, format!("'{name}' needs ':domain' (RFC 7208 §5.2, §5.7)")));
+                return Err(invalid(raw, format!("'{name}' needs ':domain'"), "RFC 7208 §5.2, §5.7"));
             };
             let domain = domain_spec(raw, spec)?;
             if name == "include" { Mechanism::Include { domain } } else { Mechanism::Exists { domain } }
@@ -409,7 +468,7 @@ fn parse_directive(raw: &str) -> Result<Directive, SpfSyntaxError> {
                 None => {
                     let (d, c4, c6) = split_dual_cidr(raw, after)?;
                     if !d.is_empty() {
-                        return Err(invalid(raw, "malformed CIDR length (RFC 7208 §5.3, §5.4)"));
+                        return Err(invalid_cidr(raw, "malformed CIDR length"));
                     }
                     (None, c4, c6)
                 }
@@ -419,33 +478,35 @@ fn parse_directive(raw: &str) -> Result<Directive, SpfSyntaxError> {
         "ptr" => match arg {
             Some(spec) => Mechanism::Ptr { domain: Some(domain_spec(raw, spec)?) },
             None if after.is_empty() => Mechanism::Ptr { domain: None },
-            None => return Err(invalid(raw, "'ptr' takes no CIDR length (RFC 7208 §5.5)")),
+            None => return Err(invalid(raw, "'ptr' takes no CIDR length", "RFC 7208 §5.5")),
         },
         "ip4" => {
             let Some(spec) = arg else {
-                return Err(invalid(raw, "'ip4' needs ':address' (RFC 7208 §5.6)"));
+                return Err(invalid(raw, "'ip4' needs ':address'", "RFC 7208 §5.6"));
             };
             let (addr, cidr) = match spec.split_once('/') {
                 Some((a, c)) => (a, Some(parse_cidr(raw, c, 32)?)),
                 None => (spec, None),
             };
             let network = parse_ip4(addr)
-                .ok_or_else(|| invalid(raw, format!("'{addr}' is not an IPv4 address (RFC 7208 §5.6)")))?;
+                .ok_or_else(|| invalid(raw, format!("{addr} is not an IPv4 address"), "RFC 7208 §5.6"))?;
             Mechanism::Ip4 { network, prefix: cidr.unwrap_or(32) }
         }
         "ip6" => {
             let Some(spec) = arg else {
-                return Err(invalid(raw, "'ip6' needs ':address' (RFC 7208 §5.6)"));
+                return Err(invalid(raw, "'ip6' needs ':address'", "RFC 7208 §5.6"));
             };
             let (addr, cidr) = match spec.split_once('/') {
                 Some((a, c)) => (a, Some(parse_cidr(raw, c, 128)?)),
                 None => (spec, None),
             };
             let network: Ipv6Addr =
-                addr.parse().map_err(|_| invalid(raw, format!("'{addr}' is not an IPv6 address (RFC 7208 §5.6)")))?;
+                addr.parse().map_err(|_| invalid(raw, format!("{addr} is not an IPv6 address"), "RFC 7208 §5.6"))?;
             Mechanism::Ip6 { network, prefix: cidr.unwrap_or(128) }
         }
-        _ => return Err(SpfSyntaxError::UnknownMechanism(raw.to_string())),
+        _ => {
+            return Err(SpfSyntaxError::UnknownMechanism { term: raw.to_string(), name: body[..name_end].to_string() });
+        }
     };
     Ok(Directive { qualifier, mechanism, text: raw.to_string() })
 }
@@ -550,6 +611,8 @@ mod tests {
             "v=spf1 a:museum",
             "v=spf1 a:museum.",
             "v=spf1 a:example.-com",
+            "v=spf1 a:mail.example...com -all",
+            "v=spf1 include:a123456789012345678901234567890123456789012345678901234567890123.example.com",
             "v=spf1 a:",
             "v=spf1 include +all",
             "v=spf1 include:",

@@ -1,4 +1,4 @@
-//! Tests of check_host() and walk_tree() over the real zone resolver.
+//! Tests of check_host() and the tree walker over the real zone resolver.
 
 use super::*;
 use crate::dns::zone::ZoneResolver;
@@ -36,43 +36,41 @@ fn nested_zone() -> ZoneResolver {
     z
 }
 
+fn child<'t>(n: &'t TreeNode, term: &str) -> &'t TreeNode {
+    n.terms.iter().find(|t| t.text == term).and_then(|t| t.child.as_deref()).unwrap_or_else(|| panic!("{term}"))
+}
+
 #[test]
 fn tree_counts_nested_includes_in_evaluation_order() {
     let z = nested_zone();
-    let tree = block_on(walk_tree(&z, "Example.COM."));
-    let root = &tree.root;
+    let root = block_on(walk_tree(&z, "Example.COM."));
     assert_eq!(root.domain, "example.com");
-    assert_eq!(root.lookups_here, 4, "a, mx, two includes");
-    assert_eq!(root.mx_names_here, 1);
-    assert_eq!(root.mx_address_lookups_here, 1);
-    assert_eq!(root.children.len(), 2);
-    let spf = &root.children[0];
+    assert_eq!(root.status, NodeStatus::Ok);
+    assert_eq!(root.lookups, 4, "a, mx, two includes");
+    let mx = root.terms.iter().find(|t| t.text == "mx").expect("mx term");
+    assert_eq!((mx.mx_names, mx.hosts_looked_up, mx.mx_hosts_without_address), (Some(1), 1, 0));
+    let spf = child(&root, "include:_spf.example.com");
     assert_eq!(spf.domain, "_spf.example.com");
-    assert_eq!(spf.via.as_deref(), Some("include:_spf.example.com"));
-    assert_eq!(spf.lookups_here, 2);
-    assert_eq!(spf.void_lookups_here, 1, "a:host.example.com does not exist");
-    let deep = &spf.children[0];
+    assert_eq!(spf.lookups, 2);
+    assert_eq!(spf.void_lookups, 1, "a:host.example.com does not exist");
+    let deep = child(spf, "include:deep.example.org");
     assert_eq!(deep.domain, "deep.example.org");
-    assert_eq!((deep.lookups_here, deep.ptr_terms_here, deep.void_lookups_here), (2, 1, 1));
+    assert_eq!((deep.lookups, deep.void_lookups), (2, 1), "exists (void) and ptr (counted, not resolved)");
     // Evaluation order: a=1 mx=2 include=3 [include deep=4 [exists=5 ptr=6] a:host=7] include other=8 [redirect=9 [...=13]].
-    assert_eq!(deep.running_total, 6);
-    assert_eq!(spf.running_total, 7);
-    let other = &root.children[1];
-    assert_eq!(other.lookups_here, 1);
-    assert_eq!(other.records_found.len(), 1, "non-SPF TXT is not an SPF record");
-    assert_eq!(other.children[0].domain, "_spf.example.com");
-    assert_eq!(other.children[0].via.as_deref(), Some("redirect=_spf.example.com"));
-    assert!(!other.children[0].loop_detected, "the same include on two branches is not a loop");
-    assert_eq!(root.running_total, 13);
-    assert_eq!(tree.total_lookups, 13);
-    assert_eq!(tree.total_void_lookups, 4);
-    assert!(tree.over_lookup_limit && tree.over_void_limit);
-    assert_eq!(tree.lookup_limit_exceeded_at.as_deref(), Some("'exists:x.example.org' in deep.example.org"));
-    let f = findings_for_tree(&tree);
-    assert!(ids(&f).contains(&"spf.too_many_lookups"));
-    assert!(ids(&f).contains(&"spf.void_limit"));
-    assert!(ids(&f).contains(&"spf.ptr_mechanism"));
-    assert!(!ids(&f).contains(&"spf.none"));
+    assert_eq!(deep.total, 6);
+    assert_eq!(spf.total, 7);
+    let other = child(&root, "include:other.example.net");
+    assert_eq!(other.lookups, 1, "the non-SPF TXT beside the record is not a second record");
+    let again = child(other, "redirect=_spf.example.com");
+    assert_eq!(again.domain, "_spf.example.com");
+    assert_eq!(again.status, NodeStatus::Ok, "the same include on two branches is not a loop");
+    assert_eq!((root.total, root.total_void), (13, 4));
+    assert_eq!(root.terms.iter().map(|t| t.running_total).collect::<Vec<_>>(), vec![1, 2, 7, 13, 13]);
+    assert_eq!(
+        root.first_over_limit(),
+        Some(("deep.example.org".to_string(), "exists:x.example.org".to_string())),
+        "the 11th lookup: deep.example.org's exists, reached again through the redirect"
+    );
 }
 
 #[test]
@@ -93,7 +91,7 @@ fn check_host_counts_the_same_way_and_stops_at_first_match() {
     assert_eq!(out.result, SpfResult::PermError);
     assert_eq!(out.problem_kind, Some(SpfProblem::TooManyVoidLookups));
     assert_eq!((out.lookups, out.void_lookups), (7, 3));
-    assert_eq!(ids(&findings_for(&out)), vec!["spf.void_limit"]);
+    assert_eq!(ids(&findings_for(&out)), vec!["spf_record.too_many_void_lookups"]);
 }
 
 #[test]
@@ -101,14 +99,12 @@ fn tree_detects_loops_and_check_host_hits_the_limit() {
     let mut z = ZoneResolver::new();
     txt(&mut z, "a.example", "v=spf1 include:b.example -all");
     txt(&mut z, "b.example", "v=spf1 include:a.example ~all");
-    let tree = block_on(walk_tree(&z, "a.example"));
-    let b = &tree.root.children[0];
-    let again = &b.children[0];
+    let root = block_on(walk_tree(&z, "a.example"));
+    let again = child(child(&root, "include:b.example"), "include:a.example");
     assert_eq!(again.domain, "a.example");
-    assert!(again.loop_detected);
-    assert!(again.record.is_none() && again.children.is_empty());
-    assert_eq!(tree.total_lookups, 2);
-    assert!(ids(&findings_for_tree(&tree)).contains(&"spf.loop"));
+    assert_eq!(again.status, NodeStatus::Loop);
+    assert!(again.record.is_none() && again.terms.is_empty());
+    assert_eq!(root.total, 2);
     let out = block_on(check_host(&z, &req("192.0.2.1", "x@a.example", "h.example")));
     assert_eq!(out.result, SpfResult::PermError);
     assert_eq!(out.problem_kind, Some(SpfProblem::TooManyLookups));
@@ -119,10 +115,9 @@ fn tree_detects_loops_and_check_host_hits_the_limit() {
 fn void_limit_in_tree_and_evaluation() {
     let mut z = ZoneResolver::new();
     txt(&mut z, "v.example", "v=spf1 a:n1.v.example a:n2.v.example a:n3.v.example ip4:192.0.2.9 -all");
-    let tree = block_on(walk_tree(&z, "v.example"));
-    assert_eq!(tree.total_void_lookups, 3);
-    assert!(tree.over_void_limit && !tree.over_lookup_limit);
-    assert_eq!(tree.root.lookups.iter().map(|l| l.running_void).collect::<Vec<_>>(), vec![1, 2, 3]);
+    let root = block_on(walk_tree(&z, "v.example"));
+    assert_eq!((root.total, root.total_void), (3, 3));
+    assert_eq!(root.terms.iter().map(|l| l.running_void).collect::<Vec<_>>(), vec![1, 2, 3, 3, 3]);
     let out = block_on(check_host(&z, &req("192.0.2.9", "x@v.example", "")));
     assert_eq!(out.result, SpfResult::PermError, "the third void lookup comes before the ip4 match");
     assert_eq!(out.void_lookups, 3);
@@ -133,21 +128,18 @@ fn timeout_is_temperror_never_no_record() {
     let mut z = ZoneResolver::new();
     txt(&mut z, "t.example", "v=spf1 include:slow.example -all");
     z.fail("slow.example", DnsError::Timeout);
-    let tree = block_on(walk_tree(&z, "t.example"));
-    let slow = &tree.root.children[0];
-    assert!(slow.dns_error.is_some());
-    assert!(slow.record.is_none() && !slow.nxdomain);
-    let f = findings_for_tree(&tree);
-    assert!(ids(&f).contains(&"spf.temperror"));
-    assert!(!ids(&f).contains(&"spf.broken_include") && !ids(&f).contains(&"spf.none"));
+    let root = block_on(walk_tree(&z, "t.example"));
+    let slow = child(&root, "include:slow.example");
+    assert_eq!(slow.status, NodeStatus::TempError);
+    assert!(slow.error.is_some() && slow.record.is_none() && !slow.no_txt);
+    assert!(!root.terms[0].void, "a failed lookup is not a void one");
     let out = block_on(check_host(&z, &req("192.0.2.1", "x@t.example", "h.example")));
     assert_eq!(out.result, SpfResult::TempError);
     assert_eq!(out.problem_kind, Some(SpfProblem::Dns));
-    assert_eq!(ids(&findings_for(&out)), vec!["spf.temperror"]);
+    assert_eq!(ids(&findings_for(&out)), vec!["spf_record.temperror"]);
     // The root itself timing out.
-    let tree = block_on(walk_tree(&z, "slow.example"));
-    assert!(tree.root.dns_error.is_some());
-    assert!(!ids(&findings_for_tree(&tree)).contains(&"spf.none"));
+    let root = block_on(walk_tree(&z, "slow.example"));
+    assert_eq!(root.status, NodeStatus::TempError);
     let out = block_on(check_host(&z, &req("192.0.2.1", "x@slow.example", "h.example")));
     assert_eq!(out.result, SpfResult::TempError);
 }
@@ -163,21 +155,21 @@ fn multiple_records_mx_limit_and_syntax_in_tree() {
         mx(&mut z, "many.example", i, &format!("mx{i}.many.example"));
         a(&mut z, &format!("mx{i}.many.example"), "192.0.2.50");
     }
-    let tree = block_on(walk_tree(&z, "m.example"));
-    let root = &tree.root;
-    assert_eq!(root.children[0].records_found.len(), 2);
-    assert!(root.children[0].record.is_none());
-    assert!(root.children[1].parse_error.as_deref().is_some_and(|e| e.contains("/33")));
-    let mxl = root.lookups.iter().find(|l| l.term == "mx:many.example").expect("mx term");
+    let root = block_on(walk_tree(&z, "m.example"));
+    let two = child(&root, "include:two.example");
+    assert_eq!(two.status, NodeStatus::PermError);
+    assert_eq!(two.error.as_deref(), Some("two.example has 2 SPF records"));
+    assert!(two.record.is_none());
+    let bad = child(&root, "include:bad.example");
+    assert_eq!(bad.status, NodeStatus::PermError);
+    assert!(bad.terms[0].parsed.as_ref().is_err_and(|e| e.is_cidr() && e.to_string().contains("/33")));
+    let mxl = root.terms.iter().find(|l| l.text == "mx:many.example").expect("mx term");
     assert_eq!(mxl.mx_names, Some(11));
-    assert_eq!(mxl.address_lookups, 10, "at most 10 names are looked up");
-    let f = findings_for_tree(&tree);
-    for id in ["spf.multiple_records", "spf.syntax_error", "spf.too_many_mx"] {
-        assert!(ids(&f).contains(&id), "{id} in {:?}", ids(&f));
-    }
+    assert!(mxl.too_many_mx_names());
+    assert_eq!(mxl.hosts_looked_up, 10, "at most 10 names are looked up");
     let out = block_on(check_host(&z, &req("192.0.2.1", "x@two.example", "h")));
     assert_eq!((out.result, out.problem_kind), (SpfResult::PermError, Some(SpfProblem::MultipleRecords)));
-    assert_eq!(ids(&findings_for(&out)), vec!["spf.multiple_records"]);
+    assert_eq!(ids(&findings_for(&out)), vec!["spf_record.multiple"]);
 }
 
 #[test]
@@ -222,9 +214,49 @@ fn include_without_record_is_permerror_and_void_in_both() {
     let out = block_on(check_host(&z, &req("192.0.2.1", "x@i.example", "h")));
     assert_eq!((out.result, out.problem_kind), (SpfResult::PermError, Some(SpfProblem::IncludeWithoutRecord)));
     assert_eq!((out.lookups, out.void_lookups), (1, 1));
-    assert_eq!(ids(&findings_for(&out)), vec!["spf.broken_include"]);
-    let tree = block_on(walk_tree(&z, "i.example"));
-    assert_eq!((tree.total_lookups, tree.total_void_lookups), (1, 1));
-    assert!(tree.root.children[0].nxdomain);
-    assert!(ids(&findings_for_tree(&tree)).contains(&"spf.broken_include"));
+    assert_eq!(ids(&findings_for(&out)), vec!["spf_record.include_without_spf"]);
+    let root = block_on(walk_tree(&z, "i.example"));
+    assert_eq!((root.total, root.total_void), (1, 1));
+    let gone = child(&root, "include:gone.example");
+    assert_eq!(gone.status, NodeStatus::None);
+    assert!(gone.no_txt);
+    // A target with TXT records but none of them SPF: still "no SPF record", but not void
+    // (the TXT answer had records, RFC 7208 §4.6.4) — in both engines.
+    txt(&mut z, "gone.example", "some-verification=abc");
+    let out = block_on(check_host(&z, &req("192.0.2.1", "x@i.example", "h")));
+    assert_eq!((out.problem_kind, out.lookups, out.void_lookups), (Some(SpfProblem::IncludeWithoutRecord), 1, 0));
+    let root = block_on(walk_tree(&z, "i.example"));
+    assert_eq!((root.total, root.total_void), (1, 0));
+    assert_eq!(child(&root, "include:gone.example").status, NodeStatus::None);
+}
+
+#[test]
+fn void_terms_not_void_hosts_and_the_walk_bounds() {
+    let mut z = ZoneResolver::new();
+    // One MX host with an address, one without: the mx term found MX records, so it is
+    // not void (RFC 7208 §4.6.4 limits void terms); the host without address is recorded.
+    txt(&mut z, "h.example", "v=spf1 mx -all");
+    mx(&mut z, "h.example", 10, "mx1.h.example");
+    mx(&mut z, "h.example", 20, "gone.h.example");
+    a(&mut z, "mx1.h.example", "192.0.2.25");
+    let root = block_on(walk_tree(&z, "h.example"));
+    let t = &root.terms[0];
+    assert_eq!((t.void, t.mx_names, t.hosts_looked_up, t.mx_hosts_without_address), (false, Some(2), 2, 1));
+    assert_eq!(t.addresses, vec!["192.0.2.25".parse::<std::net::IpAddr>().expect("ip")]);
+    assert_eq!(root.total_void, 0);
+    // A chain deeper than the depth bound: the walk stops there, says so, and stays finite.
+    for i in 0..15 {
+        txt(&mut z, &format!("c{i}.example"), &format!("v=spf1 include:c{}.example -all", i + 1));
+    }
+    let root = block_on(walk_tree(&z, "c0.example"));
+    let mut n = &root;
+    let mut depth = 0;
+    while let Some(c) = n.terms.first().and_then(|t| t.child.as_deref()) {
+        n = c;
+        depth += 1;
+    }
+    assert_eq!(depth, limits::MAX_TREE_DEPTH + 1);
+    assert_eq!(n.status, NodeStatus::NotEvaluated);
+    assert_eq!(root.total as usize, limits::MAX_TREE_DEPTH + 1, "each include walked counts, the last one too");
+    assert_eq!(root.first_over_limit(), Some(("c10.example".to_string(), "include:c11.example".to_string())));
 }

@@ -1,443 +1,495 @@
-//! The SPF tree of a domain, for the domain check: every include/redirect followed,
-//! every DNS-querying term counted per node and in evaluation order (RFC 7208 §4.6.4).
+//! The SPF include tree of a domain: the one walker behind the domain check.
 //!
 //! Unlike `check_host()` there is no client address, so the walker looks at what it can
-//! without one: `a`/`exists` targets are queried for A and AAAA (void = neither exists),
-//! `mx` names are counted and their addresses queried, `ptr` is counted but cannot be
-//! resolved. Terms whose target holds macros are counted but not resolved. Each level's
-//! lookups and includes are resolved concurrently (the walk is fast over a slow resolver);
-//! the counting afterwards follows evaluation order (mechanisms left to right, `redirect=`
-//! last, and ignored when the record has `all`, §6.1).
+//! without one: every term of every record is parsed on its own (a broken term does not
+//! hide the others), `a`/`exists` targets are queried, `mx` names and their addresses are
+//! looked up, `include:`/`redirect=` targets are walked, and `ptr` and macro targets are
+//! counted but not resolved. All terms of one record are resolved concurrently and each
+//! include's record is fetched as soon as its parent is known; the counting afterwards
+//! follows evaluation order (terms left to right, each include's subtree in place).
+//!
+//! The walker asks DNS through the small [`SpfDns`] trait, so the domain check's query
+//! context (deadlines, evidence, critical-path depth) and a plain
+//! [`Resolver`](crate::dns::Resolver) ([`ResolverDns`]) drive the same code. It stores raw
+//! per-term facts ([`TreeTerm`]); reports and findings are computed from them.
+//!
+//! Counting rules (RFC 7208 §4.6.4), the same for every caller:
+//! - a term that queries DNS (`include`, `a`, `mx`, `ptr`, `exists`, `redirect=`) counts 1
+//!   toward [`MAX_DNS_TERMS`]; a `redirect=` ignored because the record has `all` (§6.1)
+//!   counts 0;
+//! - a term is void when its own lookup got no answer records (NOERROR with none, or
+//!   NXDOMAIN): `a` (neither A nor AAAA), `exists` (no A), `mx` (no MX), and an
+//!   `include:`/`redirect=` whose target's TXT query returned nothing at all. The limit is
+//!   on void *terms* (§4.6.4: "limit the number of 'terms' for which DNS queries return
+//!   ..."), so MX hosts without addresses are recorded ([`TreeTerm::mx_hosts_without_address`])
+//!   but do not make the `mx` term void; `check_host()`, which queries one address family
+//!   for a given client, counts each empty host answer as it meets it.
+//! - the walk is bounded by [`MAX_TREE_NODES`] records and [`MAX_TREE_DEPTH`] nested
+//!   includes; a target beyond is reported as not evaluated.
 
-use super::eval::{Fetched, fetch_record};
-use super::macros::{self, MacroString};
-use super::record::{Mechanism, Term, parse_record};
-use super::{BoxFut, MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_VOID_LOOKUPS};
-use crate::dns::{DnsAnswer, DnsError, RecordType, Resolver, normalize_name};
+use super::BoxFut;
+use super::limits::{MAX_DNS_TERMS, MAX_NAMES_PER_TERM, MAX_TREE_DEPTH, MAX_TREE_NODES};
+use super::macros::MacroString;
+use super::record::{Mechanism, Modifier, SpfSyntaxError, Term, is_spf_record, parse_term, split_terms};
+use crate::dns::{DnsAnswer, MaybeSendSync, RecordType, Resolver};
 use futures::future::join_all;
 use serde::{Deserialize, Serialize};
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Default most nodes (records) one walk fetches; a tree that needs more is far over the
-/// §4.6.4 limit anyway and a hostile record must not make the walk unbounded.
-pub const DEFAULT_MAX_NODES: usize = 100;
+/// The DNS questions the walker asks, with the chain depth of each (1 = asked right
+/// away, n = asked after an answer of depth n-1), so a caller can bound, record and time
+/// them (the domain check's `Ctx` does).
+pub trait SpfDns: MaybeSendSync {
+    /// Asks one question. `Ok`: NOERROR (possibly without records) or NXDOMAIN. `Err`:
+    /// why there is no usable answer (timeout, SERVFAIL, transport), in plain words — a
+    /// temporary error, never "no record".
+    fn query<'a>(&'a self, name: &'a str, rtype: RecordType, depth: u32) -> BoxFut<'a, Result<DnsAnswer, String>>;
+}
 
-/// One DNS-querying (or ignored) term of a node, with what its lookups found.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TermLookup {
+/// A plain [`Resolver`] as an [`SpfDns`]: no deadline beyond the resolver's own, no
+/// evidence; failure rcodes (SERVFAIL, REFUSED, ...) become errors.
+pub struct ResolverDns<'a>(pub &'a dyn Resolver);
+
+impl SpfDns for ResolverDns<'_> {
+    fn query<'a>(&'a self, name: &'a str, rtype: RecordType, _depth: u32) -> BoxFut<'a, Result<DnsAnswer, String>> {
+        Box::pin(async move {
+            match self.0.query(name, rtype).await {
+                Err(e) => Err(e.to_string()),
+                Ok(a) if a.is_failure() => Err(format!("the resolver answered {}", a.rcode)),
+                Ok(a) => Ok(a),
+            }
+        })
+    }
+}
+
+/// What looking up a name's SPF record found (RFC 7208 §4.4, §4.5).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SpfFetch {
+    /// The `v=spf1` records at the name (more than one is a permerror, §4.5).
+    Found(Vec<String>),
+    /// No `v=spf1` record; `void` when the TXT answer had no records at all (§4.6.4).
+    None {
+        /// NXDOMAIN or NOERROR without any TXT record.
+        void: bool,
+    },
+    /// The TXT query failed (temperror, §4.4).
+    Failed(String),
+}
+
+/// Looks up the TXT records at `name` and selects the SPF ones: `v=spf1` followed by a
+/// space or the end (RFC 7208 §4.5), at chain depth `depth`.
+pub async fn fetch_spf(dns: &dyn SpfDns, name: &str, depth: u32) -> SpfFetch {
+    match dns.query(name, RecordType::Txt, depth).await {
+        Err(e) => SpfFetch::Failed(e),
+        Ok(a) => {
+            let txts = a.txt();
+            let found: Vec<String> = txts.iter().filter(|t| is_spf_record(t.as_bytes())).cloned().collect();
+            if found.is_empty() { SpfFetch::None { void: txts.is_empty() } } else { SpfFetch::Found(found) }
+        }
+    }
+}
+
+/// What became of one record of the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeStatus {
+    /// The record was read and every term parses.
+    #[serde(rename = "ok")]
+    Ok,
+    /// The name has no SPF record (an include/redirect target: permerror, §5.2, §6.1).
+    #[serde(rename = "none")]
+    None,
+    /// The TXT lookup failed (temperror, never "no record").
+    #[serde(rename = "temperror")]
+    TempError,
+    /// Several records, or a term that does not parse (§4.5, §4.6).
+    #[serde(rename = "permerror")]
+    PermError,
+    /// The name is already on the path from the root: an include/redirect loop.
+    #[serde(rename = "loop")]
+    Loop,
+    /// Not fetched: the walk's node or depth bound was reached.
+    #[serde(rename = "not_evaluated")]
+    NotEvaluated,
+}
+
+impl NodeStatus {
+    /// The word used in reports (`ok`, `none`, `temperror`, `permerror`, `loop`, `not_evaluated`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeStatus::Ok => "ok",
+            NodeStatus::None => "none",
+            NodeStatus::TempError => "temperror",
+            NodeStatus::PermError => "permerror",
+            NodeStatus::Loop => "loop",
+            NodeStatus::NotEvaluated => "not_evaluated",
+        }
+    }
+}
+
+/// One record (one domain) of the tree, with the raw facts of each term.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeNode {
+    /// The domain whose record this is, as named by the term that led here.
+    pub domain: String,
+    /// The record text, when one record was found.
+    pub record: Option<String>,
+    /// What became of the record.
+    pub status: NodeStatus,
+    /// Why the status is not `ok` (for a record without terms).
+    pub error: Option<String>,
+    /// The TXT lookup of this name returned no records at all (a void lookup, §4.6.4).
+    pub no_txt: bool,
+    /// Every term, in record order.
+    pub terms: Vec<TreeTerm>,
+    /// DNS-querying terms of this record itself.
+    pub lookups: u32,
+    /// Void terms of this record itself.
+    pub void_lookups: u32,
+    /// DNS-querying terms counted in evaluation order when evaluation leaves this record.
+    pub total: u32,
+    /// Void terms counted in evaluation order when evaluation leaves this record.
+    pub total_void: u32,
+}
+
+/// One term of a record and what resolving it found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TreeTerm {
     /// The term as written.
-    pub term: String,
-    /// Counts toward the limit of 10 (§4.6.4). False for a `redirect=` ignored because of `all`.
-    pub counts: bool,
-    /// The term's own lookup found nothing (NXDOMAIN / no records): a void lookup.
+    pub text: String,
+    /// The term parsed by the RFC 7208 §12 grammar, or why it does not parse.
+    pub parsed: Result<Term, SpfSyntaxError>,
+    /// Counted toward the limit of 10: 0 or 1.
+    pub lookups: u32,
+    /// The term's own lookup returned no records (see the module's counting rules).
     pub void: bool,
-    /// `mx`: number of MX names found (more than 10 is a permerror, §4.6.4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `mx`: the number of MX names found (more than 10 is a permerror, §4.6.4).
     pub mx_names: Option<u32>,
-    /// `mx`: address (A/AAAA) lookups of the MX names.
-    pub address_lookups: u32,
-    /// `mx`: MX names without any address (each counts as a void lookup here).
-    pub void_address_lookups: u32,
-    /// The lookup timed out or failed (evaluation would give temperror).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `mx`: the MX names whose addresses were looked up (at most 10).
+    pub hosts_looked_up: u32,
+    /// `mx`: the MX names looked up that have neither an A nor an AAAA record.
+    pub mx_hosts_without_address: u32,
+    /// Addresses the target resolved to (`a`, `mx`).
+    pub addresses: Vec<IpAddr>,
+    /// A `redirect=` ignored because the record has an `all` mechanism (§6.1).
+    pub ignored: bool,
+    /// The target holds macros: it depends on the message and was not resolved (§7).
+    pub uses_macros: bool,
+    /// A lookup of this term failed (temperror).
     pub dns_error: Option<String>,
-    /// Why the term was not resolved (macros that need a message, `ptr` needs a client).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub not_resolved: Option<String>,
-    /// Index in `children` of the include/redirect target node.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub child: Option<usize>,
-    /// DNS-querying terms counted so far in evaluation order, this one included.
+    /// The include/redirect target's record.
+    pub child: Option<Box<TreeNode>>,
+    /// DNS-querying terms counted in evaluation order, this term and its subtree included.
     pub running_total: u32,
-    /// Void lookups counted so far in evaluation order, this term's included.
+    /// Void terms counted in evaluation order, this term and its subtree included.
     pub running_void: u32,
 }
 
-/// One domain of the tree.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpfNode {
-    /// The domain whose record this is.
-    pub domain: String,
-    /// The term that led here (`include:x`, `redirect=x`); `None` at the root.
-    pub via: Option<String>,
-    /// The selected `v=spf1` record, raw text.
-    pub record: Option<String>,
-    /// Every `v=spf1` record at the name (more than one is a permerror, §4.5).
-    pub records_found: Vec<String>,
-    /// Why the record does not parse (§4.6, permerror).
-    pub parse_error: Option<String>,
-    /// The parsed terms.
-    pub terms: Vec<Term>,
-    /// DNS-querying terms in this record (include, a, mx, ptr, exists, redirect; §4.6.4).
-    pub lookups_here: u32,
-    /// Void lookups made by this record's terms (§4.6.4).
-    pub void_lookups_here: u32,
-    /// MX names found by this record's `mx` terms.
-    pub mx_names_here: u32,
-    /// Address lookups of those MX names.
-    pub mx_address_lookups_here: u32,
-    /// `ptr` terms here (each would look up to 10 PTR names, §4.6.4; RFC 7208 §5.5 says
-    /// "SHOULD NOT be used").
-    pub ptr_terms_here: u32,
-    /// Per-term detail, in evaluation order (`redirect=` last).
-    pub lookups: Vec<TermLookup>,
-    /// DNS-querying terms counted in evaluation order up to the end of this node's subtree.
-    pub running_total: u32,
-    /// The include/redirect targets.
-    pub children: Vec<SpfNode>,
-    /// This domain is already on the path from the root: an include/redirect loop.
-    pub loop_detected: bool,
-    /// The TXT lookup timed out / failed: temperror, *not* "no record".
-    pub dns_error: Option<String>,
-    /// The name does not exist (NXDOMAIN).
-    pub nxdomain: bool,
-    /// The TXT lookup returned no records at all (NXDOMAIN or NODATA): a void lookup.
-    pub no_txt: bool,
-    /// Not fetched: the walk's node budget was spent.
-    pub skipped: bool,
-}
-
-impl SpfNode {
-    fn new(domain: &str, via: Option<String>) -> Self {
-        SpfNode {
-            domain: domain.to_string(),
-            via,
-            record: None,
-            records_found: Vec::new(),
-            parse_error: None,
-            terms: Vec::new(),
-            lookups_here: 0,
-            void_lookups_here: 0,
-            mx_names_here: 0,
-            mx_address_lookups_here: 0,
-            ptr_terms_here: 0,
-            lookups: Vec::new(),
-            running_total: 0,
-            children: Vec::new(),
-            loop_detected: false,
+impl TreeTerm {
+    fn new(text: String, parsed: Result<Term, SpfSyntaxError>) -> Self {
+        TreeTerm {
+            text,
+            parsed,
+            lookups: 0,
+            void: false,
+            mx_names: None,
+            hosts_looked_up: 0,
+            mx_hosts_without_address: 0,
+            addresses: Vec::new(),
+            ignored: false,
+            uses_macros: false,
             dns_error: None,
-            nxdomain: false,
+            child: None,
+            running_total: 0,
+            running_void: 0,
+        }
+    }
+
+    /// An `mx` term found more than [`MAX_NAMES_PER_TERM`] MX names (permerror, §4.6.4).
+    pub fn too_many_mx_names(&self) -> bool {
+        self.mx_names.is_some_and(|n| n as usize > MAX_NAMES_PER_TERM)
+    }
+}
+
+impl TreeNode {
+    fn empty(domain: &str, status: NodeStatus, error: Option<String>) -> Self {
+        TreeNode {
+            domain: domain.to_string(),
+            record: None,
+            status,
+            error,
             no_txt: false,
-            skipped: false,
+            terms: Vec::new(),
+            lookups: 0,
+            void_lookups: 0,
+            total: 0,
+            total_void: 0,
         }
     }
 
-    /// Every node of the subtree, depth first, this one first.
-    pub fn iter(&self) -> Vec<&SpfNode> {
-        let mut out = vec![self];
-        for c in &self.children {
-            out.extend(c.iter());
+    /// Fills the running counts in evaluation order, starting from zero at this node;
+    /// returns (DNS-querying terms, void terms) of the whole subtree.
+    pub fn number(&mut self) -> (u32, u32) {
+        self.number_from(0, 0)
+    }
+
+    fn number_from(&mut self, mut total: u32, mut voids: u32) -> (u32, u32) {
+        for t in &mut self.terms {
+            total += t.lookups;
+            voids += u32::from(t.void);
+            if let Some(child) = t.child.as_deref_mut() {
+                (total, voids) = child.number_from(total, voids);
+            }
+            t.running_total = total;
+            t.running_void = voids;
         }
-        out
+        self.total = total;
+        self.total_void = voids;
+        (total, voids)
+    }
+
+    /// Where evaluation passes the limit of 10 DNS-querying terms: (domain, term), in
+    /// evaluation order. Needs [`TreeNode::number`] first.
+    pub fn first_over_limit(&self) -> Option<(String, String)> {
+        let mut before = self.total.saturating_sub(self.subtree_lookups());
+        for t in &self.terms {
+            if t.lookups > 0 {
+                before += t.lookups;
+                if before > MAX_DNS_TERMS {
+                    return Some((self.domain.clone(), t.text.clone()));
+                }
+            }
+            if let Some(child) = t.child.as_deref() {
+                if child.total > MAX_DNS_TERMS {
+                    return child.first_over_limit();
+                }
+                before = child.total;
+            }
+        }
+        None
+    }
+
+    fn subtree_lookups(&self) -> u32 {
+        self.terms.iter().map(|t| t.lookups + t.child.as_deref().map(TreeNode::subtree_lookups).unwrap_or(0)).sum()
     }
 }
 
-/// A domain's whole SPF tree with totals.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SpfTree {
-    /// The domain asked about.
-    pub root: SpfNode,
-    /// DNS-querying terms of the whole tree (§4.6.4 limit: 10).
-    pub total_lookups: u32,
-    /// Void lookups of the whole tree (§4.6.4 limit: 2).
-    pub total_void_lookups: u32,
-    /// `total_lookups` > 10: every evaluation reaching the end is a permerror.
-    pub over_lookup_limit: bool,
-    /// `total_void_lookups` > 2.
-    pub over_void_limit: bool,
-    /// The term (and its domain) at which evaluation would pass the limit of 10.
-    pub lookup_limit_exceeded_at: Option<String>,
-    /// Some node was not fetched because the walk hit its node budget.
-    pub truncated: bool,
+/// The walk of one domain check: the DNS seam and the node budget shared by every tree
+/// it walks (several records at one name share one budget).
+pub struct Walker<'d> {
+    dns: &'d dyn SpfDns,
+    nodes: AtomicUsize,
 }
 
-/// Walks the SPF tree of `domain` (at most [`DEFAULT_MAX_NODES`] records).
-pub async fn walk_tree(resolver: &dyn Resolver, domain: &str) -> SpfTree {
-    walk_tree_with_limit(resolver, domain, DEFAULT_MAX_NODES).await
+fn key(domain: &str) -> String {
+    domain.to_ascii_lowercase().trim_end_matches('.').to_string()
 }
 
-/// [`walk_tree`] with an explicit node budget.
-pub async fn walk_tree_with_limit(resolver: &dyn Resolver, domain: &str, max_nodes: usize) -> SpfTree {
-    let budget = AtomicUsize::new(max_nodes.max(1));
-    let domain = normalize_name(domain);
-    let mut root = walk_node(resolver, domain, None, Vec::new(), &budget).await;
-    let mut total = 0;
-    let mut void = 0;
-    let mut exceeded = None;
-    assign_totals(&mut root, &mut total, &mut void, &mut exceeded);
-    let truncated = root.iter().iter().any(|n| n.skipped);
-    SpfTree {
-        total_lookups: total,
-        total_void_lookups: void,
-        over_lookup_limit: total > MAX_DNS_TERMS,
-        over_void_limit: void > MAX_VOID_LOOKUPS,
-        lookup_limit_exceeded_at: exceeded,
-        truncated,
-        root,
+impl<'d> Walker<'d> {
+    /// A walker asking `dns`, with a fresh budget of [`MAX_TREE_NODES`] records.
+    pub fn new(dns: &'d dyn SpfDns) -> Self {
+        Walker { dns, nodes: AtomicUsize::new(0) }
     }
-}
 
-fn assign_totals(node: &mut SpfNode, total: &mut u32, void: &mut u32, exceeded: &mut Option<String>) {
-    let SpfNode { lookups, children, domain, .. } = node;
-    for l in lookups.iter_mut() {
-        if l.counts {
-            *total += 1;
-            if *total == MAX_DNS_TERMS + 1 && exceeded.is_none() {
-                *exceeded = Some(format!("'{}' in {}", l.term, domain));
-            }
-        }
-        *void += u32::from(l.void) + l.void_address_lookups;
-        l.running_total = *total;
-        l.running_void = *void;
-        if let Some(child) = l.child.and_then(|i| children.get_mut(i)) {
-            assign_totals(child, total, void, exceeded);
-        }
-    }
-    node.running_total = *total;
-}
-
-/// What one term's resolution produced.
-struct TermOut {
-    lookup: TermLookup,
-    child: Option<SpfNode>,
-}
-
-fn answer_void(a: &DnsAnswer) -> bool {
-    a.is_empty_or_nxdomain()
-}
-
-fn fmt_err(what: &str, e: &DnsError) -> String {
-    format!("{what}: {e}")
-}
-
-/// A and AAAA for `name`: (void = neither has records, error).
-async fn addresses(resolver: &dyn Resolver, name: &str) -> (bool, Option<String>) {
-    let (a, aaaa) = futures::join!(resolver.query(name, RecordType::A), resolver.query(name, RecordType::Aaaa));
-    let mut void = true;
-    for (r, t) in [(a, "A"), (aaaa, "AAAA")] {
-        match r {
-            Err(e) => return (false, Some(fmt_err(&format!("{t} {name}"), &e))),
-            Ok(ans) if ans.is_failure() => {
-                return (false, Some(format!("{t} {name} answered {}", ans.rcode)));
-            }
-            Ok(ans) => void &= answer_void(&ans),
-        }
-    }
-    (void, None)
-}
-
-fn literal_target(ms: Option<&MacroString>, domain: &str) -> Result<String, String> {
-    match ms {
-        None => Ok(domain.to_string()),
-        Some(ms) => match ms.literal() {
-            Some(l) => Ok(normalize_name(&macros::to_query_name(&l))),
-            None => Err(format!("target '{}' uses macros; it depends on the message", ms.raw)),
-        },
-    }
-}
-
-fn walk_node<'a>(
-    resolver: &'a dyn Resolver,
-    domain: String,
-    via: Option<String>,
-    ancestors: Vec<String>,
-    budget: &'a AtomicUsize,
-) -> BoxFut<'a, SpfNode> {
-    Box::pin(async move {
-        let mut node = SpfNode::new(&domain, via);
-        if ancestors.contains(&domain) {
-            node.loop_detected = true;
-            return node;
-        }
-        if budget.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |b| b.checked_sub(1)).is_err() {
-            node.skipped = true;
-            return node;
-        }
-        let text = match fetch_record(resolver, &domain).await {
-            Fetched::DnsError(why) => {
-                node.dns_error = Some(why);
-                return node;
-            }
-            Fetched::NoRecord { nxdomain, void } => {
-                node.nxdomain = nxdomain;
-                node.no_txt = void;
-                return node;
-            }
-            Fetched::Multiple(all) => {
-                node.records_found = all;
-                return node;
-            }
-            Fetched::Record { text, all } => {
-                node.records_found = all;
-                text
-            }
-        };
-        node.record = Some(text.clone());
-        let rec = match parse_record(&text) {
-            Ok(r) => r,
-            Err(e) => {
-                node.parse_error = Some(e.to_string());
-                return node;
-            }
-        };
-        let has_all = rec.directives().any(|d| matches!(d.mechanism, Mechanism::All));
-        let mut path = ancestors.clone();
-        path.push(domain.clone());
-
-        // Evaluation order: directives left to right, then redirect (§6.1).
-        let mut jobs: Vec<BoxFut<'a, TermOut>> = Vec::new();
-        for d in rec.directives() {
-            if !d.mechanism.queries_dns() {
-                continue;
-            }
-            let term = d.text.clone();
-            let mech = d.mechanism.clone();
-            let dom = domain.clone();
-            let path = path.clone();
-            jobs.push(Box::pin(async move { resolve_term(resolver, &dom, term, &mech, path, budget).await }));
-        }
-        if let Some(target) = rec.redirect() {
-            let term = format!("redirect={target}");
-            if has_all {
-                jobs.push(Box::pin(std::future::ready(TermOut {
-                    lookup: lookup_entry(
-                        term,
-                        false,
-                        Some("ignored: the record has an 'all' mechanism (RFC 7208 §6.1)".into()),
-                    ),
-                    child: None,
-                })));
-            } else {
-                let target = target.clone();
-                let dom = domain.clone();
-                let path = path.clone();
-                jobs.push(Box::pin(async move { follow(resolver, &dom, term, &target, path, budget).await }));
-            }
-        }
-        for out in join_all(jobs).await {
-            let mut lookup = out.lookup;
-            if let Some(child) = out.child {
-                lookup.child = Some(node.children.len());
-                node.children.push(child);
-            }
-            if lookup.counts {
-                node.lookups_here += 1;
-            }
-            node.void_lookups_here += u32::from(lookup.void) + lookup.void_address_lookups;
-            node.mx_names_here += lookup.mx_names.unwrap_or(0);
-            node.mx_address_lookups_here += lookup.address_lookups;
-            node.lookups.push(lookup);
-        }
-        node.ptr_terms_here = rec.directives().filter(|d| matches!(d.mechanism, Mechanism::Ptr { .. })).count() as u32;
-        node.terms = rec.terms.clone();
+    /// Walks the tree of one record already fetched at `domain` (its TXT question asked at
+    /// depth `depth - 1`), and numbers it.
+    pub async fn walk_record(&self, domain: &str, record: &str, depth: u32) -> TreeNode {
+        let mut node = self.record_node(domain.to_string(), record.to_string(), vec![key(domain)], depth, 0).await;
+        node.number();
         node
-    })
-}
-
-fn lookup_entry(term: String, counts: bool, not_resolved: Option<String>) -> TermLookup {
-    TermLookup {
-        term,
-        counts,
-        void: false,
-        mx_names: None,
-        address_lookups: 0,
-        void_address_lookups: 0,
-        dns_error: None,
-        not_resolved,
-        child: None,
-        running_total: 0,
-        running_void: 0,
     }
-}
 
-/// Follows an include/redirect target into a child node.
-async fn follow<'a>(
-    resolver: &'a dyn Resolver,
-    domain: &str,
-    term: String,
-    target: &MacroString,
-    path: Vec<String>,
-    budget: &'a AtomicUsize,
-) -> TermOut {
-    let mut lookup = lookup_entry(term.clone(), true, None);
-    match literal_target(Some(target), domain) {
-        Err(why) => {
-            lookup.not_resolved = Some(why);
-            TermOut { lookup, child: None }
-        }
-        Ok(name) => {
-            let child = walk_node(resolver, name, Some(term), path, budget).await;
-            // The target's TXT lookup found nothing at all: a void lookup (§4.6.4).
-            lookup.void = child.no_txt;
-            TermOut { lookup, child: Some(child) }
-        }
+    /// Fetches the SPF record of `domain` at depth `depth` and walks its tree, numbered.
+    pub async fn walk_domain(&self, domain: &str, depth: u32) -> TreeNode {
+        let mut node = self.target(domain.to_string(), Vec::new(), depth, 0).await;
+        node.number();
+        node
     }
-}
 
-async fn resolve_term<'a>(
-    resolver: &'a dyn Resolver,
-    domain: &str,
-    term: String,
-    mech: &Mechanism,
-    path: Vec<String>,
-    budget: &'a AtomicUsize,
-) -> TermOut {
-    let mut lookup = lookup_entry(term.clone(), true, None);
-    match mech {
-        Mechanism::Include { domain: spec } => {
-            return follow(resolver, domain, term, spec, path, budget).await;
-        }
-        Mechanism::Ptr { .. } => {
-            lookup.not_resolved = Some(
-                "'ptr' needs the client's address; it is evaluated per message (and SHOULD NOT be used, RFC 7208 §5.5)"
-                    .into(),
-            );
-        }
-        Mechanism::A { domain: spec, .. } => match literal_target(spec.as_ref(), domain) {
-            Err(why) => lookup.not_resolved = Some(why),
-            Ok(name) => {
-                let (void, err) = addresses(resolver, &name).await;
-                lookup.void = void;
-                lookup.dns_error = err;
+    /// Fetches an include/redirect target's record and walks it.
+    fn target<'w>(&'w self, domain: String, ancestors: Vec<String>, depth: u32, level: usize) -> BoxFut<'w, TreeNode> {
+        Box::pin(async move {
+            let k = key(&domain);
+            if ancestors.contains(&k) {
+                let why = format!("{domain} is already being evaluated: include loop");
+                return TreeNode::empty(&domain, NodeStatus::Loop, Some(why));
             }
-        },
-        Mechanism::Exists { domain: spec } => match literal_target(Some(spec), domain) {
-            Err(why) => lookup.not_resolved = Some(why),
-            Ok(name) => match resolver.query(&name, RecordType::A).await {
-                Err(e) => lookup.dns_error = Some(fmt_err(&format!("A {name}"), &e)),
-                Ok(a) if a.is_failure() => lookup.dns_error = Some(format!("A {name} answered {}", a.rcode)),
-                Ok(a) => lookup.void = answer_void(&a),
-            },
-        },
-        Mechanism::Mx { domain: spec, .. } => match literal_target(spec.as_ref(), domain) {
-            Err(why) => lookup.not_resolved = Some(why),
-            Ok(name) => match resolver.query(&name, RecordType::Mx).await {
-                Err(e) => lookup.dns_error = Some(fmt_err(&format!("MX {name}"), &e)),
-                Ok(a) if a.is_failure() => lookup.dns_error = Some(format!("MX {name} answered {}", a.rcode)),
-                Ok(a) => {
-                    let mx = a.mx();
-                    lookup.void = mx.is_empty();
-                    lookup.mx_names = Some(mx.len() as u32);
-                    let hosts: Vec<String> = mx
-                        .iter()
-                        .map(|(_, h)| normalize_name(h))
-                        .filter(|h| !h.is_empty())
-                        .take(MAX_NAMES_PER_TERM)
-                        .collect();
-                    let results = join_all(hosts.iter().map(|h| addresses(resolver, h))).await;
-                    for (h, (void, err)) in hosts.iter().zip(results) {
-                        lookup.address_lookups += 1;
-                        if void {
-                            lookup.void_address_lookups += 1;
-                        }
-                        if let Some(e) = err {
-                            lookup.dns_error.get_or_insert_with(|| format!("MX target {h}: {e}"));
+            if level > MAX_TREE_DEPTH || self.nodes.fetch_add(1, Ordering::Relaxed) >= MAX_TREE_NODES {
+                let why = "include tree too deep or too large".to_string();
+                return TreeNode::empty(&domain, NodeStatus::NotEvaluated, Some(why));
+            }
+            match fetch_spf(self.dns, &domain, depth).await {
+                SpfFetch::Failed(e) => TreeNode::empty(&domain, NodeStatus::TempError, Some(e)),
+                SpfFetch::None { void } => {
+                    let why = format!("{domain} has no SPF record");
+                    TreeNode { no_txt: void, ..TreeNode::empty(&domain, NodeStatus::None, Some(why)) }
+                }
+                SpfFetch::Found(recs) if recs.len() > 1 => {
+                    let why = format!("{domain} has {} SPF records", recs.len());
+                    TreeNode::empty(&domain, NodeStatus::PermError, Some(why))
+                }
+                SpfFetch::Found(mut recs) => {
+                    let rec = recs.pop().unwrap_or_default();
+                    let mut anc = ancestors;
+                    anc.push(k);
+                    self.record_node(domain, rec, anc, depth + 1, level).await
+                }
+            }
+        })
+    }
+
+    /// Resolves all terms of one record concurrently.
+    fn record_node<'w>(
+        &'w self,
+        domain: String,
+        record: String,
+        ancestors: Vec<String>,
+        depth: u32,
+        level: usize,
+    ) -> BoxFut<'w, TreeNode> {
+        Box::pin(async move {
+            let parsed: Vec<(String, Result<Term, SpfSyntaxError>)> =
+                split_terms(&record).map(|t| (t.to_string(), parse_term(t))).collect();
+            let has_all = parsed
+                .iter()
+                .any(|(_, p)| matches!(p, Ok(Term::Directive(d)) if matches!(d.mechanism, Mechanism::All)));
+            let futs = parsed.into_iter().map(|(text, p)| {
+                let (domain, ancestors) = (&domain, ancestors.clone());
+                async move { self.term(domain, TreeTerm::new(text, p), ancestors, depth, level, has_all).await }
+            });
+            let terms: Vec<TreeTerm> = join_all(futs).await;
+            let status = if terms.iter().any(|t| t.parsed.is_err()) { NodeStatus::PermError } else { NodeStatus::Ok };
+            TreeNode {
+                lookups: terms.iter().map(|t| t.lookups).sum(),
+                void_lookups: terms.iter().filter(|t| t.void).count() as u32,
+                record: Some(record),
+                status,
+                terms,
+                ..TreeNode::empty(&domain, status, None)
+            }
+        })
+    }
+
+    /// Follows an include/redirect into its target's record.
+    async fn follow(
+        &self,
+        mut t: TreeTerm,
+        spec: &MacroString,
+        ancestors: Vec<String>,
+        depth: u32,
+        level: usize,
+    ) -> TreeTerm {
+        t.lookups = 1;
+        if spec.raw.contains('%') {
+            t.uses_macros = true;
+            return t;
+        }
+        let node = self.target(spec.raw.clone(), ancestors, depth, level + 1).await;
+        t.void = node.no_txt;
+        t.child = Some(Box::new(node));
+        t
+    }
+
+    async fn term(
+        &self,
+        domain: &str,
+        mut t: TreeTerm,
+        ancestors: Vec<String>,
+        depth: u32,
+        level: usize,
+        has_all: bool,
+    ) -> TreeTerm {
+        let term = match &t.parsed {
+            Ok(term) => term.clone(),
+            Err(_) => return t,
+        };
+        let directive = match term {
+            Term::Modifier(Modifier::Redirect { domain: spec }) => {
+                if has_all {
+                    t.ignored = true;
+                    return t;
+                }
+                return self.follow(t, &spec, ancestors, depth, level).await;
+            }
+            Term::Modifier(_) => return t,
+            Term::Directive(d) => d,
+        };
+        match directive.mechanism {
+            Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => {}
+            Mechanism::Include { domain: spec } => return self.follow(t, &spec, ancestors, depth, level).await,
+            Mechanism::Ptr { .. } => t.lookups = 1,
+            Mechanism::Exists { domain: spec } => {
+                t.lookups = 1;
+                if spec.raw.contains('%') {
+                    t.uses_macros = true;
+                    return t;
+                }
+                match self.dns.query(&spec.raw, RecordType::A, depth).await {
+                    Ok(a) => t.void = a.ipv4().is_empty(),
+                    Err(e) => t.dns_error = Some(e),
+                }
+            }
+            Mechanism::A { domain: spec, .. } => {
+                t.lookups = 1;
+                let target = spec.map(|s| s.raw).unwrap_or_else(|| domain.to_string());
+                if target.contains('%') {
+                    t.uses_macros = true;
+                    return t;
+                }
+                match addresses(self.dns, &target, depth).await {
+                    Ok(addrs) => {
+                        t.void = addrs.is_empty();
+                        t.addresses = addrs;
+                    }
+                    Err(e) => t.dns_error = Some(e),
+                }
+            }
+            Mechanism::Mx { domain: spec, .. } => {
+                t.lookups = 1;
+                let target = spec.map(|s| s.raw).unwrap_or_else(|| domain.to_string());
+                if target.contains('%') {
+                    t.uses_macros = true;
+                    return t;
+                }
+                match self.dns.query(&target, RecordType::Mx, depth).await {
+                    Err(e) => t.dns_error = Some(e),
+                    Ok(a) => {
+                        let mx = a.mx();
+                        t.void = mx.is_empty();
+                        let hosts: Vec<String> =
+                            mx.into_iter().map(|(_, h)| h).filter(|h| !h.is_empty() && h != ".").collect();
+                        t.mx_names = Some(hosts.len() as u32);
+                        let looked_up: Vec<&String> = hosts.iter().take(MAX_NAMES_PER_TERM).collect();
+                        t.hosts_looked_up = looked_up.len() as u32;
+                        let results = join_all(looked_up.iter().map(|h| addresses(self.dns, h, depth + 1))).await;
+                        for r in results {
+                            match r {
+                                Ok(v) => {
+                                    t.mx_hosts_without_address += u32::from(v.is_empty());
+                                    t.addresses.extend(v);
+                                }
+                                Err(e) => t.dns_error = Some(e),
+                            }
                         }
                     }
                 }
-            },
-        },
-        Mechanism::All | Mechanism::Ip4 { .. } | Mechanism::Ip6 { .. } => lookup.counts = false,
+            }
+        }
+        t
     }
-    TermOut { lookup, child: None }
+}
+
+/// A and AAAA of a name, concurrently, at chain depth `depth`. A failure of either is a failure.
+pub async fn addresses(dns: &dyn SpfDns, name: &str, depth: u32) -> Result<Vec<IpAddr>, String> {
+    let (a, aaaa) = futures::join!(dns.query(name, RecordType::A, depth), dns.query(name, RecordType::Aaaa, depth));
+    let mut out: Vec<IpAddr> = a?.ipv4().into_iter().map(IpAddr::V4).collect();
+    out.extend(aaaa?.ipv6().into_iter().map(IpAddr::V6));
+    Ok(out)
+}
+
+/// Walks the SPF tree of `domain` over a plain resolver: the record fetched, every
+/// include/redirect followed, counted in evaluation order.
+pub async fn walk_tree(resolver: &dyn Resolver, domain: &str) -> TreeNode {
+    let dns = ResolverDns(resolver);
+    Walker::new(&dns).walk_domain(&crate::dns::normalize_name(domain), 1).await
 }
