@@ -47,7 +47,7 @@ fn input(s: &mut ClientSession, what: &S, now: &mut u64) -> Step {
 
 /// Runs a session against `script`: the first entry answers the connect (banner, or the TLS
 /// handshake on implicit TLS); each further entry is `(expected command prefix, answer)`.
-fn run(cfg: ClientConfig, script: &[(&str, S)]) -> Run {
+fn dialogue(cfg: ClientConfig, script: &[(&str, S)]) -> Run {
     let mut now = 0u64;
     let mut s = ClientSession::new(cfg, now);
     now += 3;
@@ -160,7 +160,7 @@ fn full_probe_with_mailbox_catch_all_and_relay_check() {
     plan.catch_all = Some("inboxlens-nonexistent-00ff@good.test".into());
     plan.relay_test = Some("relay-test@example.org".into());
     cfg.mailbox = Some(plan);
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -213,7 +213,7 @@ fn banner_421_is_inconclusive_and_554_fails() {
         (S::Bytes(b"421 4.3.2 Service not available, closing\r\n"), Verdict::Inconclusive, "temporarily refusing"),
         (S::Bytes(b"554 5.7.1 No SMTP service here\r\n"), Verdict::Fail, "refuses sessions from this prober (554"),
     ] {
-        let run = run(ClientConfig::probe("probe.test", 25), &[("", banner), ("QUIT", BYE)]);
+        let run = dialogue(ClientConfig::probe("probe.test", 25), &[("", banner), ("QUIT", BYE)]);
         assert_eq!(run.sent, ["QUIT"]);
         let (r, _) = judged(25, &run);
         assert_eq!(r.verdict, verdict);
@@ -224,7 +224,7 @@ fn banner_421_is_inconclusive_and_554_fails() {
 
 #[test]
 fn ehlo_refused_falls_back_to_helo() {
-    let run = run(
+    let run = dialogue(
         ClientConfig::probe("probe.test", 25),
         &[
             ("", BANNER),
@@ -240,7 +240,7 @@ fn ehlo_refused_falls_back_to_helo() {
     assert!(r.verdict_reason.contains("no STARTTLS"));
     assert_eq!(ids, ["smtp.no_starttls"], "HELO-only means no STARTTLS on port 25");
 
-    let run = run(
+    let run = dialogue(
         ClientConfig::probe("probe.test", 25),
         &[("", BANNER), ("EHLO", S::Bytes(b"550 go away\r\n")), ("HELO", S::Bytes(b"550 go away\r\n")), ("QUIT", BYE)],
     );
@@ -253,7 +253,7 @@ fn ehlo_refused_falls_back_to_helo() {
 fn starttls_refused_fails_and_goes_on_in_plaintext() {
     let mut cfg = ClientConfig::probe("probe.test", 25);
     cfg.mailbox = Some(mailbox(&["user@good.test"]));
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -276,7 +276,7 @@ fn starttls_refused_fails_and_goes_on_in_plaintext() {
     let mut cfg = ClientConfig::probe("probe.test", 587);
     cfg.tls = TlsMode::Required;
     cfg.mailbox = Some(mailbox(&["user@good.test"]));
-    let run = run(cfg, &[("", BANNER), ("EHLO", EHLO_TLS), ("STARTTLS", S::Bytes(b"454 4.7.0 no\r\n")), ("QUIT", BYE)]);
+    let run = dialogue(cfg, &[("", BANNER), ("EHLO", EHLO_TLS), ("STARTTLS", S::Bytes(b"454 4.7.0 no\r\n")), ("QUIT", BYE)]);
     assert!(!run.sent.iter().any(|c| c.starts_with("MAIL")));
 }
 
@@ -284,7 +284,7 @@ fn starttls_refused_fails_and_goes_on_in_plaintext() {
 fn plaintext_pipelined_after_starttls_is_discarded_and_reported() {
     // CVE-2011-0411 from the client's side: the 220 and a forged reply arrive together,
     // before the handshake. The forged 250 must not answer the EHLO sent over TLS.
-    let run = run(
+    let run = dialogue(
         ClientConfig::probe("probe.test", 25),
         &[
             ("", BANNER),
@@ -314,7 +314,7 @@ fn greylisting_is_inconclusive() {
         let mut cfg = ClientConfig::probe("probe.test", 25);
         cfg.mailbox = Some(mailbox(&["u@grey.test"]));
         let leaked: &'static [u8] = Box::leak(reply.to_vec().into_boxed_slice());
-        let run = run(
+        let run = dialogue(
             cfg,
             &[
                 ("", BANNER),
@@ -342,7 +342,7 @@ fn catch_all_and_open_relay() {
     plan.catch_all = Some("x-1234@good.test".into());
     plan.relay_test = Some("relay@example.org".into());
     cfg.mailbox = Some(plan);
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -371,7 +371,7 @@ fn recipients_go_in_batches_with_rset_between() {
     plan.batch_size = 2;
     cfg.mailbox = Some(plan);
     let ok = || S::Bytes(b"250 Ok\r\n");
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -396,7 +396,7 @@ fn recipients_go_in_batches_with_rset_between() {
 fn mail_from_refused_skips_the_recipients() {
     let mut cfg = ClientConfig::probe("probe.test", 25);
     cfg.mailbox = Some(mailbox(&["a@good.test"]));
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -422,7 +422,7 @@ fn flood_bounds_end_the_session_inconclusive() {
         (S::Bytes(b"220-a\r\n221 b\r\n"), "code changed"),
         (S::Bytes(b"HTTP/1.1 400 Bad Request\r\n"), "malformed reply line"),
     ] {
-        let run = run(ClientConfig::probe("probe.test", 25), &[("", what)]);
+        let run = dialogue(ClientConfig::probe("probe.test", 25), &[("", what)]);
         let (r, _) = judged(25, &run);
         assert_eq!(r.verdict, Verdict::Inconclusive);
         assert!(r.error.as_deref().unwrap().contains(words), "{:?}", r.error);
@@ -446,13 +446,13 @@ fn flood_bounds_end_the_session_inconclusive() {
 
 #[test]
 fn tarpit_and_closed_connections() {
-    let run = run(ClientConfig::probe("probe.test", 25), &[("", S::Silent)]);
+    let run = dialogue(ClientConfig::probe("probe.test", 25), &[("", S::Silent)]);
     let (r, _) = judged(25, &run);
     assert_eq!(r.verdict, Verdict::Inconclusive);
     assert_eq!(r.error.as_deref(), Some("no reply within 20000 ms"));
     assert!(r.verdict_reason.contains("tarpit"));
 
-    let run = run(ClientConfig::probe("probe.test", 25), &[("", BANNER), ("EHLO", S::Closed)]);
+    let run = dialogue(ClientConfig::probe("probe.test", 25), &[("", BANNER), ("EHLO", S::Closed)]);
     let (r, _) = judged(25, &run);
     assert_eq!(r.error.as_deref(), Some("the server closed the connection"));
     assert_eq!(r.verdict, Verdict::Inconclusive);
@@ -476,7 +476,7 @@ fn tarpit_and_closed_connections() {
 
 #[test]
 fn implicit_tls_and_handshake_failure() {
-    let run = run(
+    let run = dialogue(
         ClientConfig::probe("probe.test", 465),
         &[("TLS", S::TlsOk), ("", BANNER), ("EHLO", EHLO_AFTER_TLS), ("QUIT", BYE)],
     );
@@ -485,7 +485,7 @@ fn implicit_tls_and_handshake_failure() {
     assert_eq!(r.verdict, Verdict::Ok, "{}", r.verdict_reason);
     assert!(ids.is_empty(), "no STARTTLS is expected on 465: {ids:?}");
 
-    let run = run(ClientConfig::probe("probe.test", 465), &[("TLS", S::TlsFail)]);
+    let run = dialogue(ClientConfig::probe("probe.test", 465), &[("TLS", S::TlsFail)]);
     let (r, _) = judged(465, &run);
     assert_eq!(r.verdict, Verdict::Fail);
     assert_eq!(r.error.as_deref(), Some("TLS handshake failed: received corrupt message"));
@@ -501,7 +501,7 @@ fn no_starttls_rule_is_the_same_on_25_587_and_2525() {
         } else {
             vec![("", BANNER), ("EHLO", EHLO_PLAIN), ("QUIT", BYE)]
         };
-        let run = run(cfg, &script);
+        let run = dialogue(cfg, &script);
         let (r, ids) = judged(port, &run);
         assert_eq!(ids.contains(&"smtp.no_starttls".to_string()), expected, "port {port}: {ids:?}");
         assert_eq!(r.verdict_reason.contains("no STARTTLS"), expected, "port {port}: {}", r.verdict_reason);
@@ -513,7 +513,7 @@ fn auth_plain_and_login_are_redacted() {
     let mut cfg = ClientConfig::probe("probe.test", 587);
     cfg.auth =
         Some(Credentials { mechanism: AuthMechanism::Plain, username: "user".into(), password: "hunter2".into() });
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -534,7 +534,7 @@ fn auth_plain_and_login_are_redacted() {
     let mut cfg = ClientConfig::probe("probe.test", 587);
     cfg.auth =
         Some(Credentials { mechanism: AuthMechanism::Login, username: "user".into(), password: "hunter2".into() });
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -556,7 +556,7 @@ fn auth_plain_and_login_are_redacted() {
     // Never over plaintext: no TLS offered, so no AUTH is sent at all.
     let mut cfg = ClientConfig::probe("probe.test", 587);
     cfg.auth = Some(Credentials { mechanism: AuthMechanism::Plain, username: "u".into(), password: "p".into() });
-    let run = run(cfg, &[("", BANNER), ("EHLO", S::Bytes(b"250-mx\r\n250 AUTH PLAIN\r\n")), ("QUIT", BYE)]);
+    let run = dialogue(cfg, &[("", BANNER), ("EHLO", S::Bytes(b"250-mx\r\n250 AUTH PLAIN\r\n")), ("QUIT", BYE)]);
     assert_eq!(run.sent, ["EHLO probe.test", "QUIT"]);
     let (r, ids) = judged(587, &run);
     assert_eq!(r.auth_before_tls, Some(true));
@@ -570,7 +570,7 @@ fn data_is_sent_only_when_asked() {
     let mut plan = mailbox(&["user@good.test"]);
     plan.message = Some(b"Subject: test\r\n\r\n.hello\r\n".to_vec());
     cfg.mailbox = Some(plan);
-    let run = run(
+    let run = dialogue(
         cfg,
         &[
             ("", BANNER),
@@ -592,7 +592,7 @@ fn injected_line_breaks_are_never_sent() {
     // issue 10 item 3: a CR/LF in an address ends the session before anything is written.
     let mut cfg = ClientConfig::probe("probe.test", 25);
     cfg.mailbox = Some(mailbox(&["\r\nx@good.test"]));
-    let run = run(cfg, &[("", BANNER), ("EHLO", EHLO_PLAIN), ("MAIL", S::Bytes(b"250 Ok\r\n"))]);
+    let run = dialogue(cfg, &[("", BANNER), ("EHLO", EHLO_PLAIN), ("MAIL", S::Bytes(b"250 Ok\r\n"))]);
     assert!(matches!(run.end, Some(SessionEnd::Command(_))), "{:?}", run.end);
     assert!(!run.sent.iter().any(|c| c.starts_with("RCPT")));
     let _ = Command::Quit;
