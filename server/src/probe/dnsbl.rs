@@ -11,7 +11,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use inboxlens_core::dnsbl::{DnsblReport, ListResult, Status, Subject, SubjectKind};
+pub use inboxlens_core::dnsbl::{DnsblReport, ListResult, Status, Subject};
 
 /// Why a query could not run.
 #[derive(Debug, thiserror::Error)]

@@ -25,9 +25,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub use inboxlens_core::smtp::report::{
-    Capabilities, MxHost, RcptResult, RcptStatus, Skipped, SmtpProbeReport, SmtpResult, Verdict,
-};
+pub use inboxlens_core::smtp::report::{MxHost, Skipped, SmtpProbeReport, SmtpResult, Verdict};
 
 /// Longest reply line accepted (RFC 5321 §4.5.3.1.5 says 512 octets; servers exceed it).
 const MAX_LINE: usize = 4096;

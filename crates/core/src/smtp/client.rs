@@ -468,7 +468,10 @@ impl ClientSession {
         match self.phase {
             Phase::Done => Step::Done(self.record.end.clone()),
             Phase::Quit => self.finish(now, None),
-            _ => self.finish(now, Some(SessionEnd::Closed)),
+            _ => {
+                self.note(&format!("session ended: {}", SessionEnd::Closed));
+                self.finish(now, Some(SessionEnd::Closed))
+            }
         }
     }
 
@@ -477,7 +480,11 @@ impl ClientSession {
         match self.phase {
             Phase::Done => Step::Done(self.record.end.clone()),
             Phase::Quit => self.finish(now, None),
-            _ => self.finish(now, Some(SessionEnd::Io(message.to_string()))),
+            _ => {
+                let e = SessionEnd::Io(message.to_string());
+                self.note(&format!("session ended: {e}"));
+                self.finish(now, Some(e))
+            }
         }
     }
 

@@ -276,7 +276,8 @@ fn starttls_refused_fails_and_goes_on_in_plaintext() {
     let mut cfg = ClientConfig::probe("probe.test", 587);
     cfg.tls = TlsMode::Required;
     cfg.mailbox = Some(mailbox(&["user@good.test"]));
-    let run = dialogue(cfg, &[("", BANNER), ("EHLO", EHLO_TLS), ("STARTTLS", S::Bytes(b"454 4.7.0 no\r\n")), ("QUIT", BYE)]);
+    let run =
+        dialogue(cfg, &[("", BANNER), ("EHLO", EHLO_TLS), ("STARTTLS", S::Bytes(b"454 4.7.0 no\r\n")), ("QUIT", BYE)]);
     assert!(!run.sent.iter().any(|c| c.starts_with("MAIL")));
 }
 

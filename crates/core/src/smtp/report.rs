@@ -351,6 +351,86 @@ mod tests {
         assert_eq!(c.auth, vec!["LOGIN", "PLAIN", "CRAM-MD5"]);
     }
 
+    /// The JSON of `/api/probe/smtp` keeps its field names and order (issue 9: byte-identical
+    /// contracts); the list is the order of the server's structs before the move.
+    #[test]
+    fn json_field_order_is_the_contract() {
+        let keys = |v: serde_json::Value| -> Vec<String> { v.as_object().unwrap().keys().cloned().collect() };
+        let target = crate::smtp::judge::Target { host: "h".into(), ip: "192.0.2.1".into(), port: 25, ptr: vec![] };
+        let r = SmtpResult::new(&target);
+        let json = serde_json::to_string(&r).unwrap();
+        let order = [
+            "host",
+            "ip",
+            "port",
+            "connected",
+            "banner",
+            "starttls",
+            "tls_version",
+            "cert",
+            "rcpt",
+            "catch_all",
+            "verdict",
+            "transcript",
+            "verdict_reason",
+            "connect_ms",
+            "banner_ms",
+            "elapsed_ms",
+            "banner_code",
+            "banner_host",
+            "ptr",
+            "banner_matches_ptr",
+            "capabilities",
+            "capabilities_after_tls",
+            "tls",
+            "implicit_tls",
+            "tls_cipher",
+            "dane",
+            "auth_before_tls",
+            "open_relay",
+            "error",
+        ];
+        let mut at = 0;
+        for k in order {
+            let pos = json.find(&format!("\"{k}\":")).unwrap_or_else(|| panic!("{k} missing"));
+            assert!(pos >= at, "{k} out of order");
+            at = pos;
+        }
+        assert!(!json.contains("plaintext_after_starttls"), "absent unless it happened");
+        let report = SmtpProbeReport {
+            domain: None,
+            host: Some("h".into()),
+            mx: vec![],
+            null_mx: false,
+            implicit_mx: false,
+            results: vec![],
+            skipped: vec![],
+            verdict: Verdict::Inconclusive,
+            ehlo_name: "e".into(),
+            cached: false,
+            findings: vec![],
+        };
+        assert_eq!(
+            keys(serde_json::to_value(&report).unwrap()),
+            [
+                "cached",
+                "domain",
+                "ehlo_name",
+                "findings",
+                "host",
+                "implicit_mx",
+                "mx",
+                "null_mx",
+                "results",
+                "skipped",
+                "verdict"
+            ],
+            "serde_json::Value sorts keys: this pins the names"
+        );
+        assert!(serde_json::to_string(&report).unwrap().starts_with("{\"domain\":null,\"host\":\"h\",\"mx\":[]"));
+        assert_eq!(serde_json::to_string(&Verdict::Inconclusive).unwrap(), "\"inconclusive\"");
+    }
+
     #[test]
     fn rcpt_status_words() {
         let words: Vec<String> =
