@@ -8,6 +8,8 @@
 //! `unknown`, never `listed`; SURBL / URIBL answer `127.0.0.1` for the same; any answer outside
 //! 127.0.0.0/8 is not a list answer at all (a resolver rewriting NXDOMAIN).
 
+#![deny(missing_docs)]
+
 use crate::findings::Finding;
 use crate::findings::catalog::probe as cat;
 use serde::{Deserialize, Serialize};

@@ -485,7 +485,7 @@ impl SmtpProber {
             cert.hostname_match
         ));
         let dane = self.dane(target, &chain, session).await;
-        (TlsResult::Established(TlsFacts { version, cipher, cert: Some(cert), dane }), Some(tls))
+        (TlsResult::Established(Box::new(TlsFacts { version, cipher, cert: Some(cert), dane })), Some(tls))
     }
 
     /// DANE (RFC 7672 §2.2.3): TLSA at `_port._tcp.<mx host>`, matched against the chain.

@@ -223,7 +223,7 @@ pub struct TlsFacts {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TlsResult {
     /// TLS is up.
-    Established(TlsFacts),
+    Established(Box<TlsFacts>),
     /// The handshake failed.
     Failed(String),
     /// The handshake did not finish within this many ms.
@@ -539,7 +539,7 @@ impl ClientSession {
         };
         match result {
             TlsResult::Established(facts) => {
-                self.record.tls = Some(facts);
+                self.record.tls = Some(*facts);
                 // Nothing read before the handshake survives it.
                 self.decoder = ReplyDecoder::new(self.config.limits);
                 if implicit {

@@ -83,7 +83,7 @@ fn dialogue(cfg: ClientConfig, script: &[(&str, S)]) -> Run {
                 let (expect, what) = script.next().expect("TLS");
                 assert_eq!(expect, "TLS");
                 let result = match what {
-                    S::TlsOk => TlsResult::Established(TlsFacts {
+                    S::TlsOk => TlsResult::Established(Box::new(TlsFacts {
                         version: Some("TLSv1.3".into()),
                         cipher: Some("TLS13_AES_256_GCM_SHA384".into()),
                         cert: Some(CertInfo {
@@ -95,7 +95,7 @@ fn dialogue(cfg: ClientConfig, script: &[(&str, S)]) -> Run {
                             ..CertInfo::default()
                         }),
                         dane: None,
-                    }),
+                    })),
                     S::TlsFail => TlsResult::Failed("received corrupt message".into()),
                     other => panic!("{other:?} is not a TLS result"),
                 };

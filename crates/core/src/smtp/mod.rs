@@ -13,6 +13,8 @@
 //! - [`report`]: the probe report types (the JSON of `/api/probe/smtp`).
 //! - [`judge`]: pure functions from a session record to verdicts and `smtp.*` findings.
 
+#![deny(missing_docs)]
+
 pub mod client;
 pub mod command;
 pub mod judge;

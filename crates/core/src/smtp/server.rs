@@ -263,7 +263,7 @@ impl ServerSession {
                 }
                 let domain = forward_path.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
                 match domain {
-                    Some(d) if self.config.domains.iter().any(|x| *x == d) => {
+                    Some(d) if self.config.domains.contains(&d) => {
                         self.rcpt_to.push(forward_path);
                         Action::Respond(Response::new(250, "2.1.5 Ok"))
                     }
