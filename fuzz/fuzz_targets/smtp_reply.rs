@@ -15,7 +15,7 @@ fn decode(chunks: &[&[u8]], limits: ReplyLimits) -> Result<Vec<(u16, Vec<String>
             assert!((200..600).contains(&r.code));
             out.push((r.code, r.lines));
         }
-        assert!(d.pending() <= limits.max_bytes + limits.max_lines * 6);
+        assert!(d.pending() <= 2 * limits.max_bytes + limits.max_lines * 6);
     }
     Ok(out)
 }

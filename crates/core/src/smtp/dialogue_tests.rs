@@ -4,8 +4,10 @@
 
 use super::client::*;
 use super::command::{AuthMechanism, Command};
-use super::judge::{Target, report_verdict, session_result, smtp_findings};
+use super::judge::{Target, reply_cause, report_verdict, session_result, smtp_findings};
+use super::reply::Reply;
 use super::report::{CertInfo, RcptStatus, SmtpProbeReport, SmtpResult, Verdict};
+use crate::bounce::classify::BounceCause;
 
 /// What the scripted server does after a command (or at connect, for the banner).
 #[derive(Debug, Clone)]
@@ -614,5 +616,36 @@ fn connect_failures_are_judged_by_kind() {
         assert_eq!(r.verdict, verdict);
         assert!(r.verdict_reason.contains(words), "{}", r.verdict_reason);
         assert_eq!(ids, ["smtp.unreachable"]);
+    }
+}
+
+#[test]
+fn refusals_are_read_with_the_shared_rule_table() {
+    let cases = [
+        (
+            550,
+            "5.4.1 Recipient address rejected: Access denied. [DB5PEPF0000.eurprd04.prod.outlook.com]",
+            BounceCause::MailboxUnknown,
+        ),
+        (
+            554,
+            "delivery error: dd This user doesn't have a yahoo.com account (x@yahoo.com) [0]",
+            BounceCause::MailboxUnknown,
+        ),
+        (
+            550,
+            "5.1.1 <x@good.test>: Recipient address rejected: User unknown in local recipient table",
+            BounceCause::MailboxUnknown,
+        ),
+        (
+            554,
+            "5.7.1 Service unavailable; Client host [192.0.2.1] blocked using zen.spamhaus.org",
+            BounceCause::Blocklist,
+        ),
+        (554, "5.7.1 <r@example.org>: Relay access denied", BounceCause::RelayDenied),
+        (450, "4.7.1 <u@grey.test>: Recipient address rejected: Greylisted", BounceCause::Greylisting),
+    ];
+    for (code, text, cause) in cases {
+        assert_eq!(reply_cause(&Reply::new(code, &[text])).0, cause, "{code} {text}");
     }
 }

@@ -6,8 +6,10 @@
 //! ([`crate::smtp::starttls_expected`]); 465 is implicit TLS (RFC 8314 §3.3).
 
 use super::client::{AuthSkipped, ConnectFailureKind, RcptRole, SessionEnd, SessionRecord};
+use super::reply::Reply;
 use super::report::{RcptResult, SmtpProbeReport, SmtpResult, Verdict};
 use super::{implicit_tls_port, starttls_expected, submission_port};
+use crate::bounce::classify::{BounceCause, ProviderMatch, classify};
 use crate::findings::Finding;
 use crate::findings::catalog::probe as cat;
 
@@ -139,6 +141,14 @@ pub fn session_result(target: &Target, rec: &SessionRecord) -> SmtpResult {
         r.error = Some(e.to_string());
     }
     r
+}
+
+/// What a reply means, read with the bounce explainer's rules (provider rule table, then
+/// RFC 3463 codes, then words): one reading for bounces, probes and the mailbox verifier, so
+/// "no such user" (Exchange Online `550 5.4.1 ... Access denied`, Yahoo "dd This user doesn't
+/// have a ... account") is never confused with "blocked" (blocklist and policy texts).
+pub fn reply_cause(reply: &Reply) -> (BounceCause, Option<ProviderMatch>) {
+    classify(Some(reply.code), reply.enhanced, &reply.text().to_ascii_lowercase())
 }
 
 /// How bad an early end is: a failed TLS handshake is a definite problem; timeouts, closed
