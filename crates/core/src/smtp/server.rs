@@ -13,6 +13,8 @@ use super::command::{Command, CommandError, MAX_AUTH_LINE, MAX_COMMAND_LINE};
 
 /// Longest line of message text, CRLF included (RFC 5321 §4.5.3.1.6).
 pub const MAX_TEXT_LINE: usize = 1000;
+/// Most bytes buffered unprocessed (pipelined commands or message text).
+pub const MAX_BUFFERED: usize = 4 * MAX_AUTH_LINE;
 
 /// What the listener accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -332,6 +334,7 @@ pub struct ServerConnection {
     received: Vec<ReceivedMessage>,
     plaintext_discarded: usize,
     closed: bool,
+    overflowed: bool,
 }
 
 impl ServerConnection {
@@ -345,6 +348,7 @@ impl ServerConnection {
             received: Vec::new(),
             plaintext_discarded: 0,
             closed: false,
+            overflowed: false,
         }
     }
 
@@ -353,14 +357,18 @@ impl ServerConnection {
         self.session.greeting()
     }
 
-    /// Bytes the client sent. Bounded: at most one line beyond what has been processed is
-    /// buffered (a longer one closes the session at the next action).
+    /// Bytes the client sent. Bounded: at most [`MAX_BUFFERED`] bytes wait unprocessed; a
+    /// client that pipelines more without reading the replies (RFC 2920 §3.1 forbids it) gets
+    /// its buffered commands answered and then a 421, never a silently dropped command.
     pub fn on_bytes(&mut self, bytes: &[u8]) {
-        if self.closed {
+        if self.closed || self.overflowed {
             return;
         }
-        let room = MAX_AUTH_LINE.saturating_mul(4).saturating_sub(self.buf.len());
-        self.buf.extend_from_slice(bytes.get(..bytes.len().min(room + 1)).unwrap_or(bytes));
+        if self.buf.len() + bytes.len() > MAX_BUFFERED {
+            self.overflowed = true;
+            return;
+        }
+        self.buf.extend_from_slice(bytes);
     }
 
     /// TLS is up: the session starts over (RFC 3207 §4.2).
@@ -396,7 +404,7 @@ impl ServerConnection {
             if self.session.state == State::Data {
                 let line = match self.take_line(MAX_TEXT_LINE) {
                     Ok(Some(l)) => l,
-                    Ok(None) => return None,
+                    Ok(None) => return self.overflow(),
                     Err(_) => return Some(self.close(Response::new(500, "5.5.6 Line too long"))),
                 };
                 if line == b".\r\n" || line == b".\n" {
@@ -419,7 +427,7 @@ impl ServerConnection {
             }
             let line = match self.take_line(MAX_AUTH_LINE) {
                 Ok(Some(l)) => l,
-                Ok(None) => return None,
+                Ok(None) => return self.overflow(),
                 Err(_) => return Some(self.close(Response::new(500, "5.5.6 Line too long"))),
             };
             if line.len() > MAX_COMMAND_LINE && !line.get(..5).is_some_and(|v| v.eq_ignore_ascii_case(b"AUTH ")) {
@@ -435,6 +443,11 @@ impl ServerConnection {
             }
             return Some(self.track(action));
         }
+    }
+
+    /// Out of complete lines: a 421 when input was refused for lack of room.
+    fn overflow(&mut self) -> Option<Action> {
+        self.overflowed.then(|| self.close(Response::new(421, "4.7.0 Too much pipelined input, closing")))
     }
 
     fn track(&mut self, a: Action) -> Action {
@@ -530,6 +543,21 @@ mod tests {
         input.extend(b".\r\nNOOP\r\n");
         assert_eq!(codes(&mut c, &input), [250, 250, 250, 354, 552, 250]);
         assert!(c.take_messages().is_empty());
+    }
+
+    #[test]
+    fn too_much_pipelined_input_is_answered_then_closed() {
+        let mut c = conn(false);
+        c.on_bytes(b"EHLO c\r\nNOOP\r\n");
+        c.on_bytes(&vec![b'x'; MAX_BUFFERED]);
+        let mut codes = Vec::new();
+        while let Some(a) = c.next_action() {
+            match a {
+                Action::Respond(r) | Action::Close(r) => codes.push(r.code),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(codes, [250, 250, 421], "the buffered commands are answered, then 421");
     }
 
     #[test]
