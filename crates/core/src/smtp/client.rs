@@ -782,8 +782,9 @@ impl ClientSession {
         if let Some((cmd, stage)) = next {
             return self.send(cmd, Phase::Auth(stage), now);
         }
-        if reply.code == 334 {
-            // A challenge we cannot answer: cancel the exchange (RFC 4954 §4: "*").
+        let cancelled = self.record.auth.as_ref().is_some_and(|a| a.reply.is_some());
+        if reply.code == 334 && !cancelled {
+            // A challenge we cannot answer: cancel the exchange once (RFC 4954 §4: "*").
             if let Some(a) = self.record.auth.as_mut() {
                 a.reply = Some(reply);
             }

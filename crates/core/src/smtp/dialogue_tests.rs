@@ -556,6 +556,24 @@ fn auth_plain_and_login_are_redacted() {
     assert!(r.verdict_reason.contains("AUTH LOGIN refused (535"));
     assert_eq!(r.transcript.iter().filter(|l| *l == "C: <redacted>").count(), 2);
 
+    // A server that keeps challenging gets one cancel ("*"), not an endless exchange.
+    let mut cfg = ClientConfig::probe("probe.test", 465);
+    cfg.auth = Some(Credentials { mechanism: AuthMechanism::Plain, username: "u".into(), password: "p".into() });
+    let run = dialogue(
+        cfg,
+        &[
+            ("TLS", S::TlsOk),
+            ("", BANNER),
+            ("EHLO", EHLO_AFTER_TLS),
+            ("AUTH PLAIN", S::Bytes(b"334 \r\n")),
+            ("*", S::Bytes(b"334 \r\n")),
+            ("QUIT", BYE),
+        ],
+    );
+    assert_eq!(run.sent.iter().filter(|c| *c == "*").count(), 1, "{:?}", run.sent);
+    let (r, _) = judged(465, &run);
+    assert_eq!(r.verdict, Verdict::Fail, "{}", r.verdict_reason);
+
     // Never over plaintext: no TLS offered, so no AUTH is sent at all.
     let mut cfg = ClientConfig::probe("probe.test", 587);
     cfg.auth = Some(Credentials { mechanism: AuthMechanism::Plain, username: "u".into(), password: "p".into() });
