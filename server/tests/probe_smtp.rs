@@ -194,3 +194,27 @@ async fn per_address_session_budget_protects_a_shared_mx() {
     assert_eq!(r["verdict"], "inconclusive");
     assert!(r["error"].as_str().unwrap().contains("budget"), "{r}");
 }
+
+#[tokio::test]
+async fn line_breaks_in_the_domain_never_reach_the_smtp_wire() {
+    // Issue 10 item 3: the catch-all address was built from the raw `domain` field, so
+    // "\r\ngood.test" put a CR/LF inside RCPT TO:<...> and Postfix read two commands.
+    if !lab_or_skip("line_breaks_in_the_domain_never_reach_the_smtp_wire") {
+        return;
+    }
+    let srv = Server::start(&lab_config(""), &["--resolver", "127.0.0.1", "--allow-private"]);
+    let (status, rep) = probe(&srv, json!({"domain": "\r\ngood.test", "ports": [25], "catch_all": true})).await;
+    if status != 200 {
+        // Refusing the request at the API boundary is just as good.
+        assert_eq!(status, 400, "{rep}");
+        return;
+    }
+    let r25 = result_on(&rep, 25);
+    let transcript: Vec<&str> = r25["transcript"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    let rcpt: Vec<&&str> = transcript.iter().filter(|l| l.starts_with("C: RCPT TO:")).collect();
+    assert_eq!(rcpt.len(), 1, "{transcript:?}");
+    assert!(rcpt[0].starts_with("C: RCPT TO:<inboxlens-nonexistent-") && rcpt[0].ends_with("@good.test>"), "{rcpt:?}");
+    assert!(!transcript.iter().any(|l| l.contains('\u{fffd}')), "no control characters went out: {transcript:?}");
+    assert!(!transcript.iter().any(|l| l.starts_with("S: 500") || l.starts_with("S: 501")), "{transcript:?}");
+    assert_eq!(r25["catch_all"], false, "the random address is unknown to mx.good.test: {r25}");
+}

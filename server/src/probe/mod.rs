@@ -2,7 +2,6 @@
 //! MTA-STS policy fetches. Native only; results are plain serde types the API returns.
 
 pub mod dnsbl;
-pub mod findings;
 pub mod mta_sts;
 pub mod smtp;
 pub mod tls;

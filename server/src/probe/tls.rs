@@ -12,11 +12,12 @@ use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use rustls_pki_types::pem::PemObject;
-use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256, Sha512};
 use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
+
+pub use inboxlens_core::smtp::report::{CertInfo, ChainEntry, DaneInfo, Tlsa};
 
 /// Trust material and crypto shared by every probe.
 #[derive(Debug, Clone)]
@@ -148,45 +149,6 @@ impl TlsSettings {
     }
 }
 
-/// What the probe says about a certificate chain. `subject`, `sans`, `issuer`, `not_after`,
-/// `trusted`, `hostname_match` are the API contract.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct CertInfo {
-    /// Subject DN of the leaf.
-    pub subject: String,
-    /// DNS names and IP addresses of the leaf's subjectAltName.
-    pub sans: Vec<String>,
-    /// Issuer DN of the leaf.
-    pub issuer: String,
-    /// notBefore, RFC 3339 UTC.
-    pub not_before: Option<String>,
-    /// notAfter, RFC 3339 UTC.
-    pub not_after: Option<String>,
-    /// Whether notAfter is in the past.
-    pub expired: Option<bool>,
-    /// Whole days until notAfter (negative when expired).
-    pub days_left: Option<i64>,
-    /// Chains to a trusted root (webpki roots + configured anchors) and is in its validity period.
-    pub trusted: bool,
-    /// Why the chain is not trusted, as the verifier put it.
-    pub trust_error: Option<String>,
-    /// A SAN matches the MX host name (RFC 6125 §6.4, one left-most wildcard label).
-    pub hostname_match: bool,
-    /// The whole presented chain, leaf first.
-    pub chain: Vec<ChainEntry>,
-}
-
-/// One certificate of the presented chain.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct ChainEntry {
-    /// Subject DN.
-    pub subject: String,
-    /// Issuer DN.
-    pub issuer: String,
-    /// notAfter, RFC 3339 UTC.
-    pub not_after: Option<String>,
-}
-
 struct Described {
     subject: String,
     issuer: String,
@@ -263,34 +225,6 @@ pub fn name_matches(host: &str, sans: &[String]) -> bool {
             san == host
         }
     })
-}
-
-/// One TLSA record (RFC 6698 §2.1).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Tlsa {
-    /// Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE.
-    pub usage: u8,
-    /// 0 full certificate, 1 SubjectPublicKeyInfo.
-    pub selector: u8,
-    /// 0 exact, 1 SHA-256, 2 SHA-512.
-    pub matching: u8,
-    /// Association data, hex.
-    pub data: String,
-}
-
-/// DANE result for one session.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct DaneInfo {
-    /// The TLSA RRset name asked (`_25._tcp.mx.example.com`, RFC 7672 §2.2.3).
-    pub name: String,
-    /// The records found.
-    pub records: Vec<Tlsa>,
-    /// Whether the answer was DNSSEC-validated (AD bit); RFC 7672 §2.2 ignores TLSA records otherwise.
-    pub dnssec: bool,
-    /// Whether a usable record (usage 2 or 3, RFC 7672 §3.1.3) matched the presented chain.
-    pub matched: bool,
-    /// The record that matched, in presentation form.
-    pub matched_record: Option<String>,
 }
 
 /// Matches TLSA records against a chain (leaf first): usage 3 (DANE-EE) against the leaf,

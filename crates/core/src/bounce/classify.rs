@@ -190,326 +190,366 @@ pub struct ProviderMatch {
     pub reference: String,
 }
 
-/// Which provider wrote the reply, from tell-tale words.
+/// Which provider wrote a reply: the words that give it away, per provider, first match wins.
+pub const PROVIDER_TELLTALES: &[(&str, &[&str])] = &[
+    ("gmail", &["gsmtp", "support.google.com", "google.com"]),
+    (
+        "microsoft",
+        &[
+            "outlook.com",
+            "hotmail",
+            "sender.office.com",
+            "prod.outlook",
+            "protection.outlook",
+            "(s3150)",
+            "(s3140)",
+            "exchangelabs",
+            "microsoft",
+            "aka.ms/exosmtperrors",
+        ],
+    ),
+    ("yahoo", &["yahoo", "[tss0", "[ph01]", "aol.com"]),
+    ("amazon_ses", &["amazon ses", "amazonses"]),
+];
+
+/// Which provider wrote the reply, from tell-tale words ([`PROVIDER_TELLTALES`]).
 pub fn detect_provider(lower: &str) -> Option<&'static str> {
-    if lower.contains("gsmtp") || lower.contains("support.google.com") || lower.contains("google.com") {
-        Some("gmail")
-    } else if lower.contains("outlook.com")
-        || lower.contains("hotmail")
-        || lower.contains("sender.office.com")
-        || lower.contains("prod.outlook")
-        || lower.contains("protection.outlook")
-        || lower.contains("(s3150)")
-        || lower.contains("(s3140)")
-        || lower.contains("exchangelabs")
-        || lower.contains("microsoft")
-    {
-        Some("microsoft")
-    } else if lower.contains("yahoo")
-        || lower.contains("[tss0")
-        || lower.contains("[ph01]")
-        || lower.contains("aol.com")
-    {
-        Some("yahoo")
-    } else if lower.contains("amazon ses") || lower.contains("amazonses") {
-        Some("amazon_ses")
-    } else {
-        None
+    PROVIDER_TELLTALES.iter().find(|(_, words)| words.iter().any(|w| lower.contains(w))).map(|(p, _)| *p)
+}
+
+/// One condition of a provider rule; a rule matches when any of its conditions does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum When {
+    /// The enhanced status code (RFC 3463) has this subject and a detail in `details`
+    /// (inclusive), of class `class` or of any class; and, if given, the text contains `text`.
+    Code {
+        /// 2, 4 or 5; `None` for any.
+        class: Option<u8>,
+        /// The subject.
+        subject: u16,
+        /// The detail range, inclusive.
+        details: (u16, u16),
+        /// Words the lower-case text must also contain.
+        text: Option<&'static str>,
+    },
+    /// The lower-case text contains these words.
+    Text(&'static str),
+}
+
+impl When {
+    /// Whether the condition holds for a reply's status code and lower-case text.
+    pub fn holds(&self, status: Option<StatusCode>, lower: &str) -> bool {
+        match *self {
+            When::Code { class, subject, details: (lo, hi), text } => {
+                status.is_some_and(|c| {
+                    class.is_none_or(|k| k == c.class) && c.subject == subject && (lo..=hi).contains(&c.detail)
+                }) && text.is_none_or(|t| lower.contains(t))
+            }
+            When::Text(t) => lower.contains(t),
+        }
     }
 }
 
-fn pm(
-    provider: &str,
-    pattern: &str,
-    cause: BounceCause,
-    explanation: &str,
-    fix: &str,
-    reference: &str,
-) -> Option<ProviderMatch> {
-    Some(ProviderMatch {
-        provider: provider.into(),
-        pattern: pattern.into(),
-        cause,
-        explanation: explanation.into(),
-        fix: fix.into(),
-        reference: reference.into(),
-    })
+const fn st(subject: u16, detail: u16) -> When {
+    When::Code { class: None, subject, details: (detail, detail), text: None }
+}
+
+const fn st_text(subject: u16, detail: u16, text: &'static str) -> When {
+    When::Code { class: None, subject, details: (detail, detail), text: Some(text) }
+}
+
+const fn txt(text: &'static str) -> When {
+    When::Text(text)
+}
+
+/// A provider-specific reply pattern: data, so the bounce explainer, the SMTP probe's judge
+/// and the mailbox verifier read replies the same way ("no such user" vs "blocked").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderRule {
+    /// `gmail`, `microsoft`, `yahoo`, `amazon_ses` (a key of [`PROVIDER_TELLTALES`]).
+    pub provider: &'static str,
+    /// Stable pattern id (`gmail_5_7_26`, `microsoft_s3150`, ...).
+    pub pattern: &'static str,
+    /// The rule matches when any of these holds.
+    pub when: &'static [When],
+    /// What the reply means.
+    pub cause: BounceCause,
+    /// What the provider means by it.
+    pub explanation: &'static str,
+    /// The concrete fix.
+    pub fix: &'static str,
+    /// The provider's documentation (the source).
+    pub reference: &'static str,
+}
+
+impl ProviderRule {
+    /// The rule as the report's [`ProviderMatch`].
+    pub fn to_match(&self) -> ProviderMatch {
+        ProviderMatch {
+            provider: self.provider.into(),
+            pattern: self.pattern.into(),
+            cause: self.cause,
+            explanation: self.explanation.into(),
+            fix: self.fix.into(),
+            reference: self.reference.into(),
+        }
+    }
 }
 
 const GMAIL_REF: &str = "Google: Gmail SMTP errors and codes (support.google.com/a/answer/3726730); Email sender guidelines (support.google.com/a/answer/81126)";
 const MS_REF: &str = "Microsoft: Fix NDR 550 5.7.515 / Outlook.com postmaster (sender.office.com)";
 const YAHOO_REF: &str = "Yahoo Sender Hub: SMTP error codes (senders.yahooinc.com/smtp-error-codes)";
 
+/// The provider rules, in precedence order within each provider.
+pub const PROVIDER_RULES: &[ProviderRule] = &[
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_5_7_26",
+        when: &[st(7, 26), txt("unauthenticated")],
+        cause: BounceCause::Auth,
+        explanation: "Gmail blocked the message as unauthenticated: neither SPF nor DKIM passed for the From domain (DMARC), which Gmail requires of all senders since 2024.",
+        fix: "Make DKIM pass with d=<your From domain> and SPF pass for the Return-Path domain; publish DMARC (\"_dmarc.<domain> TXT \\\"v=DMARC1; p=none\\\"\"). Check the Authentication-Results of a test message to Gmail.",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_x_7_27",
+        when: &[st(7, 27)],
+        cause: BounceCause::Auth,
+        explanation: "Gmail: the message did not pass SPF (Gmail uses x.7.27 for SPF failures of bulk senders).",
+        fix: "Authorize the sending IP in the SPF record of the MAIL FROM domain, e.g. \"v=spf1 ip4:<sending IP> include:<provider> ~all\".",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_x_7_30",
+        when: &[st(7, 30)],
+        cause: BounceCause::Auth,
+        explanation: "Gmail: the message did not pass DKIM, which Gmail requires of bulk senders.",
+        fix: "Sign every message with DKIM (2048-bit key, d=<your domain>) and publish the key at <selector>._domainkey.<domain>.",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_dmarc_missing",
+        when: &[st(7, 31), st(7, 40)],
+        cause: BounceCause::Auth,
+        explanation: "Gmail: the From domain publishes no DMARC policy, required for bulk senders.",
+        fix: "Publish \"_dmarc.<domain> TXT \\\"v=DMARC1; p=none; rua=mailto:dmarc@<domain>\\\"\".",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_x_7_32",
+        when: &[st(7, 32)],
+        cause: BounceCause::Auth,
+        explanation: "Gmail: the From domain is not aligned with the SPF or DKIM domain (DMARC alignment), required for bulk senders.",
+        fix: "Sign with DKIM d=<your From domain>, or use a Return-Path under your From domain that passes SPF.",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_x_7_28",
+        when: &[st(7, 28), txt("unusual rate of unsolicited")],
+        cause: BounceCause::RateLimit,
+        explanation: "Gmail detected an unusual rate of unsolicited mail from your IP or domain and is rate limiting it.",
+        fix: "Reduce volume to Gmail, stop mailing unengaged or purchased lists, make sure every message is authenticated, and watch the spam rate in Google Postmaster Tools (keep it under 0.3%).",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_tls",
+        when: &[st(7, 29), txt("tls connection")],
+        cause: BounceCause::Tls,
+        explanation: "Gmail requires bulk mail to be sent over TLS.",
+        fix: "Enable STARTTLS on the sending MTA (Postfix: \"smtp_tls_security_level = may\").",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_ptr",
+        when: &[st(7, 25), txt("ptr record")],
+        cause: BounceCause::Dns,
+        explanation: "Gmail: the sending IP has no PTR record, or its PTR does not resolve back to the IP.",
+        fix: "Set a PTR for the sending IP (ask the IP owner) to a name whose A/AAAA record points back to the IP.",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_gcdp",
+        when: &[txt("gcdp")],
+        cause: BounceCause::Policy,
+        explanation: "A custom rule of the recipient's Google Workspace administrator refused the message (gcdp).",
+        fix: "Contact the recipient organization's administrator.",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_reputation",
+        when: &[txt("low reputation"), txt("likely unsolicited"), txt("likely suspicious")],
+        cause: BounceCause::Spam,
+        explanation: "Gmail judged the message or the sending IP/domain to have too low a reputation (likely unsolicited mail).",
+        fix: "Authenticate, send only to opted-in recipients, lower volume, and monitor Google Postmaster Tools; reputation recovers slowly.",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "gmail",
+        pattern: "gmail_recipient_rate",
+        when: &[st_text(2, 1, "rate"), txt("receiving mail at a rate"), txt("receiving mail too quickly")],
+        cause: BounceCause::RateLimit,
+        explanation: "The Gmail recipient is receiving mail faster than Gmail allows; the message is deferred.",
+        fix: "Nothing to change on your side; your MTA retries. Avoid bursts to the same recipient.",
+        reference: GMAIL_REF,
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_s3150",
+        when: &[txt("s3150"), txt("s3140"), txt("on our block list")],
+        cause: BounceCause::Blocklist,
+        explanation: "Outlook.com has the sending IP (or part of its network) on its block list.",
+        fix: "Request delisting at https://sender.office.com (Outlook.com delist portal) and fix the cause; enroll the IP in Microsoft SNDS to watch its reputation.",
+        reference: MS_REF,
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_5_7_515",
+        when: &[st(7, 515)],
+        cause: BounceCause::Auth,
+        explanation: "Outlook.com (since May 2025) rejects high-volume mail whose From domain does not pass SPF, DKIM and DMARC: \"sending domain does not meet the required authentication level\".",
+        fix: "Make SPF and DKIM both pass and publish DMARC at least p=none aligned with SPF or DKIM: \"_dmarc.<domain> TXT \\\"v=DMARC1; p=none; rua=mailto:dmarc@<domain>\\\"\".",
+        reference: MS_REF,
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_5_7_509",
+        when: &[st(7, 509), txt("does not pass dmarc")],
+        cause: BounceCause::Auth,
+        explanation: "Microsoft: the sending domain failed DMARC and its policy is reject.",
+        fix: "Make the message pass DMARC (aligned SPF or DKIM for the From domain).",
+        reference: MS_REF,
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_banned",
+        when: &[st(7, 511), st(7, 606), st(7, 708), txt("banned sender")],
+        cause: BounceCause::Blocklist,
+        explanation: "Microsoft has banned the sending IP or domain (5.7.511 / 5.7.606 / 5.7.708).",
+        fix: "Request delisting (https://sender.office.com, or the Microsoft 365 delist portal for Exchange Online) after fixing the cause.",
+        reference: MS_REF,
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_rate_limit",
+        when: &[
+            When::Code { class: Some(4), subject: 7, details: (650, 652), text: None },
+            txt("temporarily rate limited"),
+        ],
+        cause: BounceCause::RateLimit,
+        explanation: "Outlook.com is rate limiting the sending IP because of its reputation (4.7.650-4.7.652).",
+        fix: "Slow down, keep retrying, improve list hygiene; check the IP in Microsoft SNDS.",
+        reference: MS_REF,
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_recipient_not_found",
+        when: &[txt("recipientnotfound"), st(1, 10)],
+        cause: BounceCause::MailboxUnknown,
+        explanation: "Exchange Online: the recipient address was not found in the recipient's directory.",
+        fix: "Remove or correct the address.",
+        reference: MS_REF,
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_directory_miss",
+        when: &[When::Code { class: Some(5), subject: 4, details: (1, 1), text: Some("access denied") }],
+        cause: BounceCause::MailboxUnknown,
+        explanation: "Exchange Online (Directory-Based Edge Blocking): the recipient is not in the receiving organization's directory. \"550 5.4.1 Recipient address rejected: Access denied\" means there is no such mailbox there; it is not a block of the sender.",
+        fix: "Remove or correct the address; nothing to fix on the sending side.",
+        reference: "Microsoft: Fix email delivery issues for error code 5.4.1 in Exchange Online (Directory-Based Edge Blocking)",
+    },
+    ProviderRule {
+        provider: "microsoft",
+        pattern: "microsoft_5_7_57",
+        when: &[st(7, 57), txt("client not authenticated")],
+        cause: BounceCause::RelayDenied,
+        explanation: "Exchange Online: the client did not authenticate before sending (SMTP AUTH required for submission).",
+        fix: "Authenticate to smtp.office365.com:587 with SMTP AUTH, or use a connector.",
+        reference: MS_REF,
+    },
+    ProviderRule {
+        provider: "yahoo",
+        pattern: "yahoo_tss04",
+        when: &[txt("tss04")],
+        cause: BounceCause::RateLimit,
+        explanation: "Yahoo temporarily deferred mail from the IP because of unexpected volume or user complaints ([TSS04]).",
+        fix: "Slow down and keep retrying; reduce complaints (one-click unsubscribe, opted-in recipients); check Yahoo's Complaint Feedback Loop.",
+        reference: YAHOO_REF,
+    },
+    ProviderRule {
+        provider: "yahoo",
+        pattern: "yahoo_tss09",
+        when: &[txt("tss09")],
+        cause: BounceCause::Blocklist,
+        explanation: "Yahoo permanently deferred mail from the IP ([TSS09]) because of poor reputation.",
+        fix: "Fix the cause and contact Yahoo through the Sender Hub support form.",
+        reference: YAHOO_REF,
+    },
+    ProviderRule {
+        provider: "yahoo",
+        pattern: "yahoo_ph01",
+        when: &[txt("ph01")],
+        cause: BounceCause::Policy,
+        explanation: "Yahoo refused the message for policy reasons ([PH01]), usually content or URL reputation.",
+        fix: "Check links and domains in the message against blocklists (Spamhaus DBL, SURBL); remove URL shorteners.",
+        reference: YAHOO_REF,
+    },
+    ProviderRule {
+        provider: "yahoo",
+        pattern: "yahoo_user_unknown",
+        when: &[txt("this user doesn't have a"), txt("user doesn't have a yahoo")],
+        cause: BounceCause::MailboxUnknown,
+        explanation: "Yahoo: the address does not exist (\"dd This user doesn't have a yahoo.com account\"); it is a hard bounce, not a block.",
+        fix: "Remove the address from your list; check it for typos.",
+        reference: YAHOO_REF,
+    },
+    ProviderRule {
+        provider: "yahoo",
+        pattern: "yahoo_spamhaus",
+        when: &[txt("bl21"), txt("bl22"), txt("bl23"), txt("spamhaus")],
+        cause: BounceCause::Blocklist,
+        explanation: "Yahoo refused the connection because the sending IP is on a Spamhaus list ([BL21]-[BL23]).",
+        fix: "Look the IP up at https://check.spamhaus.org and request removal after fixing the cause.",
+        reference: YAHOO_REF,
+    },
+    ProviderRule {
+        provider: "yahoo",
+        pattern: "yahoo_5_7_9",
+        when: &[st(7, 9), txt("not accepted for policy reasons")],
+        cause: BounceCause::Auth,
+        explanation: "Yahoo rejected the message for policy reasons; with 5.7.9 this is a DMARC failure of the From domain.",
+        fix: "Make the message pass DMARC: aligned DKIM (d=<From domain>) or aligned SPF.",
+        reference: YAHOO_REF,
+    },
+    ProviderRule {
+        provider: "amazon_ses",
+        pattern: "ses_suppression_list",
+        when: &[txt("suppression list")],
+        cause: BounceCause::MailboxUnknown,
+        explanation: "Amazon SES did not even try: the address is on the account's suppression list because it hard-bounced or complained before.",
+        fix: "Remove the address from your list. If it is valid again, remove it from the SES account-level suppression list (aws sesv2 delete-suppressed-destination --email-address <address>).",
+        reference: "Amazon SES Developer Guide: account-level suppression list",
+    },
+];
+
+/// The first rule of the reply's provider that matches.
+pub fn provider_rule(status: Option<StatusCode>, lower: &str) -> Option<&'static ProviderRule> {
+    let provider = detect_provider(lower)?;
+    PROVIDER_RULES.iter().filter(|r| r.provider == provider).find(|r| r.when.iter().any(|w| w.holds(status, lower)))
+}
+
 /// Provider-specific patterns (they take precedence over the generic rules).
 pub fn provider_pattern(status: Option<StatusCode>, lower: &str) -> Option<ProviderMatch> {
-    let st = |s: u16, d: u16| status.is_some_and(|c| c.is(s, d));
-    let provider = detect_provider(lower)?;
-    match provider {
-        "gmail" => {
-            if st(7, 26) || lower.contains("unauthenticated") {
-                return pm(
-                    "gmail",
-                    "gmail_5_7_26",
-                    BounceCause::Auth,
-                    "Gmail blocked the message as unauthenticated: neither SPF nor DKIM passed for the From domain (DMARC), which Gmail requires of all senders since 2024.",
-                    "Make DKIM pass with d=<your From domain> and SPF pass for the Return-Path domain; publish DMARC (\"_dmarc.<domain> TXT \\\"v=DMARC1; p=none\\\"\"). Check the Authentication-Results of a test message to Gmail.",
-                    GMAIL_REF,
-                );
-            }
-            if st(7, 27) {
-                return pm(
-                    "gmail",
-                    "gmail_x_7_27",
-                    BounceCause::Auth,
-                    "Gmail: the message did not pass SPF (Gmail uses x.7.27 for SPF failures of bulk senders).",
-                    "Authorize the sending IP in the SPF record of the MAIL FROM domain, e.g. \"v=spf1 ip4:<sending IP> include:<provider> ~all\".",
-                    GMAIL_REF,
-                );
-            }
-            if st(7, 30) {
-                return pm(
-                    "gmail",
-                    "gmail_x_7_30",
-                    BounceCause::Auth,
-                    "Gmail: the message did not pass DKIM, which Gmail requires of bulk senders.",
-                    "Sign every message with DKIM (2048-bit key, d=<your domain>) and publish the key at <selector>._domainkey.<domain>.",
-                    GMAIL_REF,
-                );
-            }
-            if st(7, 31) || st(7, 40) {
-                return pm(
-                    "gmail",
-                    "gmail_dmarc_missing",
-                    BounceCause::Auth,
-                    "Gmail: the From domain publishes no DMARC policy, required for bulk senders.",
-                    "Publish \"_dmarc.<domain> TXT \\\"v=DMARC1; p=none; rua=mailto:dmarc@<domain>\\\"\".",
-                    GMAIL_REF,
-                );
-            }
-            if st(7, 32) {
-                return pm(
-                    "gmail",
-                    "gmail_x_7_32",
-                    BounceCause::Auth,
-                    "Gmail: the From domain is not aligned with the SPF or DKIM domain (DMARC alignment), required for bulk senders.",
-                    "Sign with DKIM d=<your From domain>, or use a Return-Path under your From domain that passes SPF.",
-                    GMAIL_REF,
-                );
-            }
-            if st(7, 28) || lower.contains("unusual rate of unsolicited") {
-                return pm(
-                    "gmail",
-                    "gmail_x_7_28",
-                    BounceCause::RateLimit,
-                    "Gmail detected an unusual rate of unsolicited mail from your IP or domain and is rate limiting it.",
-                    "Reduce volume to Gmail, stop mailing unengaged or purchased lists, make sure every message is authenticated, and watch the spam rate in Google Postmaster Tools (keep it under 0.3%).",
-                    GMAIL_REF,
-                );
-            }
-            if st(7, 29) || lower.contains("tls connection") {
-                return pm(
-                    "gmail",
-                    "gmail_tls",
-                    BounceCause::Tls,
-                    "Gmail requires bulk mail to be sent over TLS.",
-                    "Enable STARTTLS on the sending MTA (Postfix: \"smtp_tls_security_level = may\").",
-                    GMAIL_REF,
-                );
-            }
-            if st(7, 25) || lower.contains("ptr record") {
-                return pm(
-                    "gmail",
-                    "gmail_ptr",
-                    BounceCause::Dns,
-                    "Gmail: the sending IP has no PTR record, or its PTR does not resolve back to the IP.",
-                    "Set a PTR for the sending IP (ask the IP owner) to a name whose A/AAAA record points back to the IP.",
-                    GMAIL_REF,
-                );
-            }
-            if lower.contains("gcdp") {
-                return pm(
-                    "gmail",
-                    "gmail_gcdp",
-                    BounceCause::Policy,
-                    "A custom rule of the recipient's Google Workspace administrator refused the message (gcdp).",
-                    "Contact the recipient organization's administrator.",
-                    GMAIL_REF,
-                );
-            }
-            if lower.contains("low reputation")
-                || lower.contains("likely unsolicited")
-                || lower.contains("likely suspicious")
-            {
-                return pm(
-                    "gmail",
-                    "gmail_reputation",
-                    BounceCause::Spam,
-                    "Gmail judged the message or the sending IP/domain to have too low a reputation (likely unsolicited mail).",
-                    "Authenticate, send only to opted-in recipients, lower volume, and monitor Google Postmaster Tools; reputation recovers slowly.",
-                    GMAIL_REF,
-                );
-            }
-            if st(2, 1) && lower.contains("rate")
-                || lower.contains("receiving mail at a rate")
-                || lower.contains("receiving mail too quickly")
-            {
-                return pm(
-                    "gmail",
-                    "gmail_recipient_rate",
-                    BounceCause::RateLimit,
-                    "The Gmail recipient is receiving mail faster than Gmail allows; the message is deferred.",
-                    "Nothing to change on your side; your MTA retries. Avoid bursts to the same recipient.",
-                    GMAIL_REF,
-                );
-            }
-            None
-        }
-        "microsoft" => {
-            if lower.contains("s3150") || lower.contains("s3140") || lower.contains("on our block list") {
-                return pm(
-                    "microsoft",
-                    "microsoft_s3150",
-                    BounceCause::Blocklist,
-                    "Outlook.com has the sending IP (or part of its network) on its block list.",
-                    "Request delisting at https://sender.office.com (Outlook.com delist portal) and fix the cause; enroll the IP in Microsoft SNDS to watch its reputation.",
-                    MS_REF,
-                );
-            }
-            if status.is_some_and(|c| c.subject == 7 && c.detail == 515) {
-                return pm(
-                    "microsoft",
-                    "microsoft_5_7_515",
-                    BounceCause::Auth,
-                    "Outlook.com (since May 2025) rejects high-volume mail whose From domain does not pass SPF, DKIM and DMARC: \"sending domain does not meet the required authentication level\".",
-                    "Make SPF and DKIM both pass and publish DMARC at least p=none aligned with SPF or DKIM: \"_dmarc.<domain> TXT \\\"v=DMARC1; p=none; rua=mailto:dmarc@<domain>\\\"\".",
-                    MS_REF,
-                );
-            }
-            if status.is_some_and(|c| c.subject == 7 && c.detail == 509) || lower.contains("does not pass dmarc") {
-                return pm(
-                    "microsoft",
-                    "microsoft_5_7_509",
-                    BounceCause::Auth,
-                    "Microsoft: the sending domain failed DMARC and its policy is reject.",
-                    "Make the message pass DMARC (aligned SPF or DKIM for the From domain).",
-                    MS_REF,
-                );
-            }
-            if status.is_some_and(|c| c.subject == 7 && matches!(c.detail, 511 | 606 | 708))
-                || lower.contains("banned sender")
-            {
-                return pm(
-                    "microsoft",
-                    "microsoft_banned",
-                    BounceCause::Blocklist,
-                    "Microsoft has banned the sending IP or domain (5.7.511 / 5.7.606 / 5.7.708).",
-                    "Request delisting (https://sender.office.com, or the Microsoft 365 delist portal for Exchange Online) after fixing the cause.",
-                    MS_REF,
-                );
-            }
-            if status.is_some_and(|c| c.class == 4 && c.subject == 7 && (650..=652).contains(&c.detail))
-                || lower.contains("temporarily rate limited")
-            {
-                return pm(
-                    "microsoft",
-                    "microsoft_rate_limit",
-                    BounceCause::RateLimit,
-                    "Outlook.com is rate limiting the sending IP because of its reputation (4.7.650-4.7.652).",
-                    "Slow down, keep retrying, improve list hygiene; check the IP in Microsoft SNDS.",
-                    MS_REF,
-                );
-            }
-            if lower.contains("recipientnotfound") || st(1, 10) {
-                return pm(
-                    "microsoft",
-                    "microsoft_recipient_not_found",
-                    BounceCause::MailboxUnknown,
-                    "Exchange Online: the recipient address was not found in the recipient's directory.",
-                    "Remove or correct the address.",
-                    MS_REF,
-                );
-            }
-            if st(7, 57) || lower.contains("client not authenticated") {
-                return pm(
-                    "microsoft",
-                    "microsoft_5_7_57",
-                    BounceCause::RelayDenied,
-                    "Exchange Online: the client did not authenticate before sending (SMTP AUTH required for submission).",
-                    "Authenticate to smtp.office365.com:587 with SMTP AUTH, or use a connector.",
-                    MS_REF,
-                );
-            }
-            None
-        }
-        "yahoo" => {
-            if lower.contains("tss04") {
-                return pm(
-                    "yahoo",
-                    "yahoo_tss04",
-                    BounceCause::RateLimit,
-                    "Yahoo temporarily deferred mail from the IP because of unexpected volume or user complaints ([TSS04]).",
-                    "Slow down and keep retrying; reduce complaints (one-click unsubscribe, opted-in recipients); check Yahoo's Complaint Feedback Loop.",
-                    YAHOO_REF,
-                );
-            }
-            if lower.contains("tss09") {
-                return pm(
-                    "yahoo",
-                    "yahoo_tss09",
-                    BounceCause::Blocklist,
-                    "Yahoo permanently deferred mail from the IP ([TSS09]) because of poor reputation.",
-                    "Fix the cause and contact Yahoo through the Sender Hub support form.",
-                    YAHOO_REF,
-                );
-            }
-            if lower.contains("ph01") {
-                return pm(
-                    "yahoo",
-                    "yahoo_ph01",
-                    BounceCause::Policy,
-                    "Yahoo refused the message for policy reasons ([PH01]), usually content or URL reputation.",
-                    "Check links and domains in the message against blocklists (Spamhaus DBL, SURBL); remove URL shorteners.",
-                    YAHOO_REF,
-                );
-            }
-            if lower.contains("bl21") || lower.contains("bl22") || lower.contains("bl23") || lower.contains("spamhaus")
-            {
-                return pm(
-                    "yahoo",
-                    "yahoo_spamhaus",
-                    BounceCause::Blocklist,
-                    "Yahoo refused the connection because the sending IP is on a Spamhaus list ([BL21]-[BL23]).",
-                    "Look the IP up at https://check.spamhaus.org and request removal after fixing the cause.",
-                    YAHOO_REF,
-                );
-            }
-            if st(7, 9) || lower.contains("not accepted for policy reasons") {
-                return pm(
-                    "yahoo",
-                    "yahoo_5_7_9",
-                    BounceCause::Auth,
-                    "Yahoo rejected the message for policy reasons; with 5.7.9 this is a DMARC failure of the From domain.",
-                    "Make the message pass DMARC: aligned DKIM (d=<From domain>) or aligned SPF.",
-                    YAHOO_REF,
-                );
-            }
-            None
-        }
-        "amazon_ses" => {
-            if lower.contains("suppression list") {
-                return pm(
-                    "amazon_ses",
-                    "ses_suppression_list",
-                    BounceCause::MailboxUnknown,
-                    "Amazon SES did not even try: the address is on the account's suppression list because it hard-bounced or complained before.",
-                    "Remove the address from your list. If it is valid again, remove it from the SES account-level suppression list (aws sesv2 delete-suppressed-destination --email-address <address>).",
-                    "Amazon SES Developer Guide: account-level suppression list",
-                );
-            }
-            None
-        }
-        _ => None,
-    }
+    provider_rule(status, lower).map(ProviderRule::to_match)
 }
 
 fn any(lower: &str, words: &[&str]) -> bool {
@@ -785,6 +825,16 @@ fn generic(code: Option<u16>, status: Option<StatusCode>, lower: &str) -> Bounce
 mod tests {
     use super::*;
 
+    #[test]
+    fn every_rule_has_a_known_provider_and_a_unique_pattern() {
+        let mut seen = std::collections::HashSet::new();
+        for r in PROVIDER_RULES {
+            assert!(PROVIDER_TELLTALES.iter().any(|(p, _)| *p == r.provider), "{}", r.pattern);
+            assert!(seen.insert(r.pattern), "duplicate {}", r.pattern);
+            assert!(!r.when.is_empty());
+        }
+    }
+
     fn cause(code: u16, status: &str, text: &str) -> (BounceCause, Option<String>) {
         let (c, p) = classify(Some(code), StatusCode::parse(status), &text.to_ascii_lowercase());
         (c, p.map(|p| p.pattern))
@@ -870,6 +920,25 @@ mod tests {
             .as_deref(),
             Some("ses_suppression_list")
         );
+        // Directory misses are "no such user", never "blocked" (shared with the mailbox verifier).
+        assert_eq!(
+            cause(
+                550,
+                "5.4.1",
+                "Recipient address rejected: Access denied. For more information see https://aka.ms/EXOSmtpErrors [AM4PEPF00027A5D.eurprd04.prod.outlook.com]"
+            ),
+            (MailboxUnknown, Some("microsoft_directory_miss".into()))
+        );
+        assert_eq!(
+            cause(
+                554,
+                "",
+                "delivery error: dd This user doesn't have a yahoo.com account (x@yahoo.com) [0] - mta1234.mail.yahoo.com"
+            ),
+            (MailboxUnknown, Some("yahoo_user_unknown".into()))
+        );
+        // A transient 4.4.1 from Microsoft is not a directory miss.
+        assert_ne!(cause(451, "4.4.1", "access denied outlook.com").1.as_deref(), Some("microsoft_directory_miss"));
         // a Gmail 5.1.1 falls through to the generic rule
         assert_eq!(
             cause(550, "5.1.1", "The email account that you tried to reach does not exist. - gsmtp"),

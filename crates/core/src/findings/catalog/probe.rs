@@ -1,6 +1,6 @@
 //! Catalog entries: the companion server's probes (DNS blocklists, SMTP sessions). The
 //! probes run natively in the server; their results are judged into these findings by
-//! `server/src/probe/findings.rs`, so every front end shows them like any other.
+//! `crate::smtp::judge` and `crate::dnsbl`, so every front end shows them like any other.
 
 crate::findings! {
     BLOCKLIST_LISTED = { id: "blocklist.listed", severity: Error, area: Blocklist,
@@ -23,6 +23,11 @@ crate::findings! {
         explanation: "Without STARTTLS, mail to this host crosses the Internet in clear text, and MTA-STS / DANE cannot be used (RFC 3207 §4, RFC 8461 §4).",
         fix: "Enable STARTTLS in the MTA with a certificate for the MX name (Postfix: smtpd_tls_security_level = may, smtpd_tls_chain_files = /path/fullchain-and-key.pem).",
         reference: "RFC 3207 §4" },
+    SMTP_PLAINTEXT_AFTER_STARTTLS = { id: "smtp.plaintext_after_starttls", severity: Warning, area: Smtp,
+        title: "Bytes arrived between STARTTLS and the TLS handshake",
+        explanation: "After its 220 reply to STARTTLS the server (or something on the path) sent more plaintext before the TLS handshake. Such bytes must be discarded, never read as if TLS protected them (RFC 3207 §6; the injection flaw CVE-2011-0411). The probe discarded them; a broken server or a man in the middle sends them.",
+        fix: "Check the MTA and any proxy or firewall doing SMTP inspection in front of it: nothing may follow the 220 reply to STARTTLS until the TLS handshake.",
+        reference: "RFC 3207 §6" },
     SMTP_CERT_UNTRUSTED = { id: "smtp.cert_untrusted", severity: Warning, area: Smtp,
         title: "MX certificate is not trusted",
         explanation: "The certificate does not chain to a public root (self-signed, missing intermediate, or expired). Opportunistic TLS still encrypts, but MTA-STS senders refuse delivery (RFC 8461 §4.2).",
