@@ -14,9 +14,9 @@ mod support;
 
 use inboxlens_core::auth::dkim::{AuthVerdicts, verify_auth};
 use inboxlens_core::dns::zone::ZoneResolver;
-use inboxlens_core::dns::{DnsError, RecordData};
+use inboxlens_core::dns::RecordData;
 use std::path::{Path, PathBuf};
-use support::{corpora, crlf, dns_and_message, no_spf, txt, txt_zone};
+use support::{corpora, crlf, dns_and_message, fake_dns, no_spf, txt, txt_zone};
 
 /// Verification time for Mail::DKIM (its newest signatures are from 2023; ignore_7's
 /// x= is in 2007).
@@ -37,37 +37,6 @@ async fn verify(raw: &[u8], zone: &ZoneResolver, now: u64) -> AuthVerdicts {
     let v = verify_auth(raw, zone, "", &no_spf(), now).await;
     assert_eq!(v.unprefetched_lookups, 0, "a lookup escaped the prefetch");
     v
-}
-
-/// `FAKE_DNS.dat`: `name  value`; `NXDOMAIN` = absent; `~~Query timed out~~` and
-/// `~~SERVFAIL~~` = temporary failures.
-fn fake_dns(text: &str) -> ZoneResolver {
-    let mut zone = ZoneResolver::new();
-    for line in text.lines() {
-        let line = line.trim_end();
-        if line.is_empty() || line.starts_with('#') {
-            continue;
-        }
-        let Some((name, value)) = line.split_once(char::is_whitespace) else {
-            continue;
-        };
-        match value.trim() {
-            "NXDOMAIN" => {}
-            "~~Query timed out~~" => {
-                zone.fail(name, DnsError::Timeout);
-            }
-            "~~SERVFAIL~~" => {
-                zone.fail(name, DnsError::Transport("SERVFAIL".to_string()));
-            }
-            "\"\"" => {
-                zone.add_record(name, 300, txt("")); // an empty TXT string
-            }
-            v => {
-                zone.add_record(name, 300, txt(v));
-            }
-        }
-    }
-    zone
 }
 
 #[tokio::test]
