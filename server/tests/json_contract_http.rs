@@ -5,9 +5,9 @@
 //! the golden file rendered compact, and its pretty form with the golden file itself (the
 //! readable diff on a mismatch). The golden file is blessed by the core's test only.
 
-mod serve_support;
 #[path = "../../crates/core/tests/support/golden.rs"]
 mod golden;
+mod serve_support;
 
 use inboxlens_core::sample::SAMPLE_RECEIVED_AT;
 use serve_support::{Server, client};
@@ -31,7 +31,10 @@ async fn api_analyze_answers_the_golden_report() {
 
     let path = golden::golden_dir().join("analyze_sample.json");
     let want = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; create it with INBOXLENS_BLESS=1 cargo test -p inboxlens-core --test json_contract", path.display())
+        panic!(
+            "{}: {e}; create it with INBOXLENS_BLESS=1 cargo test -p inboxlens-core --test json_contract",
+            path.display()
+        )
     });
     let tree = golden::parse(&body).unwrap_or_else(|e| panic!("the answer is not JSON ({e}): {body}"));
     // Pretty form of the answer, key order kept: the readable comparison (and the allow-list).

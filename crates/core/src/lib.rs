@@ -12,3 +12,4 @@ pub mod domain;
 pub mod findings;
 pub mod message;
 pub mod sample;
+pub mod verdict;

@@ -208,7 +208,7 @@ async fn good_test_is_clean() {
     assert!(bad.is_empty(), "good.test has problems: {bad:?}");
     assert_eq!(r.score, 10.0);
     assert_eq!(r.spf.lookups, 1);
-    assert_eq!(r.dmarc.policy.as_deref(), Some("reject"));
+    assert_eq!(r.dmarc.policy.map(|p| p.as_str()), Some("reject"));
     assert_eq!(r.dnssec.status, "secure");
     assert_eq!(r.mta_sts.policy_status, "fetched");
     assert!(r.mta_sts.mx_not_covered.is_empty());
@@ -219,7 +219,7 @@ async fn good_test_is_clean() {
     let mx = &r.mx[0];
     assert_eq!((mx.host.as_str(), mx.preference), ("mx.good.test", 10));
     assert_eq!(mx.reverse[0].fcrdns, Some(true));
-    assert!(r.dane.iter().any(|h| h.host == "mx.good.test" && h.status == "found"));
+    assert!(r.dane.iter().any(|h| h.host == "mx.good.test" && h.status == LookupStatus::Found));
     assert_eq!(r.bimi.logo.as_deref(), Some("https://good.test/bimi/logo.svg"));
 
     // A policy that does not list the MX is caught.

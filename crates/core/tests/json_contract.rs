@@ -59,6 +59,18 @@ async fn analyze_sample_is_unchanged() {
     // The CLI and the server print the same report: render it the server's way too.
     let tree = golden::parse(&text).expect("json");
     assert_eq!(golden::render_compact(&tree), serde_json::to_string(&report).unwrap());
+    assert_round_trip(&report);
+}
+
+/// The typed reports read back what they wrote: serialize → deserialize → serialize is
+/// the same text (so the server and the web app can hold `MessageReport` / `DomainReport`).
+fn assert_round_trip<T: serde::Serialize + serde::de::DeserializeOwned + std::fmt::Debug>(report: &T) {
+    let text = serde_json::to_string_pretty(report).expect("serialize");
+    let back: T = serde_json::from_str(&text).unwrap_or_else(|e| panic!("deserialize: {e}\n{text}"));
+    let again = serde_json::to_string_pretty(&back).expect("serialize again");
+    if let Err(diff) = golden::compare(&text, &again) {
+        panic!("the report does not survive a JSON round trip:\n{diff}");
+    }
 }
 
 /// Lab domains and the options the CLI would be given for them.
@@ -94,7 +106,9 @@ fn lab_domains() -> Vec<(&'static str, &'static str, DomainOptions)> {
 async fn domain_reports_of_the_lab_zones_are_unchanged() {
     let zone = support::lab_zones();
     for (domain, name, opts) in lab_domains() {
-        let first = domain_json(&check_domain(domain, &zone, None, &opts).await);
+        let report = check_domain(domain, &zone, None, &opts).await;
+        assert_round_trip(&report);
+        let first = domain_json(&report);
         let second = domain_json(&check_domain(domain, &zone, None, &opts).await);
         assert_eq!(first, second, "{name}: two runs differ: a nondeterministic field needs normalizing");
         golden::check(&format!("domain/{name}.json"), &first);
@@ -193,6 +207,7 @@ fn corpus_reports_are_unchanged() {
         let resolver: Arc<dyn Resolver> = Arc::new(zone);
         let line = match rt.block_on(analyze_message(&msg, resolver, &AnalyzeOptions::at(CORPUS_NOW))) {
             Ok(report) => {
+                assert_round_trip(&report);
                 let text = golden::without_allowed(&analyze_json(&report));
                 format!("{rel}\t{:x}\n", Sha256::digest(text.as_bytes()))
             }

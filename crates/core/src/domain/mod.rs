@@ -306,7 +306,7 @@ pub async fn check_domain_streaming<F: FnMut(SectionUpdate) + ?Sized>(
     }));
     let dmarc_for_bimi = dmarc_fut.clone().map(|(r, _)| {
         let sp = r.tags.iter().find(|t| t.tag == "sp").map(|t| t.value.to_ascii_lowercase());
-        (r.policy.clone(), sp)
+        (r.policy.map(|p| p.as_str().to_string()), sp)
     });
     sections.push(boxed(async move {
         let (r, findings) = bimi::check(ctx, d, dmarc_for_bimi).await;
@@ -369,7 +369,7 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
             record: None,
             id: None,
             policy: None,
-            policy_status: "skipped".into(),
+            policy_status: mta_sts::PolicyStatus::Skipped,
             policy_error: None,
             mx_not_covered: Vec::new(),
         },
@@ -387,7 +387,7 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
             problems: Vec::new(),
         },
         dnssec: dnssec::DnssecReport {
-            status: "temperror".into(),
+            status: dnssec::DnssecStatus::Temperror,
             signed_zone: None,
             ds: Vec::new(),
             resolver_validates: false,
@@ -419,7 +419,7 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
     }
     // TLS-RPT matters once TLS is enforced: MTA-STS or DANE published.
     let uses_tls_policy =
-        report.mta_sts.status == LookupStatus::Found || report.dane.iter().any(|h| h.status == "found");
+        report.mta_sts.status == LookupStatus::Found || report.dane.iter().any(|h| h.status == LookupStatus::Found);
     if uses_tls_policy {
         for f in &mut findings {
             if f.id == crate::findings::catalog::domain::TLS_RPT_MISSING.id {

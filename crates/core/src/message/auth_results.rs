@@ -14,6 +14,7 @@
 
 use super::hops::{rough_org_domain, unfold};
 use crate::findings::{Finding, catalog::path};
+use crate::verdict::{ResultWord, word_enum};
 use mail_parser::Message;
 use serde::{Deserialize, Serialize};
 
@@ -84,8 +85,8 @@ pub struct MethodResult {
     /// The `/version` after the method name, when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub method_version: Option<String>,
-    /// `pass`, `fail`, `softfail`, `none`, `temperror`... (lower case).
-    pub result: String,
+    /// `pass`, `fail`, `softfail`, `none`, `temperror`... (lower case; other words kept).
+    pub result: ResultWord,
     /// The `reason=` text.
     pub reason: Option<String>,
     /// The first comment after the result (many providers explain there).
@@ -155,7 +156,7 @@ pub struct ArcAuthResults {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ReceivedSpf {
     /// The SPF result word, lower case.
-    pub result: String,
+    pub result: ResultWord,
     /// The comment after the result.
     pub comment: Option<String>,
     /// The `key=value` pairs in order (`client-ip`, `envelope-from`, `helo`,
@@ -570,7 +571,7 @@ fn parse_tokens(toks: &[Tok], end_at: usize, raw: String) -> Result<AuthResultsH
                 let mut entry = MethodResult {
                     method,
                     method_version,
-                    result: result.to_ascii_lowercase(),
+                    result: ResultWord::from(result.to_ascii_lowercase()),
                     reason: None,
                     comment: None,
                     props: std::mem::take(&mut pending),
@@ -686,7 +687,7 @@ pub fn parse_received_spf(value: &str) -> Result<ReceivedSpf, AuthResultsError> 
     let mut c = Cursor::new(&toks, body.len());
     let result = match c.peek().map(|t| &t.kind) {
         None => return Err(AuthResultsError::Empty),
-        Some(Kind::Word(w)) if looks_like_result(w) => w.to_ascii_lowercase(),
+        Some(Kind::Word(w)) if looks_like_result(w) => ResultWord::from(w.to_ascii_lowercase()),
         _ => return Err(syntax("an SPF result", &mut c)),
     };
     c.next();
@@ -741,13 +742,13 @@ pub struct UpstreamVerdicts {
     /// fields of the same organisation).
     pub trusted_authserv_id: Option<String>,
     /// Upstream SPF result (from the trusted fields, else Received-SPF).
-    pub spf: Option<String>,
+    pub spf: Option<ResultWord>,
     /// Upstream DKIM results as (signing domain, result), in order.
-    pub dkim: Vec<(String, String)>,
+    pub dkim: Vec<(String, ResultWord)>,
     /// Upstream DMARC result.
-    pub dmarc: Option<String>,
+    pub dmarc: Option<ResultWord>,
     /// Upstream ARC result.
-    pub arc: Option<String>,
+    pub arc: Option<ResultWord>,
     /// The topmost Received-SPF field, if any.
     pub received_spf: Option<ReceivedSpf>,
     /// ARC-Authentication-Results fields, topmost first.
@@ -760,27 +761,41 @@ pub struct UpstreamVerdicts {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FreshVerdicts {
     /// SPF result.
-    pub spf: Option<String>,
+    pub spf: Option<ResultWord>,
     /// DKIM (signing domain, result), in header order.
-    pub dkim: Vec<(String, String)>,
+    pub dkim: Vec<(String, ResultWord)>,
     /// DMARC result.
-    pub dmarc: Option<String>,
+    pub dmarc: Option<ResultWord>,
     /// ARC chain result.
-    pub arc: Option<String>,
+    pub arc: Option<ResultWord>,
+}
+
+word_enum! {
+    /// The authentication method a drift is about.
+    pub enum DriftMethod {
+        /// SPF (RFC 7208).
+        Spf => "spf",
+        /// DKIM (RFC 6376).
+        Dkim => "dkim",
+        /// DMARC (RFC 9989).
+        Dmarc => "dmarc",
+        /// ARC (RFC 8617).
+        Arc => "arc",
+    }
 }
 
 /// A verdict that differs between delivery time and now, with the likely cause.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Drift {
     /// `spf`, `dkim`, `dmarc` or `arc`.
-    pub method: String,
+    pub method: DriftMethod,
     /// The DKIM signing domain, for `dkim`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub domain: Option<String>,
     /// Result recorded upstream.
-    pub upstream: String,
+    pub upstream: ResultWord,
     /// Result computed now.
-    pub fresh: String,
+    pub fresh: ResultWord,
     /// Why they plausibly differ.
     pub explanation: String,
 }
@@ -871,18 +886,14 @@ pub fn derive_verdicts(up: &mut UpstreamVerdicts) {
     up.arc = all().find(|r| r.method == "arc").map(|r| r.result.clone());
 }
 
-/// RFC 5451 `hardfail` is RFC 8601 `fail`.
-fn norm(result: &str) -> String {
-    let r = result.trim().to_ascii_lowercase();
-    if r == "hardfail" { "fail".into() } else { r }
+/// The word compared: lower case, and RFC 5451 `hardfail` is RFC 8601 `fail`.
+fn norm(result: &ResultWord) -> ResultWord {
+    let r = result.as_str().trim().to_ascii_lowercase();
+    if r == "hardfail" { ResultWord::Fail } else { ResultWord::from(r) }
 }
 
-fn is_passish(r: &str) -> bool {
-    r == "pass"
-}
-
-fn spf_explanation(up: &str, fresh: &str) -> String {
-    match (up, fresh) {
+fn spf_explanation(up: &ResultWord, fresh: &ResultWord) -> String {
+    match (up.as_str(), fresh.as_str()) {
         ("temperror", _) => format!(
             "The receiving server hit a DNS error (temperror) while evaluating SPF at delivery; evaluated now it is {fresh}. Nothing may be wrong now, but receivers treat temperror as unauthenticated, so check the reliability of the sender's DNS (RFC 7208 §2.6.6)."
         ),
@@ -913,9 +924,9 @@ fn spf_explanation(up: &str, fresh: &str) -> String {
     }
 }
 
-fn dkim_explanation(domain: &str, up: &str, fresh: &str) -> String {
+fn dkim_explanation(domain: &str, up: &ResultWord, fresh: &ResultWord) -> String {
     let d = if domain.is_empty() { "the signature".to_string() } else { format!("the d={domain} signature") };
-    match (up, fresh) {
+    match (up.as_str(), fresh.as_str()) {
         ("pass", "fail") => format!(
             "{d} verified at delivery but fails now: either the public key was rotated or replaced in DNS since delivery (same selector, new key), or the message was modified after delivery (re-encoded or re-saved by a mail client, a footer or banner added, headers rewritten) (RFC 6376 §6.1.3)."
         ),
@@ -940,9 +951,9 @@ fn dkim_explanation(domain: &str, up: &str, fresh: &str) -> String {
     }
 }
 
-fn dmarc_explanation(up: &str, fresh: &str) -> String {
-    match (up, fresh) {
-        ("temperror", _) | (_, "temperror") => format!("A DNS lookup failed ({} side): DMARC was {up} at delivery and is {fresh} now (RFC 7489 §6.6.3).", if up == "temperror" { "delivery" } else { "this evaluation's" }),
+fn dmarc_explanation(up: &ResultWord, fresh: &ResultWord) -> String {
+    match (up.as_str(), fresh.as_str()) {
+        ("temperror", _) | (_, "temperror") => format!("A DNS lookup failed ({} side): DMARC was {up} at delivery and is {fresh} now (RFC 7489 §6.6.3).", if *up == ResultWord::TempError { "delivery" } else { "this evaluation's" }),
         ("none", _) => format!("No DMARC record applied at delivery (none) and one does now ({fresh}): a _dmarc record was published since delivery."),
         (_, "none") => format!("DMARC was {up} at delivery and finds no policy now: the _dmarc record was removed since delivery."),
         ("pass", "fail") => "DMARC passed at delivery but fails now: the aligned SPF or DKIM pass behind it is gone (see the SPF/DKIM drift), typically a DKIM key rotated away after delivery or SPF evaluated with a different IP.".to_string(),
@@ -951,8 +962,8 @@ fn dmarc_explanation(up: &str, fresh: &str) -> String {
     }
 }
 
-fn arc_explanation(up: &str, fresh: &str) -> String {
-    match (up, fresh) {
+fn arc_explanation(up: &ResultWord, fresh: &ResultWord) -> String {
+    match (up.as_str(), fresh.as_str()) {
         ("none", "pass") | ("none", "fail") => format!("No ARC chain existed when the receiving server checked (none), but one is present now ({fresh}): the receiver (or a later internal hop) added its own ARC set after recording its verdict, so this evaluation sees a seal the receiver never checked."),
         ("pass", "fail") => "The ARC chain validated at delivery but fails now: a sealing key was rotated since, or the message (or its ARC headers) was modified after delivery (RFC 8617 §5.2).".to_string(),
         _ => format!("ARC was {up} at delivery and is {fresh} now: the chain's keys or the sealed headers changed since delivery, or ARC sets were added after the verdict was recorded."),
@@ -1005,15 +1016,15 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
 
     // Temporary errors recorded upstream.
     let mut temp = Vec::new();
-    if upstream.spf.as_deref().map(norm).as_deref() == Some("temperror") {
+    if upstream.spf.as_ref().map(norm) == Some(ResultWord::TempError) {
         temp.push("spf".to_string());
     }
     for (d, r) in &upstream.dkim {
-        if norm(r) == "temperror" {
+        if norm(r) == ResultWord::TempError {
             temp.push(if d.is_empty() { "dkim".into() } else { format!("dkim (d={d})") });
         }
     }
-    if upstream.dmarc.as_deref().map(norm).as_deref() == Some("temperror") {
+    if upstream.dmarc.as_ref().map(norm) == Some(ResultWord::TempError) {
         temp.push("dmarc".into());
     }
     if !temp.is_empty() {
@@ -1044,7 +1055,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
         drifts.push(d);
     };
 
-    if let (Some(u), Some(f)) = (upstream.spf.as_deref().map(norm), fresh.spf.as_deref().map(norm))
+    if let (Some(u), Some(f)) = (upstream.spf.as_ref().map(norm), fresh.spf.as_ref().map(norm))
         && u != f
     {
         let explanation = spf_explanation(&u, &f);
@@ -1052,7 +1063,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
             &mut drifts,
             &mut findings,
             &path::UPSTREAM_SPF_DRIFT,
-            Drift { method: "spf".into(), domain: None, upstream: u, fresh: f, explanation },
+            Drift { method: DriftMethod::Spf, domain: None, upstream: u, fresh: f, explanation },
         );
     }
 
@@ -1071,8 +1082,8 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
                 }
                 (norm(fr), false)
             }
-            None if ur == "none" || ud.is_empty() => continue,
-            None => ("none".to_string(), true),
+            None if ur == ResultWord::None || ud.is_empty() => continue,
+            None => (ResultWord::None, true),
         };
         if fr != ur {
             let explanation = if missing {
@@ -1087,7 +1098,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
                 &mut findings,
                 &path::UPSTREAM_DKIM_DRIFT,
                 Drift {
-                    method: "dkim".into(),
+                    method: DriftMethod::Dkim,
                     domain: if ud.is_empty() { None } else { Some(ud.clone()) },
                     upstream: ur,
                     fresh: fr,
@@ -1097,7 +1108,7 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
         }
     }
 
-    if let (Some(u), Some(f)) = (upstream.dmarc.as_deref().map(norm), fresh.dmarc.as_deref().map(norm))
+    if let (Some(u), Some(f)) = (upstream.dmarc.as_ref().map(norm), fresh.dmarc.as_ref().map(norm))
         && u != f
     {
         let explanation = dmarc_explanation(&u, &f);
@@ -1105,19 +1116,19 @@ pub fn compare(upstream: &UpstreamVerdicts, fresh: &FreshVerdicts) -> (Vec<Drift
             &mut drifts,
             &mut findings,
             &path::UPSTREAM_DMARC_DRIFT,
-            Drift { method: "dmarc".into(), domain: None, upstream: u, fresh: f, explanation },
+            Drift { method: DriftMethod::Dmarc, domain: None, upstream: u, fresh: f, explanation },
         );
     }
-    if let (Some(u), Some(f)) = (upstream.arc.as_deref().map(norm), fresh.arc.as_deref().map(norm))
+    if let (Some(u), Some(f)) = (upstream.arc.as_ref().map(norm), fresh.arc.as_ref().map(norm))
         && u != f
-        && !(is_passish(&u) && is_passish(&f))
+        && !(u == ResultWord::Pass && f == ResultWord::Pass)
     {
         let explanation = arc_explanation(&u, &f);
         push(
             &mut drifts,
             &mut findings,
             &path::UPSTREAM_ARC_DRIFT,
-            Drift { method: "arc".into(), domain: None, upstream: u, fresh: f, explanation },
+            Drift { method: DriftMethod::Arc, domain: None, upstream: u, fresh: f, explanation },
         );
     }
     (drifts, findings)
@@ -1256,11 +1267,11 @@ mod tests {
             "relay.attacker.example; spf=fail smtp.mailfrom=s.example; dkim=fail header.d=s.example",
         ]);
         assert_eq!(up.trusted_authserv_id.as_deref(), Some("mx.receiver.example"));
-        assert_eq!(up.spf.as_deref(), Some("pass"));
-        assert_eq!(up.dkim, vec![("s.example".into(), "pass".into()), ("esp.example".into(), "pass".into())]);
+        assert_eq!(up.spf.as_ref().map(ResultWord::as_str), Some("pass"));
+        assert_eq!(up.dkim, vec![("s.example".into(), ResultWord::Pass), ("esp.example".into(), ResultWord::Pass)]);
         let fresh = FreshVerdicts {
             spf: Some("pass".into()),
-            dkim: vec![("s.example".into(), "fail".into()), ("esp.example".into(), "pass".into())],
+            dkim: vec![("s.example".into(), ResultWord::Fail), ("esp.example".into(), ResultWord::Pass)],
             dmarc: Some("pass".into()),
             arc: Some("pass".into()),
         };
@@ -1278,8 +1289,8 @@ mod tests {
             "mr21p00im-dmarcmilter001.me.com; dmarc=pass header.from=fastmail.com",
             "mr21p00im-spfmilter010.me.com; spf=temperror smtp.mailfrom=a@fastmail.com",
         ]);
-        assert_eq!(up.spf.as_deref(), Some("temperror"));
-        assert_eq!(up.dmarc.as_deref(), Some("pass"));
+        assert_eq!(up.spf.as_ref().map(ResultWord::as_str), Some("temperror"));
+        assert_eq!(up.dmarc.as_ref().map(ResultWord::as_str), Some("pass"));
         let (drifts, findings) = compare(&up, &FreshVerdicts { spf: Some("pass".into()), ..Default::default() });
         let ids: Vec<&str> = findings.iter().map(|f| f.id.as_str()).collect();
         assert_eq!(ids, ["upstream.temperror", "upstream.spf_drift"]);

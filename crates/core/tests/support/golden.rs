@@ -30,7 +30,11 @@ pub fn golden_dir() -> PathBuf {
 
 /// Where the golden folder is relative to the manifest of the crate that runs the test.
 fn golden_rel() -> &'static str {
-    if Path::new(env!("CARGO_MANIFEST_DIR")).ends_with("crates/core") { "tests/golden" } else { "../crates/core/tests/golden" }
+    if Path::new(env!("CARGO_MANIFEST_DIR")).ends_with("crates/core") {
+        "tests/golden"
+    } else {
+        "../crates/core/tests/golden"
+    }
 }
 
 /// `INBOXLENS_BLESS=1`: write the current output as the new golden files.
@@ -48,9 +52,8 @@ pub fn check(name: &str, actual: &str) {
         eprintln!("BLESSED {}", path.display());
         return;
     }
-    let golden = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-        panic!("{}: {e}; run the test with INBOXLENS_BLESS=1 to create it", path.display())
-    });
+    let golden = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}; run the test with INBOXLENS_BLESS=1 to create it", path.display()));
     if let Err(diff) = compare(&golden, actual) {
         panic!(
             "{name}: the JSON contract changed (golden file {}).\n{diff}\nIf the change is intended, \
