@@ -41,7 +41,9 @@ pub enum Now {
 /// Options of one analysis.
 #[derive(Debug, Clone)]
 pub struct AnalyzeOptions {
+    /// As of when signatures and dates are judged.
     pub now: Now,
+    /// Envelope facts given by the caller instead of inferred.
     pub overrides: EnvelopeOverrides,
 }
 
@@ -75,45 +77,70 @@ pub enum AnalyzeError {
 pub struct MessageReport {
     /// 0–10, derived from `findings` (see `findings::score`).
     pub score: f64,
+    /// One-line facts for the top of the report.
     pub summary: Summary,
+    /// Client IP, HELO and MAIL FROM, inferred from the Received chain (or given).
     pub envelope: Envelope,
+    /// The verdicts computed now: SPF, DKIM, DMARC, ARC.
     pub auth: AuthSection,
+    /// What upstream servers recorded, and how it differs from now.
     pub upstream: UpstreamSection,
+    /// The Received chain, oldest hop first.
     pub hops: Vec<Hop>,
+    /// Header field checks (From, Date, Message-ID, ...).
     pub headers: HeaderReport,
+    /// List-Unsubscribe and one-click unsubscribe (RFC 2369, RFC 8058).
     pub unsubscribe: UnsubscribeReport,
+    /// MIME structure, links, images, attachments.
     pub body: BodyReport,
+    /// The bulk-sender requirements (Gmail, Yahoo, Microsoft), item by item.
     pub bulk_sender: Vec<ChecklistItem>,
+    /// Every finding, errors first.
     pub findings: Vec<Finding>,
+    /// Every DNS answer the report rests on (replayable).
     pub dns: Vec<DnsEvidence>,
+    /// How the analysis was made.
     pub meta: Meta,
 }
 
 /// One-line facts for the top of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The Subject, decoded.
     pub subject: Option<String>,
+    /// The From address.
     pub from: Option<String>,
+    /// The From address's domain, lower case.
     pub from_domain: Option<String>,
+    /// The Date field as written.
     pub date: Option<String>,
+    /// Size of the message analyzed, in bytes.
     pub size_bytes: usize,
+    /// Number of error findings.
     pub errors: usize,
+    /// Number of warning findings.
     pub warnings: usize,
 }
 
 /// Fresh verdicts (contract: `auth.spf.{result,domain}`, `auth.dkim[]`, `auth.dmarc`, `auth.arc`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthSection {
+    /// SPF of the envelope (RFC 7208).
     pub spf: SpfOutcome,
+    /// One verdict per DKIM-Signature, in header order.
     pub dkim: Vec<crate::auth::dkim::DkimVerdict>,
+    /// DMARC of the From domain.
     pub dmarc: crate::auth::dmarc::DmarcVerdict,
+    /// The ARC chain.
     pub arc: crate::auth::arc::ArcVerdict,
 }
 
 /// What upstream servers said (Authentication-Results) and how it differs from now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpstreamSection {
+    /// Authentication-Results, ARC-Authentication-Results and Received-SPF as read.
     pub verdicts: auth_results::UpstreamVerdicts,
+    /// Verdicts that differ between delivery and now, each with its likely cause.
     pub drift: Vec<auth_results::Drift>,
 }
 
@@ -132,6 +159,7 @@ word_enum! {
 /// How the analysis was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
+    /// The version of Inboxlens that wrote the report.
     pub inboxlens_version: String,
     /// The time signatures and dates were judged against.
     pub now: i64,

@@ -113,14 +113,23 @@ pub trait PolicyFetcher: MaybeSendSync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
+    /// SPF (RFC 7208).
     Spf,
+    /// DMARC (RFC 9989).
     Dmarc,
+    /// DKIM keys (RFC 6376).
     Dkim,
+    /// MX hosts (RFC 5321, RFC 7505).
     Mx,
+    /// MTA-STS (RFC 8461).
     MtaSts,
+    /// TLS-RPT (RFC 8460).
     TlsRpt,
+    /// BIMI.
     Bimi,
+    /// DNSSEC (RFC 4035).
     Dnssec,
+    /// DANE for SMTP (RFC 7672).
     Dane,
 }
 
@@ -128,14 +137,28 @@ pub enum Section {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "section", content = "data", rename_all = "snake_case")]
 pub enum SectionData {
+    /// The SPF record, tree and lint.
     Spf(spf::SpfReport),
+    /// The DMARC record and its discovery.
     Dmarc(dmarc::DmarcReport),
+    /// The DKIM keys checked.
     Dkim(Vec<dkim_keys::DkimKey>),
-    Mx { hosts: Vec<mx::MxHost>, summary: mx::MxSummary },
+    /// The MX hosts and the summary of the set.
+    Mx {
+        /// The MX hosts.
+        hosts: Vec<mx::MxHost>,
+        /// The MX set as a whole.
+        summary: mx::MxSummary,
+    },
+    /// The MTA-STS record and policy.
     MtaSts(mta_sts::MtaStsReport),
+    /// The TLS-RPT record.
     TlsRpt(tls_rpt::TlsRptReport),
+    /// The BIMI record.
     Bimi(bimi::BimiReport),
+    /// The DNSSEC state.
     Dnssec(dnssec::DnssecReport),
+    /// TLSA records per MX host.
     Dane(Vec<dane::DaneHost>),
 }
 
@@ -190,15 +213,25 @@ pub struct DomainReport {
     pub score: f64,
     /// Some section could not be determined (temperror): the score is provisional.
     pub inconclusive: bool,
+    /// SPF: records, lookup counts, include tree, flattening.
     pub spf: spf::SpfReport,
+    /// DMARC: record, policy, discovery, report destinations.
     pub dmarc: dmarc::DmarcReport,
+    /// DKIM keys of the given or probed selectors.
     pub dkim: Vec<dkim_keys::DkimKey>,
+    /// MX hosts with addresses and reverse DNS.
     pub mx: Vec<mx::MxHost>,
+    /// The MX set as a whole (null MX, implicit MX).
     pub mx_summary: mx::MxSummary,
+    /// MTA-STS record and policy.
     pub mta_sts: mta_sts::MtaStsReport,
+    /// TLS-RPT record.
     pub tls_rpt: tls_rpt::TlsRptReport,
+    /// BIMI record.
     pub bimi: bimi::BimiReport,
+    /// DNSSEC state.
     pub dnssec: dnssec::DnssecReport,
+    /// TLSA records per MX host.
     pub dane: Vec<dane::DaneHost>,
     /// The parked-domain profile was checked.
     pub parked_profile: bool,
