@@ -5,10 +5,11 @@
 //! bulk-sender checklist → upstream Authentication-Results comparison → score.
 //! Every DNS answer goes through one [`Recorder`], whose evidence becomes `dns[]`.
 
-use crate::auth::dkim::{AuthVerdicts, verify_auth};
+use crate::auth::dkim::DkimResult;
 use crate::auth::spf::{SpfOutcome, SpfRequest, check_host, findings_for};
+use crate::auth::{AuthPlan, AuthVerdicts};
+use crate::dns::Resolver;
 use crate::dns::recorder::{DnsEvidence, Recorder};
-use crate::dns::{RecordType, Resolver};
 use crate::findings::{Finding, score::score};
 use crate::message::auth_results::{self, FreshVerdicts};
 use crate::message::body::{BodyReport, check_body};
@@ -17,6 +18,7 @@ use crate::message::envelope::{Envelope, EnvelopeOverrides, infer_envelope};
 use crate::message::headers::{HeaderReport, check_headers};
 use crate::message::hops::{Hop, parse_hops};
 use crate::message::unsubscribe::{UnsubscribeReport, check_unsubscribe};
+use crate::verdict::{ResultWord, word_enum};
 use mail_parser::MessageParser;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -39,7 +41,9 @@ pub enum Now {
 /// Options of one analysis.
 #[derive(Debug, Clone)]
 pub struct AnalyzeOptions {
+    /// As of when signatures and dates are judged.
     pub now: Now,
+    /// Envelope facts given by the caller instead of inferred.
     pub overrides: EnvelopeOverrides,
 }
 
@@ -73,56 +77,94 @@ pub enum AnalyzeError {
 pub struct MessageReport {
     /// 0–10, derived from `findings` (see `findings::score`).
     pub score: f64,
+    /// One-line facts for the top of the report.
     pub summary: Summary,
+    /// Client IP, HELO and MAIL FROM, inferred from the Received chain (or given).
     pub envelope: Envelope,
+    /// The verdicts computed now: SPF, DKIM, DMARC, ARC.
     pub auth: AuthSection,
+    /// What upstream servers recorded, and how it differs from now.
     pub upstream: UpstreamSection,
+    /// The Received chain, oldest hop first.
     pub hops: Vec<Hop>,
+    /// Header field checks (From, Date, Message-ID, ...).
     pub headers: HeaderReport,
+    /// List-Unsubscribe and one-click unsubscribe (RFC 2369, RFC 8058).
     pub unsubscribe: UnsubscribeReport,
+    /// MIME structure, links, images, attachments.
     pub body: BodyReport,
+    /// The bulk-sender requirements (Gmail, Yahoo, Microsoft), item by item.
     pub bulk_sender: Vec<ChecklistItem>,
+    /// Every finding, errors first.
     pub findings: Vec<Finding>,
+    /// Every DNS answer the report rests on (replayable).
     pub dns: Vec<DnsEvidence>,
+    /// How the analysis was made.
     pub meta: Meta,
 }
 
 /// One-line facts for the top of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
+    /// The Subject, decoded.
     pub subject: Option<String>,
+    /// The From address.
     pub from: Option<String>,
+    /// The From address's domain, lower case.
     pub from_domain: Option<String>,
+    /// The Date field as written.
     pub date: Option<String>,
+    /// Size of the message analyzed, in bytes.
     pub size_bytes: usize,
+    /// Number of error findings.
     pub errors: usize,
+    /// Number of warning findings.
     pub warnings: usize,
 }
 
 /// Fresh verdicts (contract: `auth.spf.{result,domain}`, `auth.dkim[]`, `auth.dmarc`, `auth.arc`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuthSection {
+    /// SPF of the envelope (RFC 7208).
     pub spf: SpfOutcome,
+    /// One verdict per DKIM-Signature, in header order.
     pub dkim: Vec<crate::auth::dkim::DkimVerdict>,
+    /// DMARC of the From domain.
     pub dmarc: crate::auth::dmarc::DmarcVerdict,
+    /// The ARC chain.
     pub arc: crate::auth::arc::ArcVerdict,
 }
 
 /// What upstream servers said (Authentication-Results) and how it differs from now.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UpstreamSection {
+    /// Authentication-Results, ARC-Authentication-Results and Received-SPF as read.
     pub verdicts: auth_results::UpstreamVerdicts,
+    /// Verdicts that differ between delivery and now, each with its likely cause.
     pub drift: Vec<auth_results::Drift>,
+}
+
+word_enum! {
+    /// Where the analysis time came from.
+    pub enum NowSource {
+        /// The caller's clock or a fixed `--now UNIX`.
+        Clock => "clock",
+        /// An explicit flag (kept for readers of older reports).
+        Flag => "flag",
+        /// The topmost Received header's date (`--now received`).
+        Received => "received",
+    }
 }
 
 /// How the analysis was made.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Meta {
+    /// The version of Inboxlens that wrote the report.
     pub inboxlens_version: String,
     /// The time signatures and dates were judged against.
     pub now: i64,
-    /// `clock`, `flag` or `received`.
-    pub now_source: String,
+    /// Where `now` came from.
+    pub now_source: NowSource,
     /// The message had bare LF line ends and was converted to CRLF before DKIM
     /// verification (RFC 5322 §2.3 requires CRLF; pasted text loses it).
     pub line_endings_normalized: bool,
@@ -156,23 +198,22 @@ pub async fn analyze_message(
     let (hops, f) = parse_hops(&message);
     findings.extend(f);
     let (now, now_source) = match opts.now {
-        Now::At(t) => (t, "clock"),
+        Now::At(t) => (t, NowSource::Clock),
         Now::Received(fallback) => match hops.last().and_then(|h| h.timestamp) {
-            Some(t) => (t, "received"),
-            None => (fallback, "clock"),
+            Some(t) => (t, NowSource::Received),
+            None => (fallback, NowSource::Clock),
         },
     };
     let (envelope, f) = infer_envelope(&message, &hops, &opts.overrides);
     findings.extend(f);
 
-    // SPF and the DKIM key lookups are independent: run them together (the recorder
+    // SPF and the signature key lookups are independent: run them together (the recorder
     // shares the answers with mail-auth's verification below).
-    let spf_fut = spf_for(dns, &envelope);
-    let prefetch = prefetch_dkim_keys(dns, &message, raw);
-    let (spf, ()) = futures::join!(spf_fut, prefetch);
+    let auth_plan = AuthPlan::new(raw);
+    let (spf, ()) = futures::join!(spf_for(dns, &envelope), auth_plan.prefetch_keys(dns));
     findings.extend(findings_for(&spf));
 
-    let verdicts: AuthVerdicts = verify_auth(raw, dns, &spf.domain, &spf.to_mailauth(), now.max(0) as u64).await;
+    let verdicts: AuthVerdicts = auth_plan.evaluate(dns, &spf.domain, &spf.to_mailauth(), now.max(0) as u64).await;
     findings.extend(verdicts.findings.iter().cloned());
 
     let (headers, f) = check_headers(&message, raw, now);
@@ -180,7 +221,7 @@ pub async fn analyze_message(
     let passing_h: Vec<Vec<String>> = verdicts
         .dkim
         .iter()
-        .filter(|d| d.result == "pass")
+        .filter(|d| d.result == DkimResult::Pass)
         .map(|d| d.headers.iter().map(|h| h.to_ascii_lowercase()).collect())
         .collect();
     let (unsubscribe, f) = check_unsubscribe(&message, &passing_h);
@@ -190,11 +231,16 @@ pub async fn analyze_message(
 
     let from_domain = headers.from.as_ref().and_then(|m| m.domain.clone());
     let bulk_input = BulkInput {
-        spf_result: Some(spf.result.to_string()),
-        dkim_pass_domains: verdicts.dkim.iter().filter(|d| d.result == "pass").map(|d| d.domain.clone()).collect(),
+        spf_result: Some(spf.result),
+        dkim_pass_domains: verdicts
+            .dkim
+            .iter()
+            .filter(|d| d.result == DkimResult::Pass)
+            .map(|d| d.domain.clone())
+            .collect(),
         dkim_aligned_pass: verdicts.dmarc.dkim_aligned,
-        dmarc_result: Some(verdicts.dmarc.result.clone()),
-        dmarc_policy: verdicts.dmarc.policy.clone(),
+        dmarc_result: Some(verdicts.dmarc.result),
+        dmarc_policy: verdicts.dmarc.policy,
         from_domain: from_domain.clone(),
         ptr_ok: None,
         // The hop into the receiving MX (the one the envelope came from, RFC 5321 §4.4).
@@ -210,10 +256,10 @@ pub async fn analyze_message(
     let (upstream_verdicts, f) = auth_results::collect_upstream(&message);
     findings.extend(f);
     let fresh = FreshVerdicts {
-        spf: Some(spf.result.to_string()),
-        dkim: verdicts.dkim.iter().map(|d| (d.domain.clone(), d.result.clone())).collect(),
-        dmarc: Some(verdicts.dmarc.result.clone()),
-        arc: Some(verdicts.arc.result.clone()),
+        spf: Some(ResultWord::from_word(spf.result.as_str())),
+        dkim: verdicts.dkim.iter().map(|d| (d.domain.clone(), ResultWord::from_word(d.result.as_str()))).collect(),
+        dmarc: Some(ResultWord::from_word(verdicts.dmarc.result.as_str())),
+        arc: Some(ResultWord::from_word(verdicts.arc.result.as_str())),
     };
     let (drift, f) = auth_results::compare(&upstream_verdicts, &fresh);
     findings.extend(f);
@@ -244,10 +290,7 @@ pub async fn analyze_message(
         meta: Meta {
             inboxlens_version: env!("CARGO_PKG_VERSION").to_string(),
             now,
-            now_source: match (opts.now, now_source) {
-                (Now::At(_), _) => "clock".into(),
-                (_, s) => s.to_string(),
-            },
+            now_source,
             line_endings_normalized: normalized,
         },
     })
@@ -262,46 +305,6 @@ async fn spf_for(dns: &dyn Resolver, envelope: &Envelope) -> SpfOutcome {
         Some(ip) => check_host(dns, &SpfRequest { ip, mail_from, helo }).await,
         None => SpfOutcome::without_client_ip(&mail_from, &helo),
     }
-}
-
-/// Asks for every DKIM key of the message now, so the answers are in the recorder's
-/// cache when mail-auth's verification asks (concurrently with SPF).
-async fn prefetch_dkim_keys(dns: &dyn Resolver, message: &mail_parser::Message<'_>, raw: &[u8]) {
-    let names: Vec<String> = message
-        .headers()
-        .iter()
-        .filter(|h| {
-            let n = h.name();
-            let n = n.as_str();
-            n.eq_ignore_ascii_case("DKIM-Signature")
-                || n.eq_ignore_ascii_case("ARC-Message-Signature")
-                || n.eq_ignore_ascii_case("ARC-Seal")
-        })
-        .filter_map(|h| {
-            let raw = raw.get(h.offset_start() as usize..h.offset_end() as usize)?;
-            key_name(&String::from_utf8_lossy(raw))
-        })
-        .take(32)
-        .collect();
-    futures::future::join_all(names.iter().map(|n| dns.query(n, RecordType::Txt))).await;
-}
-
-/// `s=` and `d=` of a signature header value → `s._domainkey.d` (RFC 6376 §3.6.2.1).
-fn key_name(value: &str) -> Option<String> {
-    let mut d = None;
-    let mut s = None;
-    for tag in value.split(';') {
-        let mut kv = tag.splitn(2, '=');
-        let k = kv.next()?.trim();
-        let v: String = kv.next().unwrap_or("").chars().filter(|c| !c.is_whitespace()).collect();
-        match k {
-            "d" => d = Some(v),
-            "s" => s = Some(v),
-            _ => {}
-        }
-    }
-    let (d, s) = (d?, s?);
-    (!d.is_empty() && !s.is_empty()).then(|| format!("{s}._domainkey.{d}"))
 }
 
 /// Bare-LF messages (pasted text, many .eml exports) get CRLF line ends, which

@@ -15,4 +15,5 @@ pub mod message;
 pub mod names;
 pub mod sample;
 pub mod smtp;
+pub mod verdict;
 pub mod verify;

@@ -15,6 +15,7 @@ mod support;
 use inboxlens_core::message::auth_results::{
     AuthResultsHeader, FreshVerdicts, MethodResult, collect_upstream, compare, parse_authentication_results,
 };
+use inboxlens_core::verdict::ResultWord;
 use mail_parser::MessageParser;
 use serde_json::Value;
 use std::collections::HashMap;
@@ -23,7 +24,7 @@ use support::{corpora, say};
 fn matches_filter(r: &MethodResult, key: &str, value: &str) -> bool {
     match key.split_once('.') {
         Some((ptype, prop)) => r.prop(ptype, prop).is_some_and(|v| v.eq_ignore_ascii_case(value)),
-        None => r.method.eq_ignore_ascii_case(key) && r.result.eq_ignore_ascii_case(value),
+        None => r.method.eq_ignore_ascii_case(key) && r.result.as_str().eq_ignore_ascii_case(value),
     }
 }
 
@@ -114,7 +115,7 @@ fn eval(h: &AuthResultsHeader, expr: &str) -> Result<Option<String>, String> {
     Ok(match rest {
         "" => Some(py_str(r)),
         "method" => Some(r.method.clone()),
-        "result" => Some(r.result.clone()),
+        "result" => Some(r.result.to_string()),
         "reason" => r.reason.clone(),
         _ if rest.starts_with("properties[") => {
             let inner = rest.strip_prefix("properties[").unwrap_or_default();
@@ -226,7 +227,8 @@ fn authres_doctests() {
                 j += 1;
             }
             if let Some(h) = vars.get(var) {
-                let got: Vec<String> = h.results.iter().flat_map(|r| [r.method.clone(), r.result.clone()]).collect();
+                let got: Vec<String> =
+                    h.results.iter().flat_map(|r| [r.method.clone(), r.result.to_string()]).collect();
                 checks += 1;
                 if got == outs {
                     checks_ok += 1;
@@ -293,15 +295,15 @@ fn upstream_verdicts_of_real_messages() {
     let (up, findings) = collect_upstream(&msg);
     assert!(findings.is_empty(), "{findings:?}");
     assert_eq!(up.trusted_authserv_id.as_deref(), Some("mx.google.com"));
-    assert_eq!(up.spf.as_deref(), Some("neutral"));
-    assert_eq!(up.dkim, vec![("ekiri.ee".to_string(), "pass".to_string())]);
-    assert_eq!(up.arc.as_deref(), Some("pass"));
+    assert_eq!(up.spf.as_ref().map(ResultWord::as_str), Some("neutral"));
+    assert_eq!(up.dkim, vec![("ekiri.ee".to_string(), ResultWord::Pass)]);
+    assert_eq!(up.arc.as_ref().map(ResultWord::as_str), Some("pass"));
     assert_eq!(up.arc_results.iter().map(|a| a.instance).collect::<Vec<_>>(), [2, 1]);
     assert_eq!(up.received_spf.as_ref().and_then(|r| r.param("client-ip")), Some("209.85.220.41"));
     // A fresh DKIM failure for the same domain is explained as drift.
     let fresh = FreshVerdicts {
         spf: Some("neutral".into()),
-        dkim: vec![("ekiri.ee".into(), "fail".into())],
+        dkim: vec![("ekiri.ee".into(), ResultWord::Fail)],
         dmarc: None,
         arc: Some("pass".into()),
     };
@@ -314,9 +316,9 @@ fn upstream_verdicts_of_real_messages() {
     let raw = load("nodemailer-mailparser/nodemailer.eml");
     let msg = MessageParser::new().parse(&raw).expect("message");
     let (up, _) = collect_upstream(&msg);
-    assert_eq!(up.spf.as_deref(), Some("pass"));
-    assert_eq!(up.dmarc.as_deref(), Some("fail"));
-    assert_eq!(up.dkim, vec![("srs1.zonevs.eu".to_string(), "pass".to_string())]);
+    assert_eq!(up.spf.as_ref().map(ResultWord::as_str), Some("pass"));
+    assert_eq!(up.dmarc.as_ref().map(ResultWord::as_str), Some("fail"));
+    assert_eq!(up.dkim, vec![("srs1.zonevs.eu".to_string(), ResultWord::Pass)]);
     let spf = up.headers[0].method("spf").next().expect("spf");
     assert_eq!(spf.prop("smtp", "mailfrom"), Some("SRS0=63fc=V7=kreata.ee=andris@srs1.zonevs.eu"));
 
@@ -328,13 +330,13 @@ fn upstream_verdicts_of_real_messages() {
     assert!(findings.is_empty(), "{findings:?}");
     assert_eq!(up.headers.len(), 2);
     assert_eq!(up.trusted_authserv_id.as_deref(), Some("koriander.ueber.net"));
-    assert_eq!(up.dkim, vec![("notification.microsoft.com".to_string(), "pass".to_string())]);
+    assert_eq!(up.dkim, vec![("notification.microsoft.com".to_string(), ResultWord::Pass)]);
     assert_eq!(up.dmarc, None, "Microsoft's internal dmarc=none must not be trusted");
-    assert_eq!(up.spf.as_deref(), Some("pass"), "from Received-SPF");
+    assert_eq!(up.spf.as_ref().map(ResultWord::as_str), Some("pass"), "from Received-SPF");
     assert_eq!(up.arc_results.first().map(|a| a.header.authserv_id.as_str()), Some("mx.microsoft.com"));
     let fresh = FreshVerdicts {
         spf: Some("pass".into()),
-        dkim: vec![("notification.microsoft.com".into(), "pass".into())],
+        dkim: vec![("notification.microsoft.com".into(), ResultWord::Pass)],
         ..Default::default()
     };
     let (d, f) = compare(&up, &fresh);

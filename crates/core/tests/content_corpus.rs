@@ -205,7 +205,7 @@ fn mailauth_message3_one_click_unsubscribe() {
         rfc5322_ok: a.headers.rfc5322_ok,
         ..Default::default()
     });
-    let status = |id: &str| items.iter().find(|i| i.id == id).map(|i| i.status.clone()).unwrap_or_default();
+    let status = |id: &str| items.iter().find(|i| i.id == id).map(|i| i.status.as_str()).unwrap_or_default();
     assert_eq!(status("one_click_unsubscribe"), "pass");
     assert_eq!(status("list_unsubscribe"), "pass");
     assert_eq!(status("message_id"), "pass");

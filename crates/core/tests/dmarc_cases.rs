@@ -8,7 +8,7 @@
 
 mod support;
 
-use inboxlens_core::auth::dkim::{AuthVerdicts, verify_auth};
+use inboxlens_core::auth::{AuthVerdicts, verify_auth};
 use inboxlens_core::dns::RecordData;
 use inboxlens_core::dns::zone::ZoneResolver;
 use mail_auth::{SpfOutput, SpfResult};
@@ -92,7 +92,8 @@ async fn authheaders_dmarc_cases() {
         let ok = if dmarc_on {
             let want = field(ar, "dmarc=").unwrap_or("none");
             let want_policy = field(ar, "policy.dmarc=");
-            v.dmarc.result == want && want_policy.is_none_or(|p| v.dmarc.policy.as_deref().unwrap_or("none") == p)
+            v.dmarc.result == want
+                && want_policy.is_none_or(|p| v.dmarc.policy.map(|p| p.as_str()).unwrap_or("none") == p)
         } else {
             let d = field(ar, "header.d=").unwrap_or_default();
             v.dkim.iter().any(|k| k.result == "pass" && k.domain == d)
@@ -133,15 +134,18 @@ async fn dmarc_details_np_sp_and_alignment_rows() {
 
     // np=: sub.example.biz does not exist → np=reject from the org record.
     let v = verify_auth(&read("test.message_np1"), &zone, "", &spf, NOW).await;
-    assert_eq!((v.dmarc.policy.as_deref(), v.dmarc.record_domain.as_deref()), (Some("reject"), Some("example.biz")));
+    assert_eq!(
+        (v.dmarc.policy.map(|p| p.as_str()), v.dmarc.record_domain.as_deref()),
+        (Some("reject"), Some("example.biz"))
+    );
     assert_eq!(v.dmarc.disposition, "reject");
     assert!(v.dmarc.rfc7489_note.as_deref().is_some_and(|n| n.contains("np=")), "{:?}", v.dmarc.rfc7489_note);
     // sp=: sub2.example.biz exists → sp=quarantine.
     let v = verify_auth(&read("test.message_np2"), &zone, "", &spf, NOW).await;
-    assert_eq!(v.dmarc.policy.as_deref(), Some("quarantine"));
+    assert_eq!(v.dmarc.policy.map(|p| p.as_str()), Some("quarantine"));
     // Exact-domain record with an aligned DKIM pass.
     let v = verify_auth(&read("test.message_signed"), &zone, "", &spf, NOW).await;
-    assert_eq!((v.dmarc.result.as_str(), v.dmarc.policy.as_deref()), ("pass", Some("reject")));
+    assert_eq!((v.dmarc.result.as_str(), v.dmarc.policy.map(|p| p.as_str())), ("pass", Some("reject")));
     assert!(v.dmarc.dkim_aligned && !v.dmarc.spf_aligned);
     assert!(v.dmarc.alignment.iter().any(|r| r.identifier == "dkim" && r.aligned && r.result == "pass"));
     assert!(v.dkim.iter().any(|d| d.aligned_with_from));

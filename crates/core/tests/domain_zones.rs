@@ -12,76 +12,12 @@ use inboxlens_core::domain::{
     check_domain_streaming,
 };
 use inboxlens_core::findings::Severity;
-use std::path::PathBuf;
 
-/// Test keys (public halves only), substituted for the lab's @DKIM_...@ placeholders.
-const RSA_1024: &str = "MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDGgD+pXgyQHijKtqt4dyXy/kcOnASQw+KDGJpcy3rrB2Fy6g1Cpblk8KrP6fjNYdHHg0A0yPk+UvPKnavQGq4duwnjnk2MLjlMmI5Qh4Z8Gh2nBBCCvuqU5cqPJxibnufWxqSeDMLDOlMSRwyqWh+2+eN3vSeyjeEbxhQImugECQIDAQAB";
-const RSA_2048: &str = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwGQnJObPz4KGl7hOba32wWvrjQWDK6EjDHO9m4YmSgRLMBtKnGIOfa+3JEmNxp+QfFCcTUnBuj1r9pGW0PdpoULThfD89OCdSrhzkAZIhGhrhNFf9bh48JcgzSIgwikqfH0kcWtnOjiHCj3dG+se63iJ1hOLqsK32CjrwxiGy8WsNXQSIW3LvuYMb37CqcF1Fzyk7yuOtv+rCjrTBo/VwxREXaELso6PkS2o39VEfd5kheL0f35kiT/gdkOPRzr78TaliQ3GKQi3BQxybcJ/K6WFxSqSRk/5kp4Hm9jLgMwWyN+JyJy4yhjNweIAXmaQV1HAsq2/5T+0a6eYX9pLoQIDAQAB";
-const ED25519: &str = "DrXEV1GyZxOUeBBbQFSequXaL+mNBimnu38LCg4g7o0=";
-const TLSA_HEX: &str = "3b7c4f1d2e9a8b6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c";
+mod support;
 
-fn zones_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../tests/lab/conf/zones")
-}
-
-fn quoted_chunks(s: &str) -> String {
-    s.as_bytes().chunks(200).map(|c| format!("\"{}\"", String::from_utf8_lossy(c))).collect::<Vec<_>>().join(" ")
-}
-
-/// Joins `( ... )` multi-line records onto one line. The zone parser (hickory's lexer)
-/// reads a `;` inside a quoted string within parentheses as a comment, which breaks
-/// the lab's multi-line DKIM records; on one line the same record parses.
-fn collapse_parens(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut depth = 0usize;
-    let mut quoted = false;
-    let mut comment = false;
-    for c in text.chars() {
-        if comment {
-            if c != '\n' {
-                continue;
-            }
-            comment = false;
-        }
-        match c {
-            ';' if !quoted => comment = true,
-            '"' => {
-                quoted = !quoted;
-                out.push(c);
-            }
-            '(' if !quoted => depth += 1,
-            ')' if !quoted && depth > 0 => depth -= 1,
-            '\n' if depth > 0 => out.push(' '),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
-/// The lab zones as the lab's up.sh renders them, with test keys.
+/// The lab zones, test keys substituted (`support::lab_zones`).
 fn lab() -> ZoneResolver {
-    // Each file carries its own $ORIGIN; load them one by one.
-    let mut z = ZoneResolver::new();
-    for f in [
-        "test.zone",
-        "good.test.zone",
-        "bad.test.zone",
-        "none.test.zone",
-        "bogus.test.zone",
-        "127.in-addr.arpa.zone",
-        "slow.test.zone",
-        "dead.test.zone",
-    ] {
-        let path = zones_dir().join(f);
-        let t = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-        let t = t
-            .replace("@DKIM_S1@", &quoted_chunks(&format!("p={RSA_2048}")))
-            .replace("@DKIM_WEAK@", &quoted_chunks(&format!("p={RSA_1024}")))
-            .replace("@DKIM_S2@", ED25519)
-            .replace("@TLSA_MX@", TLSA_HEX);
-        z.add_zone_text(&collapse_parens(&t), None).unwrap_or_else(|e| panic!("{f}: {e}"));
-    }
-    z
+    support::lab_zones()
 }
 
 fn opts() -> DomainOptions {
@@ -272,7 +208,7 @@ async fn good_test_is_clean() {
     assert!(bad.is_empty(), "good.test has problems: {bad:?}");
     assert_eq!(r.score, 10.0);
     assert_eq!(r.spf.lookups, 1);
-    assert_eq!(r.dmarc.policy.as_deref(), Some("reject"));
+    assert_eq!(r.dmarc.policy.map(|p| p.as_str()), Some("reject"));
     assert_eq!(r.dnssec.status, "secure");
     assert_eq!(r.mta_sts.policy_status, "fetched");
     assert!(r.mta_sts.mx_not_covered.is_empty());
@@ -283,7 +219,7 @@ async fn good_test_is_clean() {
     let mx = &r.mx[0];
     assert_eq!((mx.host.as_str(), mx.preference), ("mx.good.test", 10));
     assert_eq!(mx.reverse[0].fcrdns, Some(true));
-    assert!(r.dane.iter().any(|h| h.host == "mx.good.test" && h.status == "found"));
+    assert!(r.dane.iter().any(|h| h.host == "mx.good.test" && h.status == LookupStatus::Found));
     assert_eq!(r.bimi.logo.as_deref(), Some("https://good.test/bimi/logo.svg"));
 
     // A policy that does not list the MX is caught.

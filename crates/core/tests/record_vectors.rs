@@ -183,7 +183,7 @@ fn dmarc(input: &str, expected: Option<&Value>) -> (bool, Result<(), String>) {
                 "note" => {}
                 "p" => {
                     let want = v.as_str().unwrap_or_default().to_string();
-                    same("p", &report.policy.clone().into_iter().collect::<Vec<_>>(), &[want])?
+                    same("p", &report.policy.map(|p| p.to_string()).into_iter().collect::<Vec<_>>(), &[want])?
                 }
                 "v" | "sp" | "adkim" | "aspf" => {
                     let want = v.as_str().unwrap_or_default().to_string();
@@ -335,7 +335,7 @@ fn disputed_vectors_read_per_rfc() {
         let zone = txt_zone([("_dmarc.example.com", record)]);
         let ctx = Ctx::new(&zone, 2_000, 10_000);
         let (report, _) = futures::executor::block_on(dmarc::check(&ctx, "example.com"));
-        (report.status, report.policy)
+        (report.status, report.policy.map(|p| p.to_string()))
     };
     assert_eq!(policy_of(DISPUTES[1].1), (LookupStatus::Found, Some("reject".into())));
     assert_eq!(policy_of(DISPUTES[2].1), (LookupStatus::Found, Some("none".into())));

@@ -308,7 +308,7 @@ fn human(r: &MessageReport, name: &str, many: bool, s: Style) -> String {
         let _ = writeln!(
             o,
             "  DKIM   {:<10} d={} s={} {} {}",
-            s.verdict(&d.result),
+            s.verdict(d.result.as_str()),
             d.domain,
             d.selector,
             d.algorithm,
@@ -318,11 +318,11 @@ fn human(r: &MessageReport, name: &str, many: bool, s: Style) -> String {
     let _ = writeln!(
         o,
         "  DMARC  {:<10} {} policy={}",
-        s.verdict(&a.dmarc.result),
+        s.verdict(a.dmarc.result.as_str()),
         a.dmarc.domain,
-        a.dmarc.policy.as_deref().unwrap_or("-")
+        a.dmarc.policy.map(|p| p.as_str()).unwrap_or("-")
     );
-    let _ = writeln!(o, "  ARC    {}", s.verdict(&a.arc.result));
+    let _ = writeln!(o, "  ARC    {}", s.verdict(a.arc.result.as_str()));
 
     if !r.hops.is_empty() {
         let _ = writeln!(o, "\n{}", s.bold("Delivery path"));

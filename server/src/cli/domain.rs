@@ -15,6 +15,7 @@ use crate::probe::tls::TlsSettings;
 use clap::Args;
 use futures::StreamExt;
 use inboxlens_core::dns::Resolver;
+use inboxlens_core::domain::mx::MxHostStatus;
 use inboxlens_core::domain::{
     DomainOptions, DomainReport, FetchError, FetchFuture, LookupStatus, PolicyFetcher, check_domain, spf::SpfNode,
 };
@@ -376,7 +377,7 @@ fn human(out: &mut String, s: Style, r: &DomainReport, ms: u128) {
             "MX",
             h.preference,
             h.host,
-            if h.status == "ok" { rev.join("; ") } else { s.verdict(&h.status) }
+            if h.status == MxHostStatus::Ok { rev.join("; ") } else { s.verdict(h.status.as_str()) }
         );
     }
     let _ = writeln!(
@@ -392,9 +393,13 @@ fn human(out: &mut String, s: Style, r: &DomainReport, ms: u128) {
     );
     let _ = writeln!(out, "  {:<9} {}", "TLS-RPT", s.verdict(status_word(r.tls_rpt.status)));
     let _ = writeln!(out, "  {:<9} {}", "BIMI", s.verdict(status_word(r.bimi.status)));
-    let _ = writeln!(out, "  {:<9} {}  {}", "DNSSEC", s.verdict(&r.dnssec.status), s.dim(&r.dnssec.detail));
-    let dane: Vec<String> =
-        r.dane.iter().filter(|h| h.status != "none").map(|h| format!("{} {}", h.name, h.status)).collect();
+    let _ = writeln!(out, "  {:<9} {}  {}", "DNSSEC", s.verdict(r.dnssec.status.as_str()), s.dim(&r.dnssec.detail));
+    let dane: Vec<String> = r
+        .dane
+        .iter()
+        .filter(|h| h.status != LookupStatus::None)
+        .map(|h| format!("{} {}", h.name, status_word(h.status)))
+        .collect();
     let _ = writeln!(out, "  {:<9} {}", "DANE", if dane.is_empty() { s.dim("no TLSA") } else { dane.join(", ") });
     render::findings(out, s, &r.findings);
     let _ = writeln!(out);

@@ -10,9 +10,11 @@
 //!   tag or an empty tag-spec (`;;`) invalidates the whole header field.
 
 use crate::auth::dkim::parse_key_record;
+use crate::auth::dkim::tags::parse_tag_list;
 use crate::dns::mailauth_bridge::{Prefetch, SeamCache, TxtKind};
 use crate::findings::Finding;
 use crate::findings::catalog::auth as cat;
+use crate::verdict::word_enum;
 use mail_auth::arc::ChainValidation;
 use mail_auth::dkim::VerifySignature;
 use mail_auth::{AuthenticatedMessage, DkimResult, MessageAuthenticator, Parameters};
@@ -21,15 +23,27 @@ use serde::{Deserialize, Serialize};
 /// Largest ARC instance number RFC 8617 §4.2.1 allows.
 pub const MAX_INSTANCES: u32 = 50;
 
+word_enum! {
+    /// The result of an ARC chain, and the `cv=` a sealer wrote (RFC 8617 §4.4, §5.1.1).
+    pub enum ArcResult {
+        /// Every set validates.
+        Pass => "pass",
+        /// The chain is broken (structure, signature, key, expiry).
+        Fail => "fail",
+        /// No ARC header fields (as `cv=`: the first set).
+        None => "none",
+    }
+}
+
 /// The ARC chain as a receiver would see it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ArcVerdict {
-    /// `pass|fail|none` (RFC 8617 §4.4).
-    pub result: String,
+    /// The chain's validation result (RFC 8617 §4.4).
+    pub result: ArcResult,
     /// Number of ARC sets (highest `i=` seen on a seal).
     pub instances: u32,
     /// `cv=` of the newest seal.
-    pub cv: Option<String>,
+    pub cv: Option<ArcResult>,
     /// `d=` of each ARC-Seal, in instance order.
     pub sealers: Vec<String>,
     /// Why the chain failed.
@@ -39,7 +53,7 @@ pub struct ArcVerdict {
 impl ArcVerdict {
     /// No ARC header fields at all.
     pub fn none() -> Self {
-        ArcVerdict { result: "none".to_string(), instances: 0, cv: None, sealers: Vec::new(), problem: None }
+        ArcVerdict { result: ArcResult::None, instances: 0, cv: None, sealers: Vec::new(), problem: None }
     }
 }
 
@@ -51,71 +65,6 @@ pub fn plan_arc(message: &AuthenticatedMessage<'_>, plan: &mut Prefetch) {
     for h in message.arc_seals() {
         plan.add_txt(&h.header.domain_key(), TxtKind::DomainKey);
     }
-}
-
-/// A tag-list could not be parsed (RFC 6376 §3.2).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum TagListError {
-    /// `;;` or a leading `;`: a tag-spec needs a tag name.
-    #[error("empty tag-spec (\";;\" or a leading \";\")")]
-    EmptySpec,
-    /// A tag-spec without `=`.
-    #[error("tag-spec without '=': {0:?}")]
-    NoEquals(String),
-    /// A tag name not of the form `ALPHA *ALNUMPUNC`.
-    #[error("invalid tag name {0:?} (must be ALPHA *(ALPHA / DIGIT / \"_\"))")]
-    BadName(String),
-    /// The same tag twice: the whole tag-list is invalid.
-    #[error("duplicate tag {0:?}")]
-    Duplicate(String),
-    /// A value character outside VALCHAR / whitespace.
-    #[error("invalid character in the value of tag {0:?}")]
-    BadValue(String),
-}
-
-/// Parses a tag-list strictly (RFC 6376 §3.2): `tag-spec *(";" tag-spec) [";"]`.
-/// Values keep their inner whitespace; surrounding FWS is trimmed.
-pub fn parse_tag_list(value: &[u8]) -> Result<Vec<(String, String)>, TagListError> {
-    let text = String::from_utf8_lossy(value);
-    let specs: Vec<&str> = text.split(';').collect();
-    let n = specs.len();
-    let mut out: Vec<(String, String)> = Vec::new();
-    for (i, spec) in specs.into_iter().enumerate() {
-        if spec.trim().is_empty() {
-            if i + 1 == n && i > 0 {
-                break; // trailing ";"
-            }
-            return Err(TagListError::EmptySpec);
-        }
-        let Some((name, val)) = spec.split_once('=') else {
-            return Err(TagListError::NoEquals(spec.trim().to_string()));
-        };
-        let name = name.trim();
-        let mut chars = name.chars();
-        let ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-            && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
-        if !ok {
-            return Err(TagListError::BadName(name.to_string()));
-        }
-        let val = val.trim();
-        if val.chars().any(|c| !(c == ' ' || c == '\t' || c == '\r' || c == '\n' || ('!'..='~').contains(&c))) {
-            return Err(TagListError::BadValue(name.to_string()));
-        }
-        if out.iter().any(|(n, _)| n == name) {
-            return Err(TagListError::Duplicate(name.to_string()));
-        }
-        out.push((name.to_string(), val.to_string()));
-    }
-    Ok(out)
-}
-
-/// Best-effort tag-list reading for reporting malformed headers (never fails).
-pub fn parse_tag_list_lenient(value: &[u8]) -> Vec<(String, String)> {
-    String::from_utf8_lossy(value)
-        .split(';')
-        .filter_map(|s| s.split_once('='))
-        .map(|(n, v)| (n.trim().to_string(), v.split_whitespace().collect::<String>()))
-        .collect()
 }
 
 /// The structural checks `mail-auth` does not make, over every ARC header field.
@@ -202,11 +151,11 @@ fn short_key_problem(message: &AuthenticatedMessage<'_>, cache: &SeamCache) -> O
     None
 }
 
-fn cv_name(cv: &ChainValidation) -> &'static str {
+fn cv_name(cv: &ChainValidation) -> ArcResult {
     match cv {
-        ChainValidation::None => "none",
-        ChainValidation::Fail => "fail",
-        ChainValidation::Pass => "pass",
+        ChainValidation::None => ArcResult::None,
+        ChainValidation::Fail => ArcResult::Fail,
+        ChainValidation::Pass => ArcResult::Pass,
     }
 }
 
@@ -222,32 +171,34 @@ pub async fn evaluate_arc(
         seals.iter().map(|h| (h.header.i, h.header.d.to_ascii_lowercase(), cv_name(&h.header.cv))).collect();
     ordered.sort_by_key(|(i, _, _)| *i);
     let instances = ordered.iter().map(|(i, _, _)| *i).max().unwrap_or(0).min(MAX_INSTANCES + 1);
-    let cv = ordered.last().map(|(_, _, cv)| cv.to_string());
+    let cv = ordered.last().map(|(_, _, cv)| *cv);
     let sealers: Vec<String> = ordered.iter().map(|(_, d, _)| d.clone()).collect();
 
     let out = auth.verify_arc(Parameters::new(message).with_cache(cache)).await;
     let (mut result, mut problem) = match out.result() {
-        DkimResult::Pass => ("pass", None),
-        DkimResult::None => ("none", None),
-        DkimResult::TempError(e) => ("fail", Some(format!("temporary DNS error while fetching a key: {e}"))),
-        DkimResult::Fail(e) | DkimResult::Neutral(e) | DkimResult::PermError(e) => ("fail", Some(e.to_string())),
+        DkimResult::Pass => (ArcResult::Pass, None),
+        DkimResult::None => (ArcResult::None, None),
+        DkimResult::TempError(e) => (ArcResult::Fail, Some(format!("temporary DNS error while fetching a key: {e}"))),
+        DkimResult::Fail(e) | DkimResult::Neutral(e) | DkimResult::PermError(e) => {
+            (ArcResult::Fail, Some(e.to_string()))
+        }
     };
     if let Some(p) = structural_problem(message) {
-        result = "fail";
+        result = ArcResult::Fail;
         problem = Some(p);
     }
-    if result == "pass"
+    if result == ArcResult::Pass
         && let Some(p) = short_key_problem(message, cache)
     {
-        result = "fail";
+        result = ArcResult::Fail;
         problem = Some(p);
     }
-    if result == "pass"
+    if result == ArcResult::Pass
         && let Some(last) = message.arc_message_signatures().iter().max_by_key(|h| h.header.i)
         && last.header.x > 0
         && last.header.x <= now
     {
-        result = "fail";
+        result = ArcResult::Fail;
         problem = Some(format!(
             "the newest ARC-Message-Signature expired (x={} is before the verification time)",
             last.header.x
@@ -257,42 +208,26 @@ pub async fn evaluate_arc(
         || !message.arc_message_signatures().is_empty()
         || !message.arc_authentication_results().is_empty()
         || message.has_arc_errors();
-    if result == "none" && has_arc {
-        result = "fail";
+    if result == ArcResult::None && has_arc {
+        result = ArcResult::Fail;
         problem.get_or_insert_with(|| "ARC header fields present but no complete ARC set".to_string());
     }
-    let verdict = ArcVerdict { result: result.to_string(), instances, cv, sealers, problem };
+    let verdict = ArcVerdict { result, instances, cv, sealers, problem };
     let mut findings = Vec::new();
-    match verdict.result.as_str() {
-        "fail" => findings.push(cat::ARC_FAIL.emit().detail(format!(
+    match verdict.result {
+        ArcResult::Fail => findings.push(cat::ARC_FAIL.emit().detail(format!(
             "{} ARC set(s), sealed by {}: {}",
             verdict.instances,
             if verdict.sealers.is_empty() { "nobody".to_string() } else { verdict.sealers.join(", ") },
             verdict.problem.clone().unwrap_or_default()
         ))),
-        "pass" => findings.push(cat::ARC_PASS.emit().detail(format!(
+        ArcResult::Pass => findings.push(cat::ARC_PASS.emit().detail(format!(
             "{} ARC set(s), sealed by {} (last cv={}).",
             verdict.instances,
             verdict.sealers.join(", "),
-            verdict.cv.clone().unwrap_or_default()
+            verdict.cv.map(ArcResult::as_str).unwrap_or_default()
         ))),
-        _ => {}
+        ArcResult::None => {}
     }
     (verdict, findings)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn strict_tag_list() {
-        assert!(parse_tag_list(b"a=1; b=2;").is_ok());
-        assert!(parse_tag_list(b" a = 1 ;b=2").is_ok());
-        assert_eq!(parse_tag_list(b"a=1;; b=2"), Err(TagListError::EmptySpec));
-        assert_eq!(parse_tag_list(b"a=1; a=2"), Err(TagListError::Duplicate("a".into())));
-        assert_eq!(parse_tag_list(b"a=1; _=2"), Err(TagListError::BadName("_".into())));
-        assert_eq!(parse_tag_list(b"a=1; ==; t=1"), Err(TagListError::BadName("".into())));
-        assert!(matches!(parse_tag_list(b"a=1; b"), Err(TagListError::NoEquals(_))));
-    }
 }

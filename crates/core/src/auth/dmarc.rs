@@ -8,32 +8,83 @@
 //! multi-address From field, which `mail-auth` skips (RFC 7489 §6.6.1). Where the two
 //! evaluations disagree the verdict says so in `cross_check`.
 
+use crate::auth::dkim::DkimResult;
 use crate::auth::dkim::DkimVerdict;
 use crate::dns::mailauth_bridge::{Existence, Prefetch, RawTxt, SeamCache, dmarc_walk_names};
 use crate::findings::Finding;
 use crate::findings::catalog::auth as cat;
+use crate::verdict::{ResultWord, word_enum};
 use mail_auth::dmarc::verify::DmarcParameters;
 use mail_auth::dmarc::{Alignment, DmarcRecord, Policy, Psd};
 use mail_auth::dns::TxtRecordParser;
 use mail_auth::{
-    AuthenticatedMessage, DkimOutput, DmarcResult, MessageAuthenticator, Parameters, SpfOutput, SpfResult,
+    AuthenticatedMessage, DkimOutput, DmarcResult as MailAuthDmarcResult, MessageAuthenticator, Parameters, SpfOutput,
+    SpfResult,
 };
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
+
+word_enum! {
+    /// The DMARC result (RFC 9989 §4.8, RFC 8601 §2.7.7).
+    pub enum DmarcResult {
+        /// An aligned SPF or DKIM pass.
+        Pass => "pass",
+        /// No aligned pass: the policy applies.
+        Fail => "fail",
+        /// No usable policy record.
+        None => "none",
+        /// A DNS query failed temporarily: not "no record".
+        TempError => "temperror",
+        /// The message cannot be evaluated (no From domain).
+        PermError => "permerror",
+    }
+}
+
+word_enum! {
+    /// A DMARC policy (`p=`, `sp=`, `np=`) or the disposition it asks for (RFC 9989 §4.7).
+    pub enum DmarcPolicy {
+        /// Monitoring only.
+        None => "none",
+        /// Treat failing mail as suspicious (spam folder).
+        Quarantine => "quarantine",
+        /// Refuse failing mail.
+        Reject => "reject",
+    }
+}
+
+word_enum! {
+    /// Identifier alignment mode (`aspf=` / `adkim=`, RFC 9989 §4.4).
+    pub enum AlignmentMode {
+        /// The same organizational domain is enough.
+        Relaxed => "relaxed",
+        /// The domains must be identical.
+        Strict => "strict",
+    }
+}
+
+word_enum! {
+    /// The authenticated identifier an alignment row is about.
+    pub enum AlignedIdentifier {
+        /// The SPF-authenticated domain (MAIL FROM, or HELO for a null sender).
+        Spf => "spf",
+        /// A DKIM `d=` domain.
+        Dkim => "dkim",
+    }
+}
 
 /// One identifier's alignment with the From domain (RFC 9989 §4.4).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AlignmentRow {
     /// `spf` or `dkim`.
-    pub identifier: String,
+    pub identifier: AlignedIdentifier,
     /// The authenticated domain (SPF domain, DKIM `d=`).
     pub domain: String,
-    /// The mechanism's own result.
-    pub result: String,
+    /// The mechanism's own result (an SPF or a DKIM word).
+    pub result: ResultWord,
     /// The domain aligns with the From domain under `mode`.
     pub aligned: bool,
     /// `relaxed` or `strict`.
-    pub mode: String,
+    pub mode: AlignmentMode,
     /// Why it aligns or not.
     pub why: String,
 }
@@ -41,12 +92,12 @@ pub struct AlignmentRow {
 /// The DMARC verdict.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DmarcVerdict {
-    /// `pass|fail|none|temperror|permerror`.
-    pub result: String,
+    /// The DMARC result.
+    pub result: DmarcResult,
     /// Published policy that applies to the From domain: `p=` for the domain itself,
     /// `sp=` for a sub-domain, `np=` for a non-existent sub-domain (RFC 9989 §4.7),
     /// whatever the result.
-    pub policy: Option<String>,
+    pub policy: Option<DmarcPolicy>,
     /// The RFC5322.From domain (the decisive one when there are several).
     pub domain: String,
     /// The policy record text.
@@ -60,13 +111,13 @@ pub struct DmarcVerdict {
     /// An aligned DKIM pass.
     pub dkim_aligned: bool,
     /// `aspf=`.
-    pub spf_alignment_mode: String,
+    pub spf_alignment_mode: AlignmentMode,
     /// `adkim=`.
-    pub dkim_alignment_mode: String,
+    pub dkim_alignment_mode: AlignmentMode,
     /// One row per identifier.
     pub alignment: Vec<AlignmentRow>,
     /// The action requested for this message: `none|quarantine|reject` (after `t=y`).
-    pub disposition: String,
+    pub disposition: DmarcPolicy,
     /// Where RFC 7489 reads the record differently.
     pub rfc7489_note: Option<String>,
     /// Every From domain evaluated (more than one when the From field has several).
@@ -81,7 +132,7 @@ impl DmarcVerdict {
     /// No RFC5322.From domain: DMARC has nothing to evaluate.
     pub fn no_from() -> Self {
         DmarcVerdict {
-            result: "none".to_string(),
+            result: DmarcResult::None,
             policy: None,
             domain: String::new(),
             record: None,
@@ -89,10 +140,10 @@ impl DmarcVerdict {
             organizational_domain: None,
             spf_aligned: false,
             dkim_aligned: false,
-            spf_alignment_mode: "relaxed".to_string(),
-            dkim_alignment_mode: "relaxed".to_string(),
+            spf_alignment_mode: AlignmentMode::Relaxed,
+            dkim_alignment_mode: AlignmentMode::Relaxed,
             alignment: Vec::new(),
-            disposition: "none".to_string(),
+            disposition: DmarcPolicy::None,
             rfc7489_note: None,
             from_domains: Vec::new(),
             cross_check: None,
@@ -180,18 +231,18 @@ fn org_of(cache: &SeamCache, domain: &str) -> Result<String, String> {
     Ok(organizational_domain(&walk, domain).unwrap_or_else(|| domain.to_string()))
 }
 
-fn policy_name(p: Policy) -> &'static str {
+fn policy_name(p: Policy) -> DmarcPolicy {
     match p {
-        Policy::None | Policy::Unspecified => "none",
-        Policy::Quarantine => "quarantine",
-        Policy::Reject => "reject",
+        Policy::None | Policy::Unspecified => DmarcPolicy::None,
+        Policy::Quarantine => DmarcPolicy::Quarantine,
+        Policy::Reject => DmarcPolicy::Reject,
     }
 }
 
-fn mode_name(a: Alignment) -> &'static str {
+fn mode_name(a: Alignment) -> AlignmentMode {
     match a {
-        Alignment::Relaxed => "relaxed",
-        Alignment::Strict => "strict",
+        Alignment::Relaxed => AlignmentMode::Relaxed,
+        Alignment::Strict => AlignmentMode::Strict,
     }
 }
 
@@ -219,15 +270,15 @@ fn aligned(cache: &SeamCache, id: &str, from: &str, from_org: &str, mode: Alignm
     }
 }
 
-fn spf_word(r: SpfResult) -> &'static str {
+fn spf_word(r: SpfResult) -> ResultWord {
     match r {
-        SpfResult::Pass => "pass",
-        SpfResult::Fail => "fail",
-        SpfResult::SoftFail => "softfail",
-        SpfResult::Neutral => "neutral",
-        SpfResult::TempError => "temperror",
-        SpfResult::PermError => "permerror",
-        SpfResult::None => "none",
+        SpfResult::Pass => ResultWord::Pass,
+        SpfResult::Fail => ResultWord::Fail,
+        SpfResult::SoftFail => ResultWord::SoftFail,
+        SpfResult::Neutral => ResultWord::Neutral,
+        SpfResult::TempError => ResultWord::TempError,
+        SpfResult::PermError => ResultWord::PermError,
+        SpfResult::None => ResultWord::None,
     }
 }
 
@@ -289,7 +340,7 @@ fn evaluate_domain(
     let walk = match tree_walk(cache, from) {
         Ok(w) => w,
         Err(why) => {
-            v.result = "temperror".to_string();
+            v.result = DmarcResult::TempError;
             v.problem = Some(format!("the DNS tree walk failed ({why}); the record is not treated as missing"));
             return v;
         }
@@ -309,7 +360,7 @@ fn evaluate_domain(
     v.record = Some(rtext.clone());
     v.record_domain = Some(rname.clone());
     if rec.p == Policy::Unspecified && rec.rua.is_empty() {
-        v.result = "none".to_string();
+        v.result = DmarcResult::None;
         v.problem = Some(format!(
             "the record at _dmarc.{rname} has no p= and no rua=, so it is not a usable policy record (RFC 9989 §4.7)"
         ));
@@ -324,9 +375,9 @@ fn evaluate_domain(
     } else {
         rec.sp
     };
-    v.policy = Some(policy_name(policy).to_string());
-    v.spf_alignment_mode = mode_name(rec.aspf).to_string();
-    v.dkim_alignment_mode = mode_name(rec.adkim).to_string();
+    v.policy = Some(policy_name(policy));
+    v.spf_alignment_mode = mode_name(rec.aspf);
+    v.dkim_alignment_mode = mode_name(rec.adkim);
     v.rfc7489_note = rfc7489_note(rtext, rname, from, &org);
 
     let mut temp = false;
@@ -337,22 +388,22 @@ fn evaluate_domain(
             v.spf_aligned = al && spf == SpfResult::Pass;
             temp |= al && spf == SpfResult::TempError;
             v.alignment.push(AlignmentRow {
-                identifier: "spf".into(),
+                identifier: AlignedIdentifier::Spf,
                 domain: spf_dom.clone(),
-                result: spf_word(spf).into(),
+                result: spf_word(spf),
                 aligned: al,
-                mode: v.spf_alignment_mode.clone(),
+                mode: v.spf_alignment_mode,
                 why,
             });
         }
         Err(why) => {
             temp |= spf == SpfResult::Pass;
             v.alignment.push(AlignmentRow {
-                identifier: "spf".into(),
+                identifier: AlignedIdentifier::Spf,
                 domain: spf_dom.clone(),
-                result: spf_word(spf).into(),
+                result: spf_word(spf),
                 aligned: false,
-                mode: v.spf_alignment_mode.clone(),
+                mode: v.spf_alignment_mode,
                 why: format!("organizational domain unknown (DNS temporary error: {why})"),
             });
         }
@@ -364,38 +415,37 @@ fn evaluate_domain(
         }
         match aligned(cache, &d.domain, from, &org, rec.adkim) {
             Ok((al, why)) => {
-                v.dkim_aligned |= al && d.result == "pass";
-                temp |= al && d.result == "temperror";
+                v.dkim_aligned |= al && d.result == DkimResult::Pass;
+                temp |= al && d.result == DkimResult::TempError;
                 v.alignment.push(AlignmentRow {
-                    identifier: "dkim".into(),
+                    identifier: AlignedIdentifier::Dkim,
                     domain: d.domain.clone(),
-                    result: d.result.clone(),
+                    result: ResultWord::from_word(d.result.as_str()),
                     aligned: al,
-                    mode: v.dkim_alignment_mode.clone(),
+                    mode: v.dkim_alignment_mode,
                     why,
                 });
             }
             Err(why) => {
-                temp |= d.result == "pass";
+                temp |= d.result == DkimResult::Pass;
                 v.alignment.push(AlignmentRow {
-                    identifier: "dkim".into(),
+                    identifier: AlignedIdentifier::Dkim,
                     domain: d.domain.clone(),
-                    result: d.result.clone(),
+                    result: ResultWord::from_word(d.result.as_str()),
                     aligned: false,
-                    mode: v.dkim_alignment_mode.clone(),
+                    mode: v.dkim_alignment_mode,
                     why: format!("organizational domain unknown (DNS temporary error: {why})"),
                 });
             }
         }
     }
     v.result = if v.spf_aligned || v.dkim_aligned {
-        "pass"
+        DmarcResult::Pass
     } else if temp {
-        "temperror"
+        DmarcResult::TempError
     } else {
-        "fail"
-    }
-    .to_string();
+        DmarcResult::Fail
+    };
     let applied = if rec.t {
         match policy {
             Policy::Reject => Policy::Quarantine,
@@ -405,35 +455,38 @@ fn evaluate_domain(
     } else {
         policy
     };
-    v.disposition = if v.result == "fail" { policy_name(applied).to_string() } else { "none".to_string() };
+    v.disposition = if v.result == DmarcResult::Fail { policy_name(applied) } else { DmarcPolicy::None };
     v
 }
 
-fn word(r: &DmarcResult) -> &'static str {
+/// `mail-auth`'s result as ours.
+fn word(r: &MailAuthDmarcResult) -> DmarcResult {
     match r {
-        DmarcResult::Pass => "pass",
-        DmarcResult::Fail(_) => "fail",
-        DmarcResult::TempError(_) => "temperror",
-        DmarcResult::PermError(_) => "permerror",
-        DmarcResult::None => "none",
+        MailAuthDmarcResult::Pass => DmarcResult::Pass,
+        MailAuthDmarcResult::Fail(_) => DmarcResult::Fail,
+        MailAuthDmarcResult::TempError(_) => DmarcResult::TempError,
+        MailAuthDmarcResult::PermError(_) => DmarcResult::PermError,
+        MailAuthDmarcResult::None => DmarcResult::None,
     }
 }
 
-fn strictness(policy: Option<&str>) -> u8 {
+/// How strict a policy is: reject > quarantine > none.
+fn strictness(policy: Option<DmarcPolicy>) -> u8 {
     match policy {
-        Some("reject") => 2,
-        Some("quarantine") => 1,
+        Some(DmarcPolicy::Reject) => 2,
+        Some(DmarcPolicy::Quarantine) => 1,
         _ => 0,
     }
 }
 
-fn rank(result: &str) -> u8 {
+/// Which of several From domains' outcomes decides (RFC 7489 §6.6.1: the strictest).
+fn rank(result: DmarcResult) -> u8 {
     match result {
-        "fail" => 0,
-        "temperror" => 1,
-        "permerror" => 2,
-        "none" => 3,
-        _ => 4,
+        DmarcResult::Fail => 0,
+        DmarcResult::TempError => 1,
+        DmarcResult::PermError => 2,
+        DmarcResult::None => 3,
+        DmarcResult::Pass => 4,
     }
 }
 
@@ -454,7 +507,7 @@ pub async fn evaluate_dmarc(
         // RFC 9989 §4.10: DMARC needs exactly one Author Domain; without one the
         // message cannot be evaluated (and RFC 5322 §3.6 requires a From field).
         let mut v = DmarcVerdict::no_from();
-        v.result = "permerror".to_string();
+        v.result = DmarcResult::PermError;
         v.problem = Some("no domain in the RFC5322.From field".to_string());
         findings
             .push(cat::DMARC_NO_FROM_DOMAIN.emit().detail("No domain could be extracted from the RFC5322.From field."));
@@ -463,7 +516,7 @@ pub async fn evaluate_dmarc(
     let mut evals: Vec<DmarcVerdict> =
         domains.iter().map(|d| evaluate_domain(cache, d, dkim, spf_domain, spf.result())).collect();
     // RFC 7489 §6.6.1: with several author domains the strictest outcome applies.
-    evals.sort_by_key(|e| (rank(&e.result), std::cmp::Reverse(strictness(e.policy.as_deref()))));
+    evals.sort_by_key(|e| (rank(e.result), std::cmp::Reverse(strictness(e.policy))));
     let mut verdict = match evals.first() {
         Some(v) => v.clone(),
         None => DmarcVerdict::no_from(),
@@ -475,7 +528,7 @@ pub async fn evaluate_dmarc(
         let theirs = word(&out.result());
         if theirs != verdict.result {
             verdict.cross_check = Some(format!("mail-auth: {theirs}, Inboxlens: {}", verdict.result));
-            verdict.result = theirs.to_string();
+            verdict.result = theirs;
         }
     } else {
         let rows: Vec<String> = evals.iter().map(|e| format!("{}: {}", e.domain, e.result)).collect();
@@ -491,8 +544,8 @@ pub async fn evaluate_dmarc(
 
     let d = verdict.domain.clone();
     let fix_record = format!("_dmarc.{d} TXT \"v=DMARC1; p=quarantine; rua=mailto:dmarc-reports@{d}\"");
-    match verdict.result.as_str() {
-        "none" if verdict.record.is_some() => findings.push(
+    match verdict.result {
+        DmarcResult::None if verdict.record.is_some() => findings.push(
             cat::DMARC_PERMERROR
                 .emit()
                 .detail(format!(
@@ -502,10 +555,10 @@ pub async fn evaluate_dmarc(
                 .evidence(verdict.record.clone().unwrap_or_default())
                 .fix(fix_record.clone()),
         ),
-        "none" => findings.push(
+        DmarcResult::None => findings.push(
             cat::DMARC_NONE.emit().detail(format!("No DMARC record for {d} or its parents.")).fix(fix_record.clone()),
         ),
-        "fail" => {
+        DmarcResult::Fail => {
             let rows: Vec<String> = verdict
                 .alignment
                 .iter()
@@ -516,22 +569,22 @@ pub async fn evaluate_dmarc(
                     .emit()
                     .detail(format!(
                         "DMARC fails for {d}; policy {} → {}. {}",
-                        verdict.policy.clone().unwrap_or_default(),
+                        verdict.policy.map(DmarcPolicy::as_str).unwrap_or_default(),
                         verdict.disposition,
                         rows.join("; ")
                     ))
                     .evidence(verdict.record.clone().unwrap_or_default()),
             )
         }
-        "temperror" => findings.push(cat::DMARC_TEMPERROR.emit().detail(format!(
+        DmarcResult::TempError => findings.push(cat::DMARC_TEMPERROR.emit().detail(format!(
             "DMARC for {d} could not be evaluated: {}",
             verdict.problem.clone().unwrap_or_else(|| {
                 "a DNS query of an alignment check failed temporarily".to_string()
             })
         ))),
-        _ => {}
+        DmarcResult::Pass | DmarcResult::PermError => {}
     }
-    if verdict.policy.as_deref() == Some("none") && verdict.record.is_some() {
+    if verdict.policy == Some(DmarcPolicy::None) && verdict.record.is_some() {
         findings.push(
             cat::DMARC_POLICY_NONE
                 .emit()

@@ -1,8 +1,8 @@
 //! DANE for SMTP (RFC 7672, RFC 6698): TLSA records at `_25._tcp.<mx host>`, linted,
 //! and meaningful only when they validate with DNSSEC.
 
-use super::fixes;
 use super::query::Ctx;
+use super::{LookupStatus, fixes};
 use crate::dns::{RecordData, RecordType};
 use crate::findings::{Finding, catalog::domain as cat};
 use serde::{Deserialize, Serialize};
@@ -15,7 +15,7 @@ pub struct DaneHost {
     /// `_25._tcp.<host>`.
     pub name: String,
     /// found / none / temperror.
-    pub status: String,
+    pub status: LookupStatus,
     /// TLSA records in presentation form.
     pub tlsa: Vec<String>,
     /// The TLSA answer validated (AD bit).
@@ -65,14 +65,14 @@ pub async fn check(
         let mut dh = DaneHost {
             host: host.clone(),
             name: name.clone(),
-            status: "none".into(),
+            status: LookupStatus::None,
             tlsa: Vec::new(),
             authenticated: false,
             problems: Vec::new(),
         };
         match r {
             Err(e) => {
-                dh.status = "temperror".into();
+                dh.status = LookupStatus::Temperror;
                 dh.problems.push(e.message.clone());
                 findings.push(cat::DANE_TEMPERROR.emit().detail(format!("TLSA {name}: {}", e.message)));
             }
@@ -88,7 +88,7 @@ pub async fn check(
                     }
                 }
                 if !dh.tlsa.is_empty() {
-                    dh.status = "found".into();
+                    dh.status = LookupStatus::Found;
                     let fix = fixes::line(&name, "TLSA", "3 1 1 <sha256 of the server's SubjectPublicKeyInfo>");
                     if !dh.problems.is_empty() {
                         findings.push(

@@ -5,9 +5,9 @@
 
 use super::query::Ctx;
 use super::{LookupStatus, fixes};
+use crate::auth::dkim::key::{KeyRecordInfo, parse_key_record};
 use crate::dns::RecordType;
 use crate::findings::{Finding, catalog::domain as cat};
-use base64::Engine;
 use serde::{Deserialize, Serialize};
 
 /// Selectors probed when none are given: defaults of common mail providers and
@@ -78,139 +78,11 @@ pub struct DkimKey {
     pub requested: bool,
 }
 
-/// The parsed key record.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct KeyInfo {
-    /// `rsa` / `ed25519` / other.
-    pub key_type: String,
-    /// Bits of the key.
-    pub bits: Option<u32>,
-    /// t=y.
-    pub testing: bool,
-    /// p= empty.
-    pub revoked: bool,
-    /// h= allows only sha1.
-    pub sha1_only: bool,
-    /// Syntax problems.
-    pub problems: Vec<String>,
-}
-
-/// Parses a DKIM key record. Never panics; problems are listed.
-pub fn parse_key(record: &str) -> KeyInfo {
-    let mut info = KeyInfo { key_type: "rsa".into(), ..Default::default() };
-    let mut p: Option<String> = None;
-    for (i, part) in record.split(';').map(str::trim).filter(|s| !s.is_empty()).take(32).enumerate() {
-        let Some((k, v)) = part.split_once('=') else {
-            info.problems.push(format!("\"{part}\" is not tag=value"));
-            continue;
-        };
-        let k = k.trim().to_ascii_lowercase();
-        let v = v.trim();
-        match k.as_str() {
-            "v" => {
-                if i != 0 {
-                    info.problems.push("v= must be the first tag".into());
-                }
-                if v != "DKIM1" {
-                    info.problems.push(format!("v={v}: must be DKIM1"));
-                }
-            }
-            "k" => info.key_type = v.to_ascii_lowercase(),
-            "p" => p = Some(v.chars().filter(|c| !c.is_whitespace()).collect()),
-            "t" => {
-                let flags: Vec<String> = v.split(':').map(|f| f.trim().to_ascii_lowercase()).collect();
-                info.testing = flags.iter().any(|f| f == "y");
-            }
-            "h" => {
-                let algs: Vec<String> = v.split(':').map(|f| f.trim().to_ascii_lowercase()).collect();
-                info.sha1_only = !algs.is_empty() && algs.iter().all(|a| a == "sha1");
-            }
-            _ => {}
-        }
-    }
-    if !matches!(info.key_type.as_str(), "rsa" | "ed25519") {
-        info.problems.push(format!("k={}: unknown key type (rsa or ed25519, RFC 8463)", info.key_type));
-    }
-    match p {
-        None => info.problems.push("no p= tag (public key) in the record".into()),
-        Some(p) if p.is_empty() => info.revoked = true,
-        Some(p) => match base64::engine::general_purpose::STANDARD.decode(p.as_bytes()) {
-            Err(e) => info.problems.push(format!("p= is not valid base64 ({e})")),
-            Ok(der) => match info.key_type.as_str() {
-                "ed25519" => {
-                    if der.len() == 32 {
-                        info.bits = Some(256);
-                    } else {
-                        info.problems.push(format!("ed25519 key must be 32 bytes, got {}", der.len()));
-                    }
-                }
-                "rsa" => match rsa_modulus_bits(&der) {
-                    Some(b) => info.bits = Some(b),
-                    None => info.problems.push("p= does not hold an RSA public key (SubjectPublicKeyInfo)".into()),
-                },
-                _ => {}
-            },
-        },
-    }
-    info
-}
-
-/// One DER TLV: (tag, content, rest). Bounded by the input; `None` when malformed.
-fn tlv(input: &[u8]) -> Option<(u8, &[u8], &[u8])> {
-    let (&tag, rest) = input.split_first()?;
-    let (&first, rest) = rest.split_first()?;
-    let (len, rest) = if first < 0x80 {
-        (usize::from(first), rest)
-    } else {
-        let n = usize::from(first & 0x7f);
-        if n == 0 || n > 4 || rest.len() < n {
-            return None;
-        }
-        let len = rest[..n].iter().fold(0usize, |acc, b| (acc << 8) | usize::from(*b));
-        (len, &rest[n..])
-    };
-    if rest.len() < len {
-        return None;
-    }
-    Some((tag, &rest[..len], &rest[len..]))
-}
-
-/// Bits of the RSA modulus in a SubjectPublicKeyInfo or a PKCS#1 RSAPublicKey.
-pub fn rsa_modulus_bits(der: &[u8]) -> Option<u32> {
-    let (tag, seq, _) = tlv(der)?;
-    if tag != 0x30 {
-        return None;
-    }
-    let (t1, first, after) = tlv(seq)?;
-    let rsa_key = if t1 == 0x30 {
-        // SubjectPublicKeyInfo: AlgorithmIdentifier then BIT STRING.
-        let _ = first;
-        let (t2, bits, _) = tlv(after)?;
-        if t2 != 0x03 || bits.is_empty() {
-            return None;
-        }
-        let (t3, inner, _) = tlv(&bits[1..])?;
-        if t3 != 0x30 {
-            return None;
-        }
-        inner
-    } else {
-        seq
-    };
-    let (tn, n, rest) = tlv(rsa_key)?;
-    let (te, _e, _) = tlv(rest)?;
-    if tn != 0x02 || te != 0x02 {
-        return None;
-    }
-    let n: &[u8] = {
-        let mut s = n;
-        while let Some((&0, r)) = s.split_first() {
-            s = r;
-        }
-        s
-    };
-    let (&top, _) = n.split_first()?;
-    Some((n.len() as u32 - 1) * 8 + (8 - top.leading_zeros()))
+/// Key size the domain check reports: only for a key type it knows (`rsa`, `ed25519`)
+/// whose `p=` is strict base64 (anything else is listed in the key's problems instead).
+fn reported_bits(info: &KeyRecordInfo) -> Option<u32> {
+    let known = matches!(info.key_type.as_str(), "rsa" | "ed25519");
+    info.key_bits.filter(|_| known && info.key_is_strict_base64)
 }
 
 /// Checks the selectors (given, or [`COMMON_SELECTORS`]) of `domain`, all at once.
@@ -269,12 +141,13 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str, selectors: &[String]) -> (Vec<Dk
                     }
                     continue;
                 };
-                let info = parse_key(record);
+                let info = parse_key_record(record);
+                let bits = reported_bits(&info);
                 key.status = if info.problems.is_empty() { LookupStatus::Found } else { LookupStatus::Permerror };
                 key.record = Some((*record).clone());
                 key.key_type = Some(info.key_type.clone());
-                key.key_bits = info.bits;
-                key.testing = info.testing;
+                key.key_bits = bits;
+                key.testing = info.flags.testing;
                 key.revoked = info.revoked;
                 key.problems = info.problems.clone();
                 let ev = format!("{name} TXT \"{record}\"");
@@ -302,7 +175,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str, selectors: &[String]) -> (Vec<Dk
                             .evidence(ev.clone()),
                     );
                 }
-                if info.testing {
+                if info.flags.testing {
                     let fixed = record.replace("t=y;", "").replace("; t=y", "");
                     findings.push(
                         cat::DKIM_TESTING
@@ -312,11 +185,11 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str, selectors: &[String]) -> (Vec<Dk
                             .evidence(ev.clone()),
                     );
                 }
-                if info.sha1_only {
+                if info.sha1_only() {
                     findings.push(cat::DKIM_SHA1.emit().detail(format!("selector {selector}")).evidence(ev.clone()));
                 }
                 if info.key_type == "rsa"
-                    && let Some(bits) = info.bits
+                    && let Some(bits) = bits
                 {
                     if bits < 1024 {
                         findings.push(
@@ -362,21 +235,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rejects_garbage_and_reads_revoked() {
-        let k = parse_key("v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQC-not-base64!!");
-        assert!(!k.problems.is_empty());
-        let r = parse_key("v=DKIM1; k=rsa; p=");
-        assert!(r.revoked && r.problems.is_empty());
-        let t = parse_key("v=DKIM1; t=y:s; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=");
-        assert!(t.testing);
-        assert_eq!(t.bits, Some(256));
-    }
-
-    #[test]
-    fn der_reader_is_bounded() {
-        assert_eq!(rsa_modulus_bits(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]), None);
-        assert_eq!(rsa_modulus_bits(&[]), None);
-        // PKCS#1 RSAPublicKey with a 9-bit modulus 0x01ff and e=3.
-        assert_eq!(rsa_modulus_bits(&[0x30, 0x07, 0x02, 0x02, 0x01, 0xff, 0x02, 0x01, 0x03]), Some(9));
+    fn reported_bits_need_a_known_type_and_strict_base64() {
+        let ed = "11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+        assert_eq!(reported_bits(&parse_key_record(&format!("v=DKIM1; k=ed25519; p={ed}"))), Some(256));
+        // Unpadded base64: a verifier reads the key, the lint reports it and no size.
+        let unpadded = parse_key_record(&format!("v=DKIM1; k=ed25519; p={}", ed.trim_end_matches('=')));
+        assert_eq!(unpadded.key_bits, Some(256));
+        assert_eq!(reported_bits(&unpadded), None);
+        assert!(!unpadded.problems.is_empty());
+        assert_eq!(reported_bits(&parse_key_record(&format!("v=DKIM1; k=dsa; p={ed}"))), None);
     }
 }

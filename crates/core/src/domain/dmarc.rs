@@ -8,6 +8,7 @@
 
 use super::query::{Ctx, TxtLookup, txt_with_prefix};
 use super::{LookupStatus, fixes};
+use crate::auth::dmarc::DmarcPolicy;
 use crate::findings::{Finding, catalog::domain as cat};
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +23,7 @@ pub struct DmarcReport {
     /// The record that applies to the domain.
     pub record: Option<String>,
     /// The policy that applies to mail from the domain (`p`, or `sp` when inherited).
-    pub policy: Option<String>,
+    pub policy: Option<DmarcPolicy>,
     /// The domain whose `_dmarc` record applies (the policy domain).
     pub domain: Option<String>,
     /// Parsed tags, in record order.
@@ -618,7 +619,8 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
 
     report.status = if syntax.is_empty() && p_eff.is_some() { LookupStatus::Found } else { LookupStatus::Permerror };
     report.record = Some(record.clone());
-    report.policy = effective;
+    // Only valid policy words get here (`valid_policy`), so none is lost by the parse.
+    report.policy = effective.as_deref().and_then(DmarcPolicy::parse);
     report.domain = Some(policy_domain);
     report.tags = tag_rows;
     report.discovery = discovery;

@@ -9,13 +9,30 @@
 use super::query::Ctx;
 use crate::dns::RecordType;
 use crate::findings::{Finding, catalog::domain as cat};
+use crate::verdict::word_enum;
 use serde::{Deserialize, Serialize};
+
+word_enum! {
+    /// The DNSSEC state of a domain (RFC 4035 §4.3).
+    pub enum DnssecStatus {
+        /// Signed, and the validating resolver says so (AD bit).
+        Secure => "secure",
+        /// Not signed (no DS on the way down).
+        Insecure => "insecure",
+        /// Signed, but validation fails (SERVFAIL under a validated DS).
+        Bogus => "bogus",
+        /// Signed, but the resolver does not validate: unknown.
+        Unvalidated => "unvalidated",
+        /// The lookups failed temporarily.
+        Temperror => "temperror",
+    }
+}
 
 /// The `dnssec` part of a domain report.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DnssecReport {
     /// secure / insecure / bogus / unvalidated / temperror.
-    pub status: String,
+    pub status: DnssecStatus,
     /// The zone (the domain or its closest ancestor) whose DS was found.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signed_zone: Option<String>,
@@ -54,7 +71,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DnssecReport, Vec<Finding>) 
     let own_ds = ds.first();
     let mut findings = Vec::new();
     let mut report = DnssecReport {
-        status: "temperror".into(),
+        status: DnssecStatus::Temperror,
         signed_zone: signed.as_ref().map(|(n, _)| n.clone()),
         ds: signed.as_ref().map(|(_, d)| d.clone()).unwrap_or_default(),
         resolver_validates: validates,
@@ -62,16 +79,16 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DnssecReport, Vec<Finding>) 
     };
     match &soa {
         Ok(a) if a.authenticated => {
-            report.status = "secure".into();
+            report.status = DnssecStatus::Secure;
             report.detail = format!("the resolver validated the answer for {d} (AD bit)");
         }
         Ok(_) if !validates => {
-            report.status = "unvalidated".into();
+            report.status = DnssecStatus::Unvalidated;
             report.detail = "no answer carried the AD bit: the resolver does not validate".into();
             findings.push(cat::DNSSEC_NOT_VALIDATED.emit());
         }
         Ok(_) => {
-            report.status = "insecure".into();
+            report.status = DnssecStatus::Insecure;
             report.detail = match own_ds {
                 Some(Ok(a)) if a.records.is_empty() && a.authenticated => {
                     format!("validated proof that {d} has no DS at its parent")
@@ -82,7 +99,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DnssecReport, Vec<Finding>) 
         }
         Err(e) => {
             if let Some((zone, ds)) = &signed {
-                report.status = "bogus".into();
+                report.status = DnssecStatus::Bogus;
                 report.detail = format!(
                     "{zone} has a validated DS at its parent, but the answer for {d} failed ({}): validation fails",
                     e.message
@@ -94,7 +111,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DnssecReport, Vec<Finding>) 
                         .evidence(format!("{zone} DS {}", ds.join(" | "))),
                 );
             } else {
-                report.status = "temperror".into();
+                report.status = DnssecStatus::Temperror;
                 report.detail = format!("SOA {d}: {} (no DS at the parent: not a DNSSEC failure)", e.message);
                 findings.push(cat::DNSSEC_TEMPERROR.emit().detail(report.detail.clone()));
             }

@@ -113,14 +113,23 @@ pub trait PolicyFetcher: MaybeSendSync {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Section {
+    /// SPF (RFC 7208).
     Spf,
+    /// DMARC (RFC 9989).
     Dmarc,
+    /// DKIM keys (RFC 6376).
     Dkim,
+    /// MX hosts (RFC 5321, RFC 7505).
     Mx,
+    /// MTA-STS (RFC 8461).
     MtaSts,
+    /// TLS-RPT (RFC 8460).
     TlsRpt,
+    /// BIMI.
     Bimi,
+    /// DNSSEC (RFC 4035).
     Dnssec,
+    /// DANE for SMTP (RFC 7672).
     Dane,
 }
 
@@ -128,14 +137,28 @@ pub enum Section {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "section", content = "data", rename_all = "snake_case")]
 pub enum SectionData {
+    /// The SPF record, tree and lint.
     Spf(spf::SpfReport),
+    /// The DMARC record and its discovery.
     Dmarc(dmarc::DmarcReport),
+    /// The DKIM keys checked.
     Dkim(Vec<dkim_keys::DkimKey>),
-    Mx { hosts: Vec<mx::MxHost>, summary: mx::MxSummary },
+    /// The MX hosts and the summary of the set.
+    Mx {
+        /// The MX hosts.
+        hosts: Vec<mx::MxHost>,
+        /// The MX set as a whole.
+        summary: mx::MxSummary,
+    },
+    /// The MTA-STS record and policy.
     MtaSts(mta_sts::MtaStsReport),
+    /// The TLS-RPT record.
     TlsRpt(tls_rpt::TlsRptReport),
+    /// The BIMI record.
     Bimi(bimi::BimiReport),
+    /// The DNSSEC state.
     Dnssec(dnssec::DnssecReport),
+    /// TLSA records per MX host.
     Dane(Vec<dane::DaneHost>),
 }
 
@@ -190,15 +213,25 @@ pub struct DomainReport {
     pub score: f64,
     /// Some section could not be determined (temperror): the score is provisional.
     pub inconclusive: bool,
+    /// SPF: records, lookup counts, include tree, flattening.
     pub spf: spf::SpfReport,
+    /// DMARC: record, policy, discovery, report destinations.
     pub dmarc: dmarc::DmarcReport,
+    /// DKIM keys of the given or probed selectors.
     pub dkim: Vec<dkim_keys::DkimKey>,
+    /// MX hosts with addresses and reverse DNS.
     pub mx: Vec<mx::MxHost>,
+    /// The MX set as a whole (null MX, implicit MX).
     pub mx_summary: mx::MxSummary,
+    /// MTA-STS record and policy.
     pub mta_sts: mta_sts::MtaStsReport,
+    /// TLS-RPT record.
     pub tls_rpt: tls_rpt::TlsRptReport,
+    /// BIMI record.
     pub bimi: bimi::BimiReport,
+    /// DNSSEC state.
     pub dnssec: dnssec::DnssecReport,
+    /// TLSA records per MX host.
     pub dane: Vec<dane::DaneHost>,
     /// The parked-domain profile was checked.
     pub parked_profile: bool,
@@ -307,7 +340,7 @@ pub async fn check_domain_streaming<F: FnMut(SectionUpdate) + ?Sized>(
     }));
     let dmarc_for_bimi = dmarc_fut.clone().map(|(r, _)| {
         let sp = r.tags.iter().find(|t| t.tag == "sp").map(|t| t.value.to_ascii_lowercase());
-        (r.policy.clone(), sp)
+        (r.policy.map(|p| p.as_str().to_string()), sp)
     });
     sections.push(boxed(async move {
         let (r, findings) = bimi::check(ctx, d, dmarc_for_bimi).await;
@@ -370,7 +403,7 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
             record: None,
             id: None,
             policy: None,
-            policy_status: "skipped".into(),
+            policy_status: mta_sts::PolicyStatus::Skipped,
             policy_error: None,
             mx_not_covered: Vec::new(),
         },
@@ -388,7 +421,7 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
             problems: Vec::new(),
         },
         dnssec: dnssec::DnssecReport {
-            status: "temperror".into(),
+            status: dnssec::DnssecStatus::Temperror,
             signed_zone: None,
             ds: Vec::new(),
             resolver_validates: false,
@@ -420,7 +453,7 @@ fn assemble(domain: String, mut done: Vec<SectionUpdate>, opts: &DomainOptions, 
     }
     // TLS-RPT matters once TLS is enforced: MTA-STS or DANE published.
     let uses_tls_policy =
-        report.mta_sts.status == LookupStatus::Found || report.dane.iter().any(|h| h.status == "found");
+        report.mta_sts.status == LookupStatus::Found || report.dane.iter().any(|h| h.status == LookupStatus::Found);
     if uses_tls_policy {
         for f in &mut findings {
             if f.id == crate::findings::catalog::domain::TLS_RPT_MISSING.id {

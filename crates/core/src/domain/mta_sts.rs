@@ -5,7 +5,22 @@
 use super::query::{Ctx, TxtLookup, txt_with_prefix};
 use super::{FetchError, LookupStatus, PolicyFetcher, fixes};
 use crate::findings::{Finding, catalog::domain as cat};
+use crate::verdict::word_enum;
 use serde::{Deserialize, Serialize};
+
+word_enum! {
+    /// What became of the MTA-STS policy fetch (RFC 8461 §3.3).
+    pub enum PolicyStatus {
+        /// Fetched over HTTPS.
+        Fetched => "fetched",
+        /// No fetcher in this environment (e.g. the browser without the companion).
+        NotFetched => "not_fetched",
+        /// The fetch failed (DNS, TLS, HTTP status, size, deadline).
+        Failed => "failed",
+        /// Not attempted (no usable `_mta-sts` record).
+        Skipped => "skipped",
+    }
+}
 
 /// RFC 8461 §3.2: largest max_age (one year).
 pub const MAX_AGE_LIMIT: u64 = 31_557_600;
@@ -24,7 +39,7 @@ pub struct MtaStsReport {
     /// The policy, when fetched.
     pub policy: Option<MtaStsPolicy>,
     /// fetched / not_fetched / failed / skipped.
-    pub policy_status: String,
+    pub policy_status: PolicyStatus,
     /// Why the policy was not fetched or failed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy_error: Option<String>,
@@ -196,7 +211,7 @@ pub async fn check(
         record: None,
         id: None,
         policy: None,
-        policy_status: "skipped".into(),
+        policy_status: PolicyStatus::Skipped,
         policy_error: None,
         mx_not_covered: Vec::new(),
     };
@@ -268,13 +283,13 @@ pub async fn check(
     }
     let text = match fetched {
         None => {
-            report.policy_status = "not_fetched".into();
+            report.policy_status = PolicyStatus::NotFetched;
             report.policy_error = Some("no HTTPS fetcher in this environment".into());
             findings.push(cat::MTA_STS_NOT_FETCHED.emit());
             return (report, findings);
         }
         Some(Err(e)) => {
-            report.policy_status = "failed".into();
+            report.policy_status = PolicyStatus::Failed;
             report.policy_error = Some(e.to_string());
             if matches!(e, FetchError::Unavailable(_)) {
                 findings.push(cat::MTA_STS_NOT_FETCHED.emit().detail(e.to_string()));
@@ -287,7 +302,7 @@ pub async fn check(
         }
         Some(Ok(t)) => t,
     };
-    report.policy_status = "fetched".into();
+    report.policy_status = PolicyStatus::Fetched;
     let policy = parse_policy(&text);
     let hosts = mx_hosts.await;
     let policy_fix = format!(

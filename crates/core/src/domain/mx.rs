@@ -6,11 +6,30 @@ use super::query::{Ctx, QueryError};
 use super::{LookupStatus, fixes};
 use crate::dns::{RecordType, reverse_name};
 use crate::findings::{Finding, catalog::domain as cat};
+use crate::verdict::word_enum;
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
 
 /// At most this many MX hosts are examined (hostile answers).
 pub const MAX_HOSTS: usize = 20;
+
+word_enum! {
+    /// What became of one MX host.
+    pub enum MxHostStatus {
+        /// It has addresses.
+        Ok => "ok",
+        /// The name exists but has no A/AAAA record.
+        NoAddress => "no_address",
+        /// The name does not exist.
+        Nxdomain => "nxdomain",
+        /// The exchange is an IP address, not a host name (RFC 5321 §5.1 needs a name).
+        IpLiteral => "ip_literal",
+        /// Its lookups failed temporarily: not "no address".
+        Temperror => "temperror",
+        /// `MX 0 .`: the domain accepts no mail (RFC 7505).
+        NullMx => "null_mx",
+    }
+}
 
 /// One MX host (`mx[]` in the JSON contract).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -21,8 +40,8 @@ pub struct MxHost {
     pub preference: u16,
     /// Its IPv4 and IPv6 addresses.
     pub addresses: Vec<String>,
-    /// ok / no_address / nxdomain / ip_literal / temperror.
-    pub status: String,
+    /// What became of the host.
+    pub status: MxHostStatus,
     /// The canonical name when the host is a CNAME (not allowed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cname: Option<String>,
@@ -108,13 +127,13 @@ async fn host_check(ctx: &Ctx<'_>, preference: u16, host: String) -> MxHost {
         host: host.clone(),
         preference,
         addresses: Vec::new(),
-        status: "ok".into(),
+        status: MxHostStatus::Ok,
         cname: None,
         reverse: Vec::new(),
         error: None,
     };
     if is_ip_literal(&host) {
-        h.status = "ip_literal".into();
+        h.status = MxHostStatus::IpLiteral;
         return h;
     }
     let (a, aaaa) = futures::join!(ctx.query(&host, RecordType::A, 2), ctx.query(&host, RecordType::Aaaa, 2));
@@ -143,10 +162,10 @@ async fn host_check(ctx: &Ctx<'_>, preference: u16, host: String) -> MxHost {
     h.addresses = ips.iter().map(|i| i.to_string()).collect();
     if ips.is_empty() {
         if let Some(e) = err {
-            h.status = "temperror".into();
+            h.status = MxHostStatus::Temperror;
             h.error = Some(e.message);
         } else {
-            h.status = if nx > 0 { "nxdomain".into() } else { "no_address".into() };
+            h.status = if nx > 0 { MxHostStatus::Nxdomain } else { MxHostStatus::NoAddress };
         }
         return h;
     }
@@ -221,8 +240,8 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> ((Vec<MxHost>, MxSummary), Ve
     .await;
     for h in &hosts {
         let ev = format!("{domain} MX {} {}", h.preference, h.host);
-        match h.status.as_str() {
-            "ip_literal" => findings.push(
+        match h.status {
+            MxHostStatus::IpLiteral => findings.push(
                 cat::MX_IP_LITERAL
                     .emit()
                     .detail(format!("MX {} {} is an IP address", h.preference, h.host))
@@ -233,24 +252,24 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> ((Vec<MxHost>, MxSummary), Ve
                     ))
                     .evidence(ev),
             ),
-            "nxdomain" | "no_address" => findings.push(
+            MxHostStatus::Nxdomain | MxHostStatus::NoAddress => findings.push(
                 cat::MX_UNRESOLVABLE
                     .emit()
                     .detail(format!(
                         "{} ({}): {}",
                         h.host,
                         h.preference,
-                        if h.status == "nxdomain" { "NXDOMAIN" } else { "no A/AAAA record" }
+                        if h.status == MxHostStatus::Nxdomain { "NXDOMAIN" } else { "no A/AAAA record" }
                     ))
                     .evidence(ev),
             ),
-            "temperror" => findings.push(
+            MxHostStatus::Temperror => findings.push(
                 cat::MX_TEMPERROR
                     .emit()
                     .detail(format!("{}: {}", h.host, h.error.clone().unwrap_or_default()))
                     .evidence(ev),
             ),
-            _ => {}
+            MxHostStatus::Ok | MxHostStatus::NullMx => {}
         }
         if let Some(target) = &h.cname {
             findings.push(
@@ -299,7 +318,7 @@ fn null_host(preference: u16) -> MxHost {
         host: ".".into(),
         preference,
         addresses: Vec::new(),
-        status: "null_mx".into(),
+        status: MxHostStatus::NullMx,
         cname: None,
         reverse: Vec::new(),
         error: None,

@@ -32,7 +32,7 @@ pub fn check(domain: &str, spf: &SpfReport, dmarc: &DmarcReport, mx: &MxSummary,
         }
     }
     if dmarc.status != LookupStatus::Temperror {
-        let p_ok = dmarc.policy.as_deref() == Some("reject");
+        let p_ok = dmarc.policy == Some(crate::auth::dmarc::DmarcPolicy::Reject);
         let sp_ok = dmarc.tags.iter().find(|t| t.tag == "sp").is_none_or(|t| t.value.eq_ignore_ascii_case("reject"));
         if !(p_ok && sp_ok) {
             out.push(

@@ -11,13 +11,30 @@
 //! Items a single message cannot show (spam rate, unsubscribe handling time, FCrDNS
 //! when the caller has no PTR result) are listed with status `not_visible`.
 
+use crate::auth::dmarc::{DmarcPolicy, DmarcResult};
+use crate::auth::spf::SpfResult;
 use crate::findings::catalog::content as cat;
 use crate::findings::{Finding, FindingSpec};
+use crate::verdict::word_enum;
 use serde::{Deserialize, Serialize};
 
 const GMAIL: &str = "Google Email sender guidelines (support.google.com/a/answer/81126)";
 const YAHOO: &str = "Yahoo Sender Best Practices (senders.yahooinc.com/best-practices)";
 const MICROSOFT: &str = "Microsoft Outlook.com high-volume sender requirements (May 2025)";
+
+word_enum! {
+    /// Whether a message meets one checklist requirement.
+    pub enum ChecklistStatus {
+        /// Met.
+        Pass => "pass",
+        /// Not met.
+        Fail => "fail",
+        /// Recommended and not met, or not decidable (a DNS error).
+        Warning => "warning",
+        /// A single message cannot show it (spam rate, list handling, unchecked PTR).
+        NotVisible => "not_visible",
+    }
+}
 
 /// One requirement and whether this message meets it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -29,7 +46,7 @@ pub struct ChecklistItem {
     /// Who requires it, with the document.
     pub source: String,
     /// `pass`, `fail`, `warning` or `not_visible`.
-    pub status: String,
+    pub status: ChecklistStatus,
     /// What was seen.
     pub detail: String,
 }
@@ -37,16 +54,16 @@ pub struct ChecklistItem {
 /// What the checklist is derived from (results of the other checks).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct BulkInput {
-    /// SPF result word (`pass`, `fail`, ...).
-    pub spf_result: Option<String>,
+    /// SPF result.
+    pub spf_result: Option<SpfResult>,
     /// `d=` domains of the DKIM signatures that passed.
     pub dkim_pass_domains: Vec<String>,
     /// A passing DKIM signature is aligned with the From domain.
     pub dkim_aligned_pass: bool,
-    /// DMARC result word.
-    pub dmarc_result: Option<String>,
-    /// Published DMARC policy (`none`, `quarantine`, `reject`), None if no record.
-    pub dmarc_policy: Option<String>,
+    /// DMARC result.
+    pub dmarc_result: Option<DmarcResult>,
+    /// Published DMARC policy, None if no record.
+    pub dmarc_policy: Option<DmarcPolicy>,
     /// RFC5322.From domain.
     pub from_domain: Option<String>,
     /// Forward-confirmed reverse DNS of the sending IP, when checked.
@@ -63,8 +80,8 @@ pub struct BulkInput {
     pub rfc5322_ok: bool,
 }
 
-fn item(id: &str, requirement: &str, source: String, status: &str, detail: String) -> ChecklistItem {
-    ChecklistItem { id: id.into(), requirement: requirement.into(), source, status: status.into(), detail }
+fn item(id: &str, requirement: &str, source: String, status: ChecklistStatus, detail: String) -> ChecklistItem {
+    ChecklistItem { id: id.into(), requirement: requirement.into(), source, status, detail }
 }
 
 fn all3() -> String {
@@ -75,25 +92,29 @@ fn all3() -> String {
 pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     let mut items = Vec::new();
     let from = input.from_domain.clone().unwrap_or_else(|| "example.com".into());
-    let spf = input.spf_result.as_deref().map(str::to_ascii_lowercase);
-    let dmarc = input.dmarc_result.as_deref().map(str::to_ascii_lowercase);
+    let spf = input.spf_result;
+    let dmarc = input.dmarc_result;
 
     // SPF
-    items.push(match spf.as_deref() {
-        Some("pass") => item("spf_pass", "SPF passes for the sending domain.", all3(), "pass", "spf=pass".into()),
-        Some(r @ "temperror") => item(
+    items.push(match spf {
+        Some(SpfResult::Pass) => {
+            item("spf_pass", "SPF passes for the sending domain.", all3(), ChecklistStatus::Pass, "spf=pass".into())
+        }
+        Some(r @ SpfResult::TempError) => item(
             "spf_pass",
             "SPF passes for the sending domain.",
             all3(),
-            "warning",
+            ChecklistStatus::Warning,
             format!("spf={r}: a DNS error prevented the check; retry before concluding"),
         ),
-        Some(r) => item("spf_pass", "SPF passes for the sending domain.", all3(), "fail", format!("spf={r}")),
+        Some(r) => {
+            item("spf_pass", "SPF passes for the sending domain.", all3(), ChecklistStatus::Fail, format!("spf={r}"))
+        }
         None => item(
             "spf_pass",
             "SPF passes for the sending domain.",
             all3(),
-            "not_visible",
+            ChecklistStatus::NotVisible,
             "SPF was not evaluated.".into(),
         ),
     });
@@ -103,7 +124,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "dkim_pass",
             "The message carries a passing DKIM signature.",
             all3(),
-            "fail",
+            ChecklistStatus::Fail,
             "No DKIM signature passed.".into(),
         )
     } else {
@@ -111,62 +132,62 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "dkim_pass",
             "The message carries a passing DKIM signature.",
             all3(),
-            "pass",
+            ChecklistStatus::Pass,
             format!("passing d= {}", input.dkim_pass_domains.join(", ")),
         )
     });
     // DMARC record
-    items.push(match input.dmarc_policy.as_deref() {
+    items.push(match input.dmarc_policy {
         Some(p) => item(
             "dmarc_record",
             "The From domain publishes a DMARC record (p=none is enough).",
             all3(),
-            "pass",
+            ChecklistStatus::Pass,
             format!("p={p}"),
         ),
         None => item(
             "dmarc_record",
             "The From domain publishes a DMARC record (p=none is enough).",
             all3(),
-            match dmarc.as_deref() {
-                None | Some("temperror") => "not_visible",
-                Some(_) => "fail",
+            match dmarc {
+                None | Some(DmarcResult::TempError) => ChecklistStatus::NotVisible,
+                Some(_) => ChecklistStatus::Fail,
             },
-            match dmarc.as_deref() {
+            match dmarc {
                 None => "DMARC was not evaluated.".into(),
-                Some("temperror") => "The DMARC lookup failed with a DNS error.".into(),
+                Some(DmarcResult::TempError) => "The DMARC lookup failed with a DNS error.".into(),
                 Some(_) => format!("No DMARC record for {from}."),
             },
         ),
     });
     // DMARC pass (alignment)
-    items.push(match dmarc.as_deref() {
-        Some("pass") => item(
+    items.push(match dmarc {
+        Some(DmarcResult::Pass) => item(
             "dmarc_aligned",
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
-            "pass",
+            ChecklistStatus::Pass,
             "dmarc=pass".into(),
         ),
-        Some(r @ "temperror") => item(
+        Some(r @ DmarcResult::TempError) => item(
             "dmarc_aligned",
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
-            "warning",
+            ChecklistStatus::Warning,
             format!("dmarc={r}: a DNS error prevented the check; retry before concluding"),
         ),
         Some(r) => item(
             "dmarc_aligned",
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
-            "fail",
+            ChecklistStatus::Fail,
             format!("dmarc={r}"),
         ),
         None => item(
             "dmarc_aligned",
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
-            "not_visible",
+            ChecklistStatus::NotVisible,
             "DMARC was not evaluated.".into(),
         ),
     });
@@ -176,7 +197,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "dkim_aligned",
             "A passing DKIM signature uses the From domain (survives forwarding).",
             format!("{YAHOO}; {GMAIL}"),
-            "pass",
+            ChecklistStatus::Pass,
             format!("aligned DKIM for {from}"),
         )
     } else {
@@ -184,7 +205,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "dkim_aligned",
             "A passing DKIM signature uses the From domain (survives forwarding).",
             format!("{YAHOO}; {GMAIL}"),
-            "warning",
+            ChecklistStatus::Warning,
             "No passing DKIM signature is aligned with the From domain; DMARC then rests on SPF alone, which forwarding breaks.".into(),
         )
     });
@@ -194,21 +215,21 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "ptr",
             "The sending IP has forward-confirmed reverse DNS (PTR).",
             format!("{GMAIL}; {YAHOO}"),
-            "pass",
+            ChecklistStatus::Pass,
             "PTR resolves back to the IP.".into(),
         ),
         Some(false) => item(
             "ptr",
             "The sending IP has forward-confirmed reverse DNS (PTR).",
             format!("{GMAIL}; {YAHOO}"),
-            "fail",
+            ChecklistStatus::Fail,
             "No PTR, or the PTR name does not resolve back to the IP.".into(),
         ),
         None => item(
             "ptr",
             "The sending IP has forward-confirmed reverse DNS (PTR).",
             format!("{GMAIL}; {YAHOO}"),
-            "not_visible",
+            ChecklistStatus::NotVisible,
             "Reverse DNS of the sending IP was not checked.".into(),
         ),
     });
@@ -218,21 +239,21 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "tls",
             "The message is transmitted over TLS.",
             GMAIL.into(),
-            "pass",
+            ChecklistStatus::Pass,
             "The receiving hop used TLS.".into(),
         ),
         Some(false) => item(
             "tls",
             "The message is transmitted over TLS.",
             GMAIL.into(),
-            "fail",
+            ChecklistStatus::Fail,
             "The receiving hop shows no TLS (with SMTP/ESMTP, not ESMTPS).".into(),
         ),
         None => item(
             "tls",
             "The message is transmitted over TLS.",
             GMAIL.into(),
-            "not_visible",
+            ChecklistStatus::NotVisible,
             "The Received header does not say whether TLS was used.".into(),
         ),
     });
@@ -242,7 +263,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "rfc5322",
             "The message is formatted according to RFC 5322.",
             format!("{GMAIL}; {YAHOO}"),
-            "pass",
+            ChecklistStatus::Pass,
             "One From, valid Date, no duplicated fields.".into(),
         )
     } else {
@@ -250,7 +271,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "rfc5322",
             "The message is formatted according to RFC 5322.",
             format!("{GMAIL}; {YAHOO}"),
-            "fail",
+            ChecklistStatus::Fail,
             "See the headers.* findings.".into(),
         )
     });
@@ -259,7 +280,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "message_id",
             "The message has a valid Message-ID.",
             GMAIL.into(),
-            "pass",
+            ChecklistStatus::Pass,
             "Message-ID is well-formed.".into(),
         )
     } else {
@@ -267,7 +288,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "message_id",
             "The message has a valid Message-ID.",
             GMAIL.into(),
-            "fail",
+            ChecklistStatus::Fail,
             "Message-ID is missing or malformed.".into(),
         )
     });
@@ -277,7 +298,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "list_unsubscribe",
             "Marketing mail offers a List-Unsubscribe header.",
             all3(),
-            "pass",
+            ChecklistStatus::Pass,
             "List-Unsubscribe present.".into(),
         )
     } else {
@@ -285,7 +306,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "list_unsubscribe",
             "Marketing mail offers a List-Unsubscribe header.",
             all3(),
-            "fail",
+            ChecklistStatus::Fail,
             "No List-Unsubscribe header.".into(),
         )
     });
@@ -294,7 +315,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "one_click_unsubscribe",
             "Marketing mail supports one-click unsubscribe (RFC 8058), DKIM-signed.",
             format!("{GMAIL}; {YAHOO}"),
-            "pass",
+            ChecklistStatus::Pass,
             "https URI, List-Unsubscribe-Post and DKIM coverage present.".into(),
         )
     } else {
@@ -302,7 +323,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             "one_click_unsubscribe",
             "Marketing mail supports one-click unsubscribe (RFC 8058), DKIM-signed.",
             format!("{GMAIL}; {YAHOO}"),
-            "fail",
+            ChecklistStatus::Fail,
             "One-click unsubscribe is incomplete (see unsubscribe.* findings).".into(),
         )
     });
@@ -311,27 +332,27 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         "spam_rate",
         "User-reported spam rate stays below 0.3% (aim for under 0.1%).",
         format!("{GMAIL}; {YAHOO}"),
-        "not_visible",
+        ChecklistStatus::NotVisible,
         "Check Google Postmaster Tools and Yahoo's Complaint Feedback Loop.".into(),
     ));
     items.push(item(
         "unsubscribe_honored",
         "Unsubscribe requests are honored within 2 days.",
         format!("{GMAIL}; {YAHOO}"),
-        "not_visible",
+        ChecklistStatus::NotVisible,
         "Depends on the sender's list processing.".into(),
     ));
     items.push(item(
         "list_hygiene",
         "Invalid addresses are removed; mail goes only to recipients who asked for it.",
         MICROSOFT.into(),
-        "not_visible",
+        ChecklistStatus::NotVisible,
         "Watch bounce rates and Microsoft SNDS.".into(),
     ));
 
     let mut findings = Vec::new();
     for it in &items {
-        if it.status != "fail" && it.status != "warning" {
+        if !matches!(it.status, ChecklistStatus::Fail | ChecklistStatus::Warning) {
             continue;
         }
         let spec: &'static FindingSpec = match it.id.as_str() {
@@ -365,11 +386,11 @@ mod tests {
 
     fn good() -> BulkInput {
         BulkInput {
-            spf_result: Some("pass".into()),
+            spf_result: Some(SpfResult::Pass),
             dkim_pass_domains: vec!["example.com".into()],
             dkim_aligned_pass: true,
-            dmarc_result: Some("pass".into()),
-            dmarc_policy: Some("reject".into()),
+            dmarc_result: Some(DmarcResult::Pass),
+            dmarc_policy: Some(DmarcPolicy::Reject),
             from_domain: Some("example.com".into()),
             ptr_ok: Some(true),
             tls_on_last_hop: Some(true),
@@ -390,17 +411,17 @@ mod tests {
         assert!(f.is_empty(), "{f:?}");
         assert_eq!(status(&items, "spam_rate"), "not_visible");
         assert_eq!(status(&items, "unsubscribe_honored"), "not_visible");
-        assert!(items.iter().filter(|i| i.status == "pass").count() >= 11);
+        assert!(items.iter().filter(|i| i.status == ChecklistStatus::Pass).count() >= 11);
         assert!(items.iter().all(|i| !i.source.is_empty() && !i.requirement.is_empty()));
     }
 
     #[test]
     fn failures_map_to_findings() {
         let input = BulkInput {
-            spf_result: Some("softfail".into()),
+            spf_result: Some(SpfResult::SoftFail),
             dkim_pass_domains: vec![],
             dkim_aligned_pass: false,
-            dmarc_result: Some("none".into()),
+            dmarc_result: Some(DmarcResult::None),
             dmarc_policy: None,
             from_domain: Some("shop.example".into()),
             ptr_ok: None,
@@ -438,7 +459,7 @@ mod tests {
     #[test]
     fn dns_errors_are_not_failures() {
         let input =
-            BulkInput { spf_result: Some("temperror".into()), dmarc_result: Some("temperror".into()), ..good() };
+            BulkInput { spf_result: Some(SpfResult::TempError), dmarc_result: Some(DmarcResult::TempError), ..good() };
         let input = BulkInput { dmarc_policy: None, ..input };
         let (items, f) = bulk_checklist(&input);
         assert_eq!(status(&items, "spf_pass"), "warning");

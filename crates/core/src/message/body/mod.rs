@@ -5,13 +5,23 @@
 //! module walks the flat part list it produces with its own caps, and scans HTML
 //! with a small, bounded tag/attribute scanner (no DOM, no recursion), so any input
 //! yields a report and never a panic.
+//!
+//! - [`html`]: the HTML scanner;
+//! - [`links`]: URL parsing and link classification.
 
 use crate::findings::Finding;
 use crate::findings::catalog::content as cat;
-use crate::message::headers::{same_organization, truncate};
+use crate::message::headers::truncate;
 use mail_parser::{Message, MessagePart, PartKind, PartRole};
 use serde::{Deserialize, Serialize};
-use std::net::Ipv4Addr;
+
+pub mod html;
+pub mod links;
+
+pub use html::{HtmlScan, ImageTag, decode_entities, scan_html};
+use links::{LinkCollector, text_urls};
+pub use links::{UrlParts, displayed_domain, is_ip_host, parse_url};
+pub(crate) use links::{host_of, is_scheme};
 
 /// Gmail clips a message whose HTML exceeds about 102 KB ("[Message clipped]").
 pub const GMAIL_CLIP_BYTES: usize = 102 * 1024;
@@ -24,9 +34,9 @@ pub const MAX_REASONABLE_DEPTH: usize = 16;
 /// At most this many bytes of HTML / text are scanned.
 const MAX_SCAN_BYTES: usize = 4 * 1024 * 1024;
 /// At most this many links are classified.
-const MAX_LINKS: usize = 5000;
+pub(crate) const MAX_LINKS: usize = 5000;
 /// At most this many examples are kept per list in the report.
-const MAX_EXAMPLES: usize = 20;
+pub(crate) const MAX_EXAMPLES: usize = 20;
 /// Zip archives larger than this (decoded) are not inspected.
 const MAX_ZIP_INSPECT: usize = 25 * 1024 * 1024;
 
@@ -72,7 +82,7 @@ pub const SHORTENERS: &[&str] = &[
 ];
 
 /// Generic TLDs common enough to recognise a bare domain in anchor text.
-const COMMON_TLDS: &[&str] = &[
+pub(crate) const COMMON_TLDS: &[&str] = &[
     "com", "net", "org", "edu", "gov", "mil", "int", "info", "biz", "io", "app", "dev", "xyz", "online", "site",
     "shop", "store", "top", "club", "live", "email", "cloud", "tech", "pro", "name", "mobi", "bank", "support",
     "services", "security", "link", "click", "page", "news", "blog", "work", "agency", "digital", "money", "finance",
@@ -679,503 +689,17 @@ pub fn zip_entry_names(data: &[u8]) -> Vec<String> {
     names
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+/// The first position of `needle` in `hay`.
+pub(crate) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() || hay.len() < needle.len() {
         return None;
     }
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
-// ---------------------------------------------------------------------------------
-// HTML scanning
-// ---------------------------------------------------------------------------------
-
-/// One `<img>`.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ImageTag {
-    /// The `src` attribute.
-    pub src: String,
-    /// 1x1, zero-size or hidden.
-    pub tracking: bool,
-}
-
-/// What the HTML scanner saw.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct HtmlScan {
-    /// `(href, anchor text)` for `<a>` and `<area>` (text None for area).
-    pub anchors: Vec<(String, Option<String>)>,
-    /// Every `<img>`.
-    pub images: Vec<ImageTag>,
-    /// Visible non-whitespace characters (entities count as one).
-    pub text_chars: usize,
-    /// `<script>` elements.
-    pub scripts: usize,
-    /// `<form>` elements.
-    pub forms: usize,
-    /// `javascript:` in href/src/action attributes.
-    pub js_urls: usize,
-}
-
-const MAX_ANCHOR_TEXT: usize = 300;
-const MAX_TAGS: usize = 200_000;
-const MAX_ATTRS: usize = 64;
-
-/// Scans HTML without building a tree: comments, tags with attributes (quoted or
-/// not), raw-text elements (`script`, `style`) and text. Linear in the input, no
-/// recursion, bounded tag count; malformed HTML is read as far as it makes sense.
-pub fn scan_html(html: &str) -> HtmlScan {
-    let mut st = HtmlScan::default();
-    let b = html.as_bytes();
-    let n = b.len();
-    let mut i = 0usize;
-    let mut text_start = 0usize;
-    let mut anchor: Option<(String, String)> = None;
-    let mut tags = 0usize;
-    while i < n {
-        if b.get(i) != Some(&b'<') {
-            i += 1;
-            continue;
-        }
-        // flush text before the tag
-        let seg = html.get(text_start..i).unwrap_or_default();
-        add_text(seg, &mut st, &mut anchor);
-        tags += 1;
-        if tags > MAX_TAGS {
-            text_start = n;
-            break;
-        }
-        let rest = b.get(i..).unwrap_or_default();
-        if rest.starts_with(b"<!--") {
-            i = find(b.get(i + 4..).unwrap_or_default(), b"-->").map(|p| i + 4 + p + 3).unwrap_or(n);
-            text_start = i;
-            continue;
-        }
-        if rest.starts_with(b"<!") || rest.starts_with(b"<?") {
-            i = find(b.get(i..).unwrap_or_default(), b">").map(|p| i + p + 1).unwrap_or(n);
-            text_start = i;
-            continue;
-        }
-        let mut j = i + 1;
-        let closing = b.get(j) == Some(&b'/');
-        if closing {
-            j += 1;
-        }
-        let name_start = j;
-        while b.get(j).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b':') {
-            j += 1;
-        }
-        if j == name_start {
-            // a lone '<' is text
-            text_start = i;
-            i += 1;
-            continue;
-        }
-        let name = html.get(name_start..j).unwrap_or_default().to_ascii_lowercase();
-        let (attrs, end) = parse_attrs(html, j);
-        i = end;
-        text_start = end;
-        if closing {
-            if name == "a" {
-                finish_anchor(&mut st, &mut anchor);
-            }
-            continue;
-        }
-        for (k, v) in &attrs {
-            if matches!(k.as_str(), "href" | "src" | "action" | "formaction" | "background")
-                && v.trim_start().to_ascii_lowercase().starts_with("javascript:")
-            {
-                st.js_urls += 1;
-            }
-        }
-        let attr = |key: &str| attrs.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str());
-        match name.as_str() {
-            "a" => {
-                finish_anchor(&mut st, &mut anchor);
-                if let Some(href) = attr("href") {
-                    anchor = Some((href.trim().to_string(), String::new()));
-                }
-            }
-            "area" => {
-                if let Some(href) = attr("href") {
-                    st.anchors.push((href.trim().to_string(), None));
-                }
-            }
-            "img" => {
-                let src = attr("src").unwrap_or_default().trim().to_string();
-                let w = attr("width").and_then(leading_number);
-                let h = attr("height").and_then(leading_number);
-                let style = attr("style").unwrap_or_default().to_ascii_lowercase().replace(' ', "");
-                let tiny = matches!((w, h), (Some(w), Some(h)) if w <= 1 && h <= 1) || w == Some(0) || h == Some(0);
-                let hidden = style.contains("display:none") || style.contains("visibility:hidden");
-                let style_tiny = (style.contains("width:1px") || style.contains("width:0"))
-                    && (style.contains("height:1px") || style.contains("height:0"));
-                let remote = src.starts_with("http") || src.starts_with("//");
-                st.images.push(ImageTag { tracking: remote && (tiny || hidden || style_tiny), src });
-                // an image inside a link: use its alt text as anchor text
-                if let Some((_, text)) = anchor.as_mut()
-                    && let Some(alt) = attr("alt")
-                    && text.len() < MAX_ANCHOR_TEXT
-                {
-                    text.push_str(alt);
-                }
-            }
-            "form" => st.forms += 1,
-            "script" | "style" | "title" | "textarea" | "xmp" => {
-                if name == "script" {
-                    st.scripts += 1;
-                }
-                let close = format!("</{name}");
-                let from = i.min(n);
-                let pos = find_ci(b.get(from..).unwrap_or_default(), close.as_bytes());
-                match pos {
-                    Some(p) => {
-                        let after = from + p;
-                        i = find(b.get(after..).unwrap_or_default(), b">").map(|q| after + q + 1).unwrap_or(n);
-                    }
-                    None => i = n,
-                }
-                text_start = i;
-            }
-            _ => {}
-        }
-    }
-    let seg = html.get(text_start.min(n)..).unwrap_or_default();
-    add_text(seg, &mut st, &mut anchor);
-    finish_anchor(&mut st, &mut anchor);
-    st
-}
-
-fn add_text(seg: &str, st: &mut HtmlScan, anchor: &mut Option<(String, String)>) {
-    if seg.is_empty() {
-        return;
-    }
-    let decoded = decode_entities(seg);
-    st.text_chars += decoded.chars().filter(|c| !c.is_whitespace() && *c != '\u{a0}').count();
-    if let Some((_, text)) = anchor.as_mut()
-        && text.len() < MAX_ANCHOR_TEXT
-    {
-        text.push_str(&decoded);
-    }
-}
-
-fn finish_anchor(st: &mut HtmlScan, anchor: &mut Option<(String, String)>) {
-    if let Some((href, text)) = anchor.take() {
-        let t = text.split_whitespace().collect::<Vec<_>>().join(" ");
-        st.anchors.push((href, Some(t)));
-    }
-}
-
-/// Parses attributes from `start` (just after the tag name) to the closing `>`.
-/// Returns the attributes (names lower case, values entity-decoded) and the index
-/// after `>`.
-fn parse_attrs(html: &str, start: usize) -> (Vec<(String, String)>, usize) {
-    let b = html.as_bytes();
-    let n = b.len();
-    let mut i = start;
-    let mut attrs = Vec::new();
-    loop {
-        while b.get(i).is_some_and(|c| c.is_ascii_whitespace() || *c == b'/') {
-            i += 1;
-        }
-        match b.get(i) {
-            None => return (attrs, n),
-            Some(b'>') => return (attrs, i + 1),
-            _ => {}
-        }
-        let ns = i;
-        while b.get(i).is_some_and(|c| !c.is_ascii_whitespace() && !matches!(c, b'=' | b'>' | b'/')) {
-            i += 1;
-        }
-        if i == ns {
-            i += 1; // stray byte ('=' with no name)
-            continue;
-        }
-        let name = html.get(ns..i).unwrap_or_default().to_ascii_lowercase();
-        while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
-            i += 1;
-        }
-        let mut value = String::new();
-        if b.get(i) == Some(&b'=') {
-            i += 1;
-            while b.get(i).is_some_and(|c| c.is_ascii_whitespace()) {
-                i += 1;
-            }
-            match b.get(i) {
-                Some(q @ (b'"' | b'\'')) => {
-                    let q = *q;
-                    let vs = i + 1;
-                    let ve = b.get(vs..).and_then(|r| r.iter().position(|c| *c == q)).map(|p| vs + p).unwrap_or(n);
-                    value = decode_entities(html.get(vs..ve).unwrap_or_default());
-                    i = (ve + 1).min(n);
-                }
-                _ => {
-                    let vs = i;
-                    while b.get(i).is_some_and(|c| !c.is_ascii_whitespace() && *c != b'>') {
-                        i += 1;
-                    }
-                    value = decode_entities(html.get(vs..i).unwrap_or_default());
-                }
-            }
-        }
-        if attrs.len() < MAX_ATTRS {
-            attrs.push((name, value));
-        }
-    }
-}
-
-fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
-        return None;
-    }
-    hay.windows(needle.len()).position(|w| w.eq_ignore_ascii_case(needle))
-}
-
-fn leading_number(s: &str) -> Option<u32> {
-    let digits: String = s.trim().chars().take_while(|c| c.is_ascii_digit()).take(9).collect();
-    digits.parse().ok()
-}
-
-/// Decodes the common named entities and numeric references; unknown entities
-/// are kept as written.
-pub fn decode_entities(s: &str) -> String {
-    if !s.contains('&') {
-        return s.to_string();
-    }
-    let mut out = String::with_capacity(s.len());
-    let mut rest = s;
-    while let Some(pos) = rest.find('&') {
-        out.push_str(rest.get(..pos).unwrap_or_default());
-        let after = rest.get(pos + 1..).unwrap_or_default();
-        let end = after.char_indices().take(12).find(|(_, c)| *c == ';').map(|(i, _)| i);
-        let decoded = end.and_then(|e| {
-            let ent = after.get(..e)?;
-            let c = if let Some(num) = ent.strip_prefix("#x").or_else(|| ent.strip_prefix("#X")) {
-                u32::from_str_radix(num, 16).ok().and_then(char::from_u32)
-            } else if let Some(num) = ent.strip_prefix('#') {
-                num.parse::<u32>().ok().and_then(char::from_u32)
-            } else {
-                match ent {
-                    "amp" => Some('&'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    "nbsp" => Some('\u{a0}'),
-                    "shy" | "zwnj" | "zwj" => Some('\u{200b}'),
-                    "copy" => Some('©'),
-                    "reg" => Some('®'),
-                    "euro" => Some('€'),
-                    "ndash" => Some('–'),
-                    "mdash" => Some('—'),
-                    "hellip" => Some('…'),
-                    "auml" => Some('ä'),
-                    "ouml" => Some('ö'),
-                    "uuml" => Some('ü'),
-                    "szlig" => Some('ß'),
-                    "bdquo" => Some('„'),
-                    "ldquo" => Some('“'),
-                    "rdquo" => Some('”'),
-                    _ if ent.len() <= 8 && ent.chars().all(|c| c.is_ascii_alphanumeric()) && !ent.is_empty() => {
-                        Some('\u{fffd}')
-                    }
-                    _ => None,
-                }
-            };
-            c.map(|c| (c, e))
-        });
-        match decoded {
-            Some((c, e)) => {
-                out.push(c);
-                rest = after.get(e + 1..).unwrap_or_default();
-            }
-            None => {
-                out.push('&');
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
-}
-
-/// `http(s)://` URLs in plain text.
-fn text_urls(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let lower = text.to_ascii_lowercase();
-    let mut i = 0usize;
-    while out.len() < MAX_LINKS {
-        let Some(p) = lower.get(i..).and_then(|r| r.find("http")) else {
-            break;
-        };
-        let at = i + p;
-        let rest = lower.get(at..).unwrap_or_default();
-        if rest.starts_with("http://") || rest.starts_with("https://") {
-            let end = text
-                .get(at..)
-                .unwrap_or_default()
-                .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"' | ')' | ']' | '\''))
-                .map(|e| at + e)
-                .unwrap_or(text.len());
-            if let Some(u) = text.get(at..end) {
-                out.push(u.trim_end_matches(['.', ',', ';', ':', '!', '?']).to_string());
-            }
-            i = end.max(at + 4);
-        } else {
-            i = at + 4;
-        }
-    }
-    out
-}
-
-/// The parts of an http(s) URL the checks need.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UrlParts {
-    /// Lower-case scheme.
-    pub scheme: String,
-    /// Lower-case host.
-    pub host: String,
-    /// A `user@` part precedes the host.
-    pub userinfo: bool,
-}
-
-/// RFC 3986 §3.1 scheme characters (letters, digits, `+`, `-`, `.`), not empty.
-pub(crate) fn is_scheme(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-}
-
-/// The host of an RFC 3986 §3.2.2 `host[:port]`: an IP-literal keeps its brackets
-/// (`[2001:db8::1]:443` → `[2001:db8::1]`), otherwise everything before the first `:`.
-/// Case and a trailing dot are left to the caller.
-pub(crate) fn host_of(hostport: &str) -> String {
-    if hostport.starts_with('[') {
-        hostport.split(']').next().map(|h| format!("{h}]")).unwrap_or_default()
-    } else {
-        hostport.split(':').next().unwrap_or_default().to_string()
-    }
-}
-
-/// Parses `scheme://[userinfo@]host[:port]/...`; the host is lower case without a
-/// trailing dot (IPv6 literals keep their brackets).
-pub fn parse_url(url: &str) -> Option<UrlParts> {
-    let url = url.trim();
-    let (scheme, rest) = url.split_once("://")?;
-    let scheme = scheme.to_ascii_lowercase();
-    if !is_scheme(&scheme) {
-        return None;
-    }
-    let authority = rest.split(['/', '?', '#', '\\']).next().unwrap_or_default();
-    let (userinfo, hostport) = match authority.rsplit_once('@') {
-        Some((_, h)) => (true, h),
-        None => (false, authority),
-    };
-    let host = host_of(hostport);
-    let host = host.trim_end_matches('.').to_ascii_lowercase();
-    if host.is_empty() {
-        return None;
-    }
-    Some(UrlParts { scheme, host, userinfo })
-}
-
-/// Whether `host` is an IP literal: dotted IPv4, `[IPv6]`, or an all-numeric /
-/// hex host (`http://3232235777/`, obfuscated IPv4).
-pub fn is_ip_host(host: &str) -> bool {
-    host.parse::<Ipv4Addr>().is_ok()
-        || host.starts_with('[')
-        || (!host.is_empty() && host.chars().all(|c| c.is_ascii_digit()))
-        || (host.starts_with("0x") && host.len() > 2 && host.chars().skip(2).all(|c| c.is_ascii_hexdigit()))
-}
-
-fn is_shortener(host: &str) -> bool {
-    let h = host.strip_prefix("www.").unwrap_or(host);
-    SHORTENERS.contains(&h)
-}
-
-/// The domain an anchor text *shows*, when the text looks like a URL or a bare
-/// domain (`www.bank.com`, `https://bank.com/login`, `bank.com`).
-pub fn displayed_domain(text: &str) -> Option<String> {
-    let t = text.trim().trim_end_matches(['.', ',', ';', ':', '!', '?', ')', '>']).trim_start_matches(['(', '<']);
-    if t.is_empty() || t.contains(char::is_whitespace) || t.contains('@') && !t.contains("://") {
-        return None;
-    }
-    if t.contains("://") {
-        return parse_url(t).map(|u| u.host);
-    }
-    let host = t.split(['/', '?', '#']).next().unwrap_or_default().to_ascii_lowercase();
-    let host = host.split(':').next().unwrap_or_default().trim_end_matches('.').to_string();
-    let labels: Vec<&str> = host.split('.').collect();
-    if labels.len() < 2 || labels.iter().any(|l| l.is_empty()) {
-        return None;
-    }
-    let tld = labels.last().copied().unwrap_or_default();
-    // Without "www." a bare word.word is only a domain if the TLD is a ccTLD or a
-    // common gTLD: "report.pdf" or "click.here" are not domains.
-    let known_tld = tld.len() == 2 || COMMON_TLDS.contains(&tld) || host.starts_with("www.");
-    let tld_ok = tld.len() >= 2 && tld.len() <= 24 && tld.chars().all(|c| c.is_ascii_alphabetic()) && known_tld;
-    let chars_ok = host.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.');
-    (tld_ok && chars_ok).then_some(host)
-}
-
-#[derive(Default)]
-struct LinkCollector {
-    r: LinkReport,
-    seen: usize,
-}
-
-impl LinkCollector {
-    fn add(&mut self, href: &str, text: Option<&str>) {
-        if self.seen >= MAX_LINKS {
-            return;
-        }
-        self.seen += 1;
-        let h = href.trim();
-        let lower = h.to_ascii_lowercase();
-        if lower.starts_with("mailto:") {
-            self.r.mailto += 1;
-            return;
-        }
-        if lower.starts_with("javascript:") {
-            return; // counted by the scanner
-        }
-        let Some(u) = parse_url(h) else { return };
-        match u.scheme.as_str() {
-            "https" => self.r.https += 1,
-            "http" => self.r.http += 1,
-            _ => return,
-        }
-        self.r.count += 1;
-        if self.r.domains.len() < MAX_EXAMPLES && !self.r.domains.contains(&u.host) {
-            self.r.domains.push(u.host.clone());
-        }
-        if is_shortener(&u.host) && self.r.shorteners.len() < MAX_EXAMPLES {
-            self.r.shorteners.push(truncate(h, 200));
-        }
-        if is_ip_host(&u.host) && self.r.ip_literals.len() < MAX_EXAMPLES {
-            self.r.ip_literals.push(truncate(h, 200));
-        }
-        if u.userinfo && self.r.userinfo.len() < MAX_EXAMPLES {
-            self.r.userinfo.push(truncate(h, 200));
-        }
-        if let Some(shown) = text.and_then(displayed_domain)
-            && !same_organization(&shown, &u.host)
-            && shown != u.host
-            && self.r.mismatches.len() < MAX_EXAMPLES
-        {
-            self.r.mismatches.push(LinkMismatch {
-                text: truncate(text.unwrap_or_default().trim(), 200),
-                text_domain: shown,
-                href: truncate(h, 300),
-                href_domain: u.host,
-            });
-        }
-    }
-
-    fn finish(self) -> LinkReport {
-        self.r
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use super::links::is_shortener;
     use super::*;
     use mail_parser::MessageParser;
 
