@@ -212,3 +212,36 @@ fn openspf_rfc7208_through_zone_files_and_the_cli() {
     assert_eq!(passed, 203, "{failures:#?}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+/// A zone file with one bad line: refused with the line number, or (`--zone-lenient`) used
+/// without that line and with a warning naming it.
+#[test]
+fn bad_zone_line_is_reported_and_lenient_keeps_the_rest() {
+    let dir = std::env::temp_dir().join(format!("inboxlens-lenient-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let zone = dir.join("what-if.zone");
+    std::fs::write(
+        &zone,
+        "$ORIGIN example.com.\n@ IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\nbroken IN A 999.1.1.1\nfoo:bar/baz IN TXT \"v=spf1 -all\"\n",
+    )
+    .unwrap();
+    let run = |lenient: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_inboxlens"));
+        c.args(["spf", "--offline", "--json", "--ip", "192.0.2.7", "--mail-from", "a@example.com", "--zone"])
+            .arg(&zone);
+        if lenient {
+            c.arg("--zone-lenient");
+        }
+        c.output().expect("run inboxlens spf")
+    };
+    let strict = run(false);
+    assert_eq!(strict.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&strict.stderr);
+    assert!(err.contains("line 3"), "{err}");
+    let lenient = run(true);
+    let err = String::from_utf8_lossy(&lenient.stderr);
+    assert!(err.contains("line 3") && err.contains("skipped"), "{err}");
+    let out: serde_json::Value = serde_json::from_slice(&lenient.stdout).expect("JSON");
+    assert_eq!(out["result"], "pass", "{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

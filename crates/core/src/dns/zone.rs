@@ -186,8 +186,8 @@ impl ZoneResolver {
                 records
             }
         };
-        for mut r in records {
-            r.name = prepared.unplaceholder(&r.name);
+        for r in records {
+            let r = prepared.restore(r);
             self.push(r);
         }
         for (name, rtype) in prepared.timeouts {
@@ -392,6 +392,62 @@ impl Prepared {
 
 const PLACEHOLDER: &str = "inboxlens-escaped-owner-";
 
+impl Prepared {
+    /// A placeholder for a name token with escapes or unusual octets (relative stays relative).
+    fn placeholder_for(&mut self, token: &str) -> Result<String, String> {
+        let decoded = decode_name(token)?;
+        let label = format!("{PLACEHOLDER}{}", self.placeholders.len());
+        let absolute = token.ends_with('.') && !token.ends_with("\\.");
+        let placeholder = if absolute { format!("{label}.") } else { label.clone() };
+        self.placeholders.insert(label, decoded);
+        Ok(placeholder)
+    }
+
+    /// `rest` (a record line after its owner) with the target name of an MX / CNAME / PTR /
+    /// NS record replaced by a placeholder when it needs one; `None` when nothing changes.
+    fn rewrite_rdata_name(&mut self, rest: &str) -> Result<Option<String>, String> {
+        let mut tokens = Vec::new();
+        let mut r = rest;
+        while !r.trim().is_empty() {
+            let (t, next) = split_token(r);
+            tokens.push(t.to_string());
+            r = next;
+        }
+        let Some(type_at) = tokens.iter().position(|t| {
+            !(t.bytes().next().is_some_and(|b| b.is_ascii_digit())
+                || matches!(t.to_ascii_uppercase().as_str(), "IN" | "CH" | "HS" | "CS"))
+        }) else {
+            return Ok(None);
+        };
+        let rtype = tokens[type_at].to_ascii_uppercase();
+        if !matches!(rtype.as_str(), "MX" | "CNAME" | "PTR" | "NS") {
+            return Ok(None);
+        }
+        if tokens.len() <= type_at + 1 {
+            return Ok(None);
+        }
+        let Some(last) = tokens.last_mut() else { return Ok(None) };
+        if !needs_escape_handling(last) {
+            return Ok(None);
+        }
+        *last = self.placeholder_for(last)?;
+        Ok(Some(tokens.join(" ")))
+    }
+
+    /// The record with placeholder names (owner and target) given their real text back.
+    fn restore(&self, mut r: DnsRecord) -> DnsRecord {
+        r.name = self.unplaceholder(&r.name);
+        match &mut r.data {
+            RecordData::Mx { exchange, .. } => *exchange = self.unplaceholder(exchange),
+            RecordData::Cname { name } | RecordData::Ptr { name } | RecordData::Ns { name } => {
+                *name = self.unplaceholder(name)
+            }
+            _ => {}
+        }
+        r
+    }
+}
+
 /// Splits `text` into logical lines and makes each one something hickory reads: owner names
 /// with RFC 1035 §5.1 escapes or octets outside letters, digits, `-`, `_` and `*` are replaced
 /// by a placeholder label; `$TIMEOUT` directives are taken out.
@@ -450,12 +506,8 @@ fn prepare(text: &str, mut origin: Name) -> Prepared {
         let (text, rest) = if starts_blank {
             (text.clone(), text.clone())
         } else if needs_escape_handling(first) {
-            match decode_name(first) {
-                Ok(decoded) => {
-                    let label = format!("{PLACEHOLDER}{}", out.placeholders.len());
-                    let absolute = first.ends_with('.') && !first.ends_with("\\.");
-                    let placeholder = if absolute { format!("{label}.") } else { label.clone() };
-                    out.placeholders.insert(label, decoded);
+            match out.placeholder_for(first) {
+                Ok(placeholder) => {
                     owner = absolute_text(&placeholder, &origin);
                     (format!("{placeholder} {rest}"), rest.to_string())
                 }
@@ -467,6 +519,19 @@ fn prepare(text: &str, mut origin: Name) -> Prepared {
         } else {
             owner = absolute_text(first, &origin);
             (text.clone(), rest.to_string())
+        };
+        // A name in the RDATA of MX / CNAME / PTR / NS may need the same treatment.
+        let (text, rest) = match out.rewrite_rdata_name(&rest) {
+            Ok(Some(new_rest)) => {
+                let text =
+                    if starts_blank { format!(" {new_rest}") } else { format!("{} {new_rest}", split_token(&text).0) };
+                (text, new_rest)
+            }
+            Ok(None) => (text, rest),
+            Err(e) => {
+                out.errors.push((line, e));
+                continue;
+            }
         };
         out.lines.push(PreparedLine {
             line,
@@ -777,13 +842,15 @@ a.b.c   IN A 192.0.2.99
 
     #[test]
     fn any_octet_in_owner_names() {
-        let text = "$ORIGIN example.com.\nfoo:bar/baz IN TXT \"v=spf1 -all\"\nabs:x/y.example.com. IN A 192.0.2.1\nmacro%percent\\032\\ space%20url-space IN TXT \"x\"\nesc\\046dot IN A 192.0.2.2\n";
+        let text = "$ORIGIN example.com.\nfoo:bar/baz IN TXT \"v=spf1 -all\"\nabs:x/y.example.com. IN A 192.0.2.1\nmacro%percent\\032\\ space%20url-space IN TXT \"x\"\nesc\\046dot IN A 192.0.2.2\nmx IN MX 10 foo\\058bar\\047baz.example.com.\n";
         let z = ZoneResolver::from_zone_text(text, None).unwrap();
         let a = block_on(z.query("foo:bar/baz.example.com", RecordType::Txt)).unwrap();
         assert_eq!(a.txt(), vec!["v=spf1 -all".to_string()]);
         assert_eq!(block_on(z.query("abs:x/y.example.com", RecordType::A)).unwrap().ipv4().len(), 1);
         let a = block_on(z.query("macro%percent  space%20url-space.example.com", RecordType::Txt)).unwrap();
         assert_eq!(a.txt(), vec!["x".to_string()]);
+        let mx = block_on(z.query("mx.example.com", RecordType::Mx)).unwrap();
+        assert_eq!(mx.mx(), vec![(10, "foo:bar/baz.example.com".to_string())]);
     }
 
     #[test]
