@@ -14,7 +14,7 @@ pub struct Config {
     /// Allow probes to private / loopback addresses. For labs and tests only.
     pub allow_private: bool,
     /// Origins allowed to call the JSON API from another site (CORS). Empty = same origin only;
-    /// `"*"` = any origin. The DoH endpoint allows every origin regardless (it is public DNS).
+    /// `"*"` = any origin. The DoH endpoint uses `doh.cors_origins`, else this list.
     pub cors_origins: Vec<String>,
     /// Bearer token required on `/api/*` (except capabilities) and `/dns-query` when set.
     /// Prefer the `INBOXLENS_TOKEN` environment variable: a token in a file is easy to leak.

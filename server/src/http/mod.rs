@@ -307,6 +307,10 @@ async fn guard_layer(State(state): State<Arc<AppState>>, mut req: Request, next:
     }
     // DNS rebinding: a page whose name now resolves to this server sends its own Host.
     if !host_allowed(&state, &req) {
+        tracing::warn!(
+            host = ?req.headers().get(header::HOST),
+            "request refused: Host not in allowed_hosts (behind a reverse proxy, list its public name there)"
+        );
         return ApiError::new(
             axum::http::StatusCode::MISDIRECTED_REQUEST,
             "this server does not answer to that host name (see allowed_hosts)",
