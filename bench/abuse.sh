@@ -6,7 +6,8 @@
 #   INBOXLENS_BIN=/path/to/inboxlens DURATION=60 bench/abuse.sh
 #
 # Normal users: USERS clients, each on its own 127.0.20.x address, one request every ~0.5 s
-# (healthz, capabilities, the sample message to /api/analyze, a DNSBL lookup, a DoH query).
+# (healthz, capabilities, the sample message to /api/analyze, a DNSBL lookup, and a DoH query
+# for good.test MX when the lab resolver runs).
 # Attacks, each from its own addresses:
 #   slowloris     SLOW sockets sending half a header, reopened when the server closes them
 #   uploads       8 clients looping 20 MB bodies to /api/analyze and /api/explain-bounce
@@ -48,8 +49,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Defaults, but a DoH upstream that is a closed loopback port (refusals never reach it).
-printf '[doh]\nupstream = "127.0.0.1:9"\ntimeout_ms = 500\n' > "$WORK/abuse.toml"
+# Defaults. DoH forwards to the lab resolver when it runs (normal users then ask it for
+# good.test MX); without the lab, to a closed loopback port, and normal users skip DoH.
+if (exec 3<>/dev/tcp/127.0.0.1/53) 2>/dev/null; then DOH_UP=127.0.0.1; NORMAL_DOH=1; else DOH_UP=127.0.0.1:9; NORMAL_DOH=0; fi
+printf '[doh]\nupstream = "%s"\ntimeout_ms = 2000\n' "$DOH_UP" > "$WORK/abuse.toml"
 "$BIN" serve --listen 127.0.0.1:0 --config "$WORK/abuse.toml" --offline \
   --zone "$ROOT/crates/core/assets/sample.zone" >"$WORK/stdout" 2>"$WORK/server.log" &
 SERVER_PID=$!
@@ -62,10 +65,11 @@ BASE=$(sed -n 's/^inboxlens: listening on //p' "$WORK/stdout" | head -1)
 case $BASE in http://127.*) ;; *) echo "not loopback: $BASE" >&2; exit 1 ;; esac
 
 SAMPLE=$(ls "$ROOT"/crates/core/assets/sample*.eml 2>/dev/null | head -1 || true)
-python3 - "$BASE" "$SERVER_PID" "$DURATION" "$USERS" "$SLOW" "${SAMPLE:-}" <<'PY'
+python3 - "$BASE" "$SERVER_PID" "$DURATION" "$USERS" "$SLOW" "${SAMPLE:-}" "$NORMAL_DOH" <<'PY'
 import asyncio, base64, random, socket, struct, sys, time
 
 base, pid, duration, users, slow, sample = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6]
+normal_doh = sys.argv[7] == "1"
 host, port = base.removeprefix("http://").rsplit(":", 1)
 port = int(port)
 message = open(sample, "rb").read() if sample else b"From: a@example.com\r\nTo: b@example.com\r\nSubject: hi\r\n\r\nhello\r\n"
@@ -78,11 +82,11 @@ def peak_rss_mib():
             return int(line.split()[1]) // 1024
     return 0
 
-def doh_query(name, rd=True):
+def doh_query(name, rd=True, qtype=None):
     q = struct.pack(">HHHHHH", 0, 0x0100 if rd else 0, 1, 0, 0, 0)
     for label in name.strip(".").split("."):
         q += bytes([len(label)]) + label.encode()
-    return q + b"\x00" + struct.pack(">HH", 1 if not name.endswith("arpa") else 12, 1)
+    return q + b"\x00" + struct.pack(">HH", qtype or (12 if name.endswith("arpa") else 1), 1)
 
 async def request(src, method, path, body=b"", headers=None, timeout=30):
     """One HTTP/1.1 request on a fresh connection from source address src; returns status or an error word."""
@@ -110,14 +114,15 @@ def bump(d, k):
 
 async def normal_user(i):
     src = f"127.0.20.{i + 1}"
-    b64 = base64.urlsafe_b64encode(doh_query("example.com")).rstrip(b"=").decode()
+    b64 = base64.urlsafe_b64encode(doh_query("good.test", qtype=15)).rstrip(b"=").decode()
     menu = [
         ("GET", "/healthz", b"", {}),
         ("GET", "/api/capabilities", b"", {}),
         ("POST", "/api/analyze", message, {"Content-Type": "message/rfc822"}),
         ("GET", "/api/dnsbl/192.0.2.1", b"", {}),
-        ("GET", f"/dns-query?dns={b64}", b"", {"Accept": "application/dns-message"}),
     ]
+    if normal_doh:
+        menu.append(("GET", f"/dns-query?dns={b64}", b"", {"Accept": "application/dns-message"}))
     while time.monotonic() < deadline:
         m, p, b, h = random.choice(menu)
         t = time.monotonic()
