@@ -14,13 +14,22 @@ pub struct Config {
     /// Allow probes to private / loopback addresses. For labs and tests only.
     pub allow_private: bool,
     /// Origins allowed to call the JSON API from another site (CORS). Empty = same origin only;
-    /// `"*"` = any origin. The DoH endpoint allows every origin regardless (it is public DNS).
+    /// `"*"` = any origin. The DoH endpoint uses `doh.cors_origins`, else this list.
     pub cors_origins: Vec<String>,
     /// Bearer token required on `/api/*` (except capabilities) and `/dns-query` when set.
     /// Prefer the `INBOXLENS_TOKEN` environment variable: a token in a file is easy to leak.
     pub token: Option<String>,
-    /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy).
+    /// Trust `X-Forwarded-For` for the client address (only behind your own reverse proxy):
+    /// the client is the right-most hop that is not one of `trusted_proxies`.
     pub trust_forwarded_for: bool,
+    /// Reverse proxies (CIDRs, `10.0.0.0/8`, `::1/128`; a bare address is a /32 or /128) whose
+    /// `X-Forwarded-For` entries are believed. A peer outside this list is the client itself.
+    pub trusted_proxies: Vec<String>,
+    /// Host names (with or without `:port`) the API answers to; any other `Host` header gets
+    /// 421 (DNS rebinding: a web page whose name re-resolves to 127.0.0.1 must not reach the
+    /// API). Empty = loopback names only when listening on loopback, any name otherwise;
+    /// `"*"` = any name.
+    pub allowed_hosts: Vec<String>,
     /// DNS server (`IP` or `IP:PORT`) for every lookup of the server, when `--resolver`,
     /// `--doh` and `--offline` are not given. Empty = the system resolver.
     pub resolver: String,
@@ -45,6 +54,8 @@ impl Default for Config {
             cors_origins: Vec::new(),
             token: None,
             trust_forwarded_for: false,
+            trusted_proxies: vec!["127.0.0.0/8".to_string(), "::1/128".to_string()],
+            allowed_hosts: Vec::new(),
             resolver: String::new(),
             smtp: SmtpConfig::default(),
             dnsbl: DnsblConfig::default(),
@@ -199,6 +210,29 @@ pub struct LimitsConfig {
     pub queue_timeout_ms: u64,
     /// Deadline of a whole request until its response starts (slow bodies included), milliseconds.
     pub request_timeout_ms: u64,
+    /// Deadline for a request's headers, milliseconds; it also closes a kept-alive connection
+    /// that stays idle this long (slowloris: partial headers held open).
+    pub header_read_timeout_ms: u64,
+    /// Open HTTP connections, server-wide; past it new connections are closed at once.
+    /// Clamped below the process's file-descriptor limit at start.
+    pub max_connections: usize,
+    /// Open HTTP connections from one client address (IPv6: one prefix, see `ipv6_client_prefix`).
+    pub max_connections_per_client: usize,
+    /// IPv6 clients are keyed by this prefix length (one /64 is one subscriber, not 2^64 clients).
+    pub ipv6_client_prefix: u8,
+    /// Most client addresses each rate limiter remembers; past it the least recently seen go first.
+    pub max_tracked_clients: usize,
+    /// Bounce explanations running at once, server-wide.
+    pub max_concurrent_explain: usize,
+    /// SMTP probes one client may run at once (tarpits hold a slot for a whole session).
+    pub max_concurrent_smtp_per_client: usize,
+    /// Largest probe report kept in the cooldown cache, bytes of JSON (bigger ones are not cached).
+    pub max_cached_report_bytes: usize,
+    /// Wrong-token requests per minute per client address before every request of that client
+    /// gets 429 (token guessing).
+    pub auth_failures_per_minute: u32,
+    /// Burst allowance of the wrong-token bucket.
+    pub auth_failures_burst: u32,
 }
 
 impl Default for LimitsConfig {
@@ -221,6 +255,16 @@ impl Default for LimitsConfig {
             other_body_bytes: 256 * 1024,
             queue_timeout_ms: 10_000,
             request_timeout_ms: 120_000,
+            header_read_timeout_ms: 10_000,
+            max_connections: 2_048,
+            max_connections_per_client: 64,
+            ipv6_client_prefix: 64,
+            max_tracked_clients: 100_000,
+            max_concurrent_explain: 16,
+            max_concurrent_smtp_per_client: 2,
+            max_cached_report_bytes: 256 * 1024,
+            auth_failures_per_minute: 6,
+            auth_failures_burst: 10,
         }
     }
 }
@@ -234,11 +278,39 @@ pub struct DohConfig {
     pub upstream: String,
     /// Deadline for one forwarded query (UDP, then TCP on truncation), milliseconds.
     pub timeout_ms: u64,
+    /// Origins allowed to call `/dns-query` from another site (CORS); `"*"` = any origin.
+    /// Empty = the API's `cors_origins`.
+    pub cors_origins: Vec<String>,
+    /// Names under these suffixes are refused (REFUSED): the host's internal zones are not
+    /// for the public. Reverse zones of non-public ranges are always refused.
+    pub private_suffixes: Vec<String>,
+    /// Drop answers (REFUSED) whose A/AAAA records point into non-public ranges
+    /// (DNS rebinding and internal-network mapping through the companion).
+    pub refuse_private_answers: bool,
 }
 
 impl Default for DohConfig {
     fn default() -> Self {
-        DohConfig { upstream: String::new(), timeout_ms: 4_000 }
+        DohConfig {
+            upstream: String::new(),
+            timeout_ms: 4_000,
+            cors_origins: Vec::new(),
+            private_suffixes: [
+                "internal",
+                "local",
+                "lan",
+                "corp",
+                "home",
+                "home.arpa",
+                "intranet",
+                "private",
+                "localhost",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            refuse_private_answers: true,
+        }
     }
 }
 
@@ -346,9 +418,25 @@ impl Config {
             ("limits.max_concurrent_analyze", l.max_concurrent_analyze),
             ("limits.max_concurrent_domain", l.max_concurrent_domain),
             ("limits.max_concurrent_doh", l.max_concurrent_doh),
+            ("limits.max_concurrent_explain", l.max_concurrent_explain),
+            ("limits.max_concurrent_smtp_per_client", l.max_concurrent_smtp_per_client),
+            ("limits.max_connections", l.max_connections),
+            ("limits.max_connections_per_client", l.max_connections_per_client),
+            ("limits.max_tracked_clients", l.max_tracked_clients),
         ] {
             if v == 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
+        }
+        if l.header_read_timeout_ms == 0 {
+            return Err(ConfigError::Invalid("limits.header_read_timeout_ms must be at least 1".into()));
+        }
+        if !(1..=128).contains(&l.ipv6_client_prefix) {
+            return Err(ConfigError::Invalid("limits.ipv6_client_prefix must be 1 to 128".into()));
+        }
+        for p in &self.trusted_proxies {
+            if crate::limits::parse_cidr(p).is_none() {
+                return Err(ConfigError::Invalid(format!("trusted_proxies: {p:?} is not an address or CIDR")));
             }
         }
         for list in self.dnsbl.ip_lists.iter().chain(&self.dnsbl.domain_lists) {

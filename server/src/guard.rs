@@ -17,8 +17,9 @@ pub const ALLOWED_PORTS: [u16; 4] = [25, 465, 587, 2525];
 /// Why a target was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GuardError {
-    /// The address is not a public unicast address.
-    #[error("refusing to connect to {ip}: {reason} address (probes only go to public addresses)")]
+    /// The address is not a public unicast address. The message does not repeat the address:
+    /// it would tell a stranger what an internal name resolves to.
+    #[error("refusing to connect: the target resolves to a {reason} address (probes only go to public addresses)")]
     NonPublic { ip: IpAddr, reason: &'static str },
     /// The port is not one of the SMTP ports.
     #[error("refusing port {0}: only the SMTP ports 25, 465, 587 and 2525 may be probed")]
@@ -110,6 +111,14 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
         return v4_reason(v4);
     }
     let seg = ip.segments();
+    // SIIT IPv4-translated addresses ::ffff:0:a.b.c.d (RFC 2765 §2.1, ::ffff:0:0:0/96).
+    if seg[0..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return Some("IPv4-translated (RFC 2765)");
+    }
+    // Local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215): translates into the operator's own network.
+    if seg[0] == 0x64 && seg[1] == 0xff9b && seg[2] == 1 {
+        return Some("local-use NAT64 (RFC 8215)");
+    }
     if seg[0..6] == [0, 0, 0, 0, 0, 0] {
         return Some("IPv4-compatible (deprecated, RFC 4291)");
     }
@@ -260,6 +269,10 @@ mod tests {
             "64:ff9b::a00:1",
             "2002:7f00:1::1",
             "2001:db8::1",
+            "64:ff9b:1::808:808",
+            "64:ff9b:1:ffff::1",
+            "::ffff:0:808:808",
+            "::ffff:0:0a00:1",
         ] {
             let ip: IpAddr = bad.parse().unwrap();
             assert!(p.check_ip(ip).is_err(), "{bad} should be refused");

@@ -29,7 +29,8 @@ async fn doh_answers_from_the_lab_resolver() {
     if !lab_or_skip("doh_answers_from_the_lab_resolver") {
         return;
     }
-    let srv = Server::start(&lab_config(""), &["--resolver", "127.0.0.1"]);
+    // --allow-private: the lab's names resolve to 127.0.0.x, which the DoH policy refuses otherwise.
+    let srv = Server::start(&lab_config(""), &["--resolver", "127.0.0.1", "--allow-private"]);
     let c = client();
     let caps: serde_json::Value = c.get(srv.url("/api/capabilities")).send().await.unwrap().json().await.unwrap();
     assert_eq!(caps["doh"], "/dns-query");
@@ -116,4 +117,26 @@ async fn doh_answers_from_the_lab_resolver() {
     assert_eq!(r.status().as_u16(), 400, "no zone transfers");
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("zone transfer"));
+}
+
+/// Without `--allow-private`, an answer pointing into a non-public range (the lab's
+/// mx.good.test is 127.0.0.10) is replaced by REFUSED: the companion is no window into the
+/// host's network.
+#[tokio::test]
+async fn doh_refuses_answers_pointing_inside() {
+    if !lab_or_skip("doh_refuses_answers_pointing_inside") {
+        return;
+    }
+    let srv = Server::start(&lab_config(""), &["--resolver", "127.0.0.1"]);
+    let r = client()
+        .post(srv.url("/dns-query"))
+        .header("content-type", "application/dns-message")
+        .body(query("mx.good.test.", RecordType::A, 0x99, None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let m = Message::from_vec(&r.bytes().await.unwrap()).unwrap();
+    assert_eq!(m.metadata.response_code, ResponseCode::Refused, "{:?}", m.answers);
+    assert!(m.answers.is_empty());
 }

@@ -53,10 +53,22 @@ async fn body_limit_and_bad_input_are_json_errors() {
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("2000"), "{body}");
 
-    let r = c.post(srv.url("/api/probe/smtp")).body(vec![b' '; 3000]).send().await.unwrap();
+    let r = c
+        .post(srv.url("/api/probe/smtp"))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 3000])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 413);
 
-    let r = c.post(srv.url("/api/probe/smtp")).body("not json").send().await.unwrap();
+    let r = c
+        .post(srv.url("/api/probe/smtp"))
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status().as_u16(), 400);
     let body: serde_json::Value = r.json().await.unwrap();
     assert!(body["error"].as_str().unwrap().contains("JSON"), "{body}");
@@ -114,7 +126,7 @@ async fn bearer_token_and_cors() {
         .unwrap();
     assert!(r.status().is_success(), "{}", r.status());
     assert_eq!(r.headers().get("access-control-allow-origin").unwrap(), "https://app.example");
-    // DoH is open to every origin.
+    // DoH follows the same allow-list (doh.cors_origins when set): not a resolver for any page.
     let r = c
         .request(reqwest::Method::OPTIONS, srv.url("/dns-query"))
         .header("Origin", "https://evil.example")
@@ -122,5 +134,13 @@ async fn bearer_token_and_cors() {
         .send()
         .await
         .unwrap();
-    assert_eq!(r.headers().get("access-control-allow-origin").unwrap(), "*");
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    let r = c
+        .request(reqwest::Method::OPTIONS, srv.url("/dns-query"))
+        .header("Origin", "https://app.example")
+        .header("Access-Control-Request-Method", "POST")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers().get("access-control-allow-origin").unwrap(), "https://app.example");
 }

@@ -10,6 +10,10 @@ pub struct DnsArgs {
     /// Zone file (RFC 1035 master format) to overlay on live DNS; repeatable.
     #[arg(long = "zone", value_name = "FILE")]
     pub zones: Vec<PathBuf>,
+    /// Keep going when a --zone file has bad lines: skip them with a warning (line number and
+    /// reason on stderr) instead of refusing the whole file.
+    #[arg(long)]
+    pub zone_lenient: bool,
     /// Answer only from the --zone files: absent names are NXDOMAIN, absent types NODATA.
     #[arg(long)]
     pub offline: bool,
@@ -50,7 +54,17 @@ impl DnsArgs {
     /// on DoH / the given server / the system resolver.
     pub fn build_resolver(&self) -> Result<Arc<dyn Resolver>, DnsSetupError> {
         let timeout = Duration::from_millis(self.dns_timeout_ms.max(1));
-        let zone = if self.zones.is_empty() { None } else { Some(ZoneResolver::from_files(&self.zones)?) };
+        let zone = if self.zones.is_empty() {
+            None
+        } else if self.zone_lenient {
+            let (zone, warnings) = ZoneResolver::from_files_lenient(&self.zones)?;
+            for w in warnings {
+                eprintln!("warning: --zone {w}");
+            }
+            Some(zone)
+        } else {
+            Some(ZoneResolver::from_files(&self.zones)?)
+        };
         if self.offline {
             return zone.map(|z| Arc::new(z) as Arc<dyn Resolver>).ok_or(DnsSetupError::OfflineWithoutZone);
         }

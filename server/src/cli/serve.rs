@@ -100,6 +100,9 @@ pub async fn run(args: ServeArgs) -> ExitCode {
             "smtp.ehlo_name is not set; using the machine's hostname. Set it to this host's real FQDN (with matching A and PTR) before probing public servers"
         );
     }
+    if config.trust_forwarded_for && config.trusted_proxies.is_empty() {
+        tracing::warn!("trust_forwarded_for is on but trusted_proxies is empty: X-Forwarded-For is ignored");
+    }
     if listen.ip().is_unspecified() && config.token.is_none() {
         tracing::warn!(
             "listening on all interfaces without INBOXLENS_TOKEN: anyone who reaches this port can run probes"
@@ -135,9 +138,17 @@ pub async fn run(args: ServeArgs) -> ExitCode {
     );
     // Machine-readable line for scripts and tests (port 0 → the real port).
     println!("inboxlens: listening on http://{bound}");
-    let served = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let fd_limit = http::listener::raise_fd_limit();
+    let max_connections = http::listener::effective_max_connections(state.config.limits.max_connections, fd_limit);
+    if max_connections < state.config.limits.max_connections {
+        tracing::warn!(
+            configured = state.config.limits.max_connections,
+            max_connections,
+            fd_limit = ?fd_limit,
+            "limits.max_connections lowered to stay below the open-file limit"
+        );
+    }
+    let served = http::listener::serve(listener, app, state.clone(), max_connections, shutdown_signal()).await;
     match served {
         Ok(()) => {
             tracing::info!("inboxlens serve stopped");

@@ -4,23 +4,30 @@
 use super::AppState;
 use super::doh::DohError;
 use super::error::{ApiError, body_rejection};
+use crate::guard::{HostSpec, TargetPolicy, non_public_reason, parse_host};
 use crate::limits::{CooldownCheck, Kind};
-use crate::probe::smtp::{ProbeError, SmtpProbeRequest, SmtpProber};
+use crate::probe::smtp::{ProbeError, SmtpProbeReport, SmtpProbeRequest, valid_address};
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use inboxlens_core::analyze::{AnalyzeOptions, analyze_message};
 use inboxlens_core::bounce::{BounceError, try_explain_bounce};
+use inboxlens_core::dns::{Rcode, RecordType, Resolver};
 use inboxlens_core::domain::{DomainOptions, SectionUpdate, check_domain, check_domain_streaming, normalize_domain};
 use serde::Deserialize;
 use std::convert::Infallible;
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+/// The rate-limit identity of the caller, put on the request by the guard middleware.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientId(pub IpAddr);
 
 /// Unix seconds now (the shell reads the clock; the core never does).
 pub fn now_unix() -> i64 {
@@ -38,10 +45,13 @@ pub struct AnalyzeQuery {
 pub async fn analyze(
     State(st): State<Arc<AppState>>,
     Query(q): Query<AnalyzeQuery>,
-    body: Result<Bytes, BytesRejection>,
+    req: Request,
 ) -> Result<Response, ApiError> {
-    let body = body.map_err(|r| body_rejection(r, st.config.limits.analyze_body_bytes))?;
+    // The slot comes first: a queued upload stays in the kernel's socket buffer, not in memory
+    // (60 concurrent 25 MB uploads would otherwise be 1.5 GB before any cap applies).
     let permit = st.concurrency.acquire(Kind::Analyze).await.ok_or_else(|| ApiError::busy(Kind::Analyze.as_str()))?;
+    let body =
+        Bytes::from_request(req, &st).await.map_err(|r| body_rejection(r, st.config.limits.analyze_body_bytes))?;
     let opts = AnalyzeOptions::at(q.now.unwrap_or_else(now_unix));
     // Parsing and signature checks are CPU work: run them on the blocking pool (bounded by the
     // analyze cap) so the async workers stay free for DoH, probes and health checks.
@@ -149,21 +159,31 @@ pub async fn domain(
 }
 
 /// `POST /api/explain-bounce`: a DSN (RFC 3464) or a pasted SMTP reply, explained by the core.
-pub async fn explain_bounce(
-    State(st): State<Arc<AppState>>,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    let body = body.map_err(|r| body_rejection(r, st.config.limits.analyze_body_bytes))?;
-    match try_explain_bounce(&body) {
+pub async fn explain_bounce(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
+    let permit = st.concurrency.acquire(Kind::Explain).await.ok_or_else(|| ApiError::busy(Kind::Explain.as_str()))?;
+    let body =
+        Bytes::from_request(req, &st).await.map_err(|r| body_rejection(r, st.config.limits.analyze_body_bytes))?;
+    // MIME parsing is CPU work: the blocking pool, so DoH and /healthz keep their workers.
+    let result = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        try_explain_bounce(&body)
+    })
+    .await
+    .map_err(|_| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "the bounce explanation failed unexpectedly"))?;
+    match result {
         Ok(report) => Ok(Json(report).into_response()),
         Err(e @ BounceError::TooLarge(_)) => Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, e.to_string())),
         Err(e) => Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string())),
     }
 }
 
+/// Deadline of the address lookups the cooldown is keyed by.
+const TARGET_DNS_DEADLINE: Duration = Duration::from_secs(10);
+
 /// `POST /api/probe/smtp`.
 pub async fn probe_smtp(
     State(st): State<Arc<AppState>>,
+    client: Option<Extension<ClientId>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let body = body.map_err(|r| body_rejection(r, st.config.limits.other_body_bytes))?;
@@ -172,31 +192,52 @@ pub async fn probe_smtp(
             "the body must be JSON like {{\"domain\": \"example.com\"}} or {{\"host\": \"mx.example.com\", \"ports\": [25], \"rcpt\": [\"user@example.com\"]}}: {e}"
         ))
     })?;
-    let target = SmtpProber::target_key(&req).map_err(probe_error)?;
+    let req = validate_probe_request(req, &st.config)?;
+    let client = client.map(|c| c.0.0).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    // One client cannot hold every SMTP slot with tarpits.
+    let Some(_client_slot) = st.smtp_per_client.try_acquire(client) else {
+        return Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!(
+                "you already have {} SMTP probes running; wait for one to finish",
+                st.config.limits.max_concurrent_smtp_per_client
+            ),
+            retry_after: Some(5),
+        });
+    };
+    let targets = resolve_targets(&st, &req).await;
     let request_key = serde_json::to_string(&req).unwrap_or_default();
-    match st.smtp_cooldown.check(&target, &request_key, Instant::now()) {
-        CooldownCheck::Free => {}
+    let reservation = match st.smtp_cooldown.reserve(client, &targets, &request_key, Instant::now()) {
+        CooldownCheck::Free(r) => r,
         CooldownCheck::Cached(mut report) => {
             report.cached = true;
             st.metrics.probe("smtp", "cached");
-            return Ok(Json(report).into_response());
+            return Ok(Json(redact(report, &st)).into_response());
         }
         CooldownCheck::Busy(wait) => {
             let secs = wait.as_secs().max(1);
             return Err(ApiError {
                 status: StatusCode::TOO_MANY_REQUESTS,
                 message: format!(
-                    "this target was probed moments ago with other parameters; to protect it, try again in {secs} s"
+                    "you probed this target (one of its addresses) moments ago with other parameters; to protect it, try again in {secs} s"
                 ),
                 retry_after: Some(secs),
             });
         }
-    }
-    let _permit = st.concurrency.acquire(Kind::Smtp).await.ok_or_else(|| ApiError::busy(Kind::Smtp.as_str()))?;
-    let report = st.smtp.probe(&req, now_unix().max(0) as u64).await.map_err(|e| {
-        st.metrics.probe("smtp", "refused");
-        probe_error(e)
-    })?;
+    };
+    let Some(_permit) = st.concurrency.acquire(Kind::Smtp).await else {
+        st.smtp_cooldown.cancel(client, reservation);
+        return Err(ApiError::busy(Kind::Smtp.as_str()));
+    };
+    let report = match st.smtp.probe(&req, now_unix().max(0) as u64).await {
+        Ok(r) => r,
+        Err(e) => {
+            st.metrics.probe("smtp", "refused");
+            // Nothing was dialled: the reservation is handed back.
+            st.smtp_cooldown.cancel(client, reservation);
+            return Err(probe_error(e));
+        }
+    };
     for r in &report.results {
         st.metrics.probe(
             "smtp",
@@ -207,9 +248,144 @@ pub async fn probe_smtp(
             },
         );
     }
-    tracing::info!(target = %target, sessions = report.results.len(), verdict = ?report.verdict, "smtp probe");
-    st.smtp_cooldown.record(target, request_key, report.clone(), Instant::now());
-    Ok(Json(report).into_response())
+    let report = redact(report, &st);
+    let json = serde_json::to_vec(&report).unwrap_or_default();
+    tracing::info!(targets = targets.len(), sessions = report.results.len(), verdict = ?report.verdict, "smtp probe");
+    st.smtp_cooldown.complete(
+        reservation,
+        report,
+        json.len(),
+        st.config.limits.max_cached_report_bytes,
+        Instant::now(),
+    );
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], json).into_response())
+}
+
+/// Validates every user field of a probe request once, here at the API boundary, and
+/// returns the normalized request the prober gets: no field may carry a control character
+/// (CR, LF, NUL... would reach the SMTP wire) or surrounding space; `domain` / `host` are
+/// lower-cased without the trailing dot.
+pub fn validate_probe_request(
+    mut req: SmtpProbeRequest,
+    config: &crate::config::Config,
+) -> Result<SmtpProbeRequest, ApiError> {
+    fn clean(field: &str, v: &str) -> Result<(), ApiError> {
+        if v.chars().any(|c| c.is_control() || c.is_whitespace()) {
+            return Err(ApiError::bad_request(format!(
+                "{field}: {:?} contains a space or a control character (CR, LF, NUL...)",
+                v.chars().take(100).collect::<String>()
+            )));
+        }
+        Ok(())
+    }
+    match (&req.domain, &req.host) {
+        (Some(d), None) => {
+            clean("domain", d)?;
+            let d = d.trim_end_matches('.').to_ascii_lowercase();
+            if !crate::guard::is_valid_dns_name(&d) {
+                return Err(ApiError::bad_request(format!(
+                    "domain: {:?} is not a valid domain name",
+                    d.chars().take(100).collect::<String>()
+                )));
+            }
+            req.domain = Some(d);
+        }
+        (None, Some(h)) => {
+            clean("host", h)?;
+            let h = match parse_host(h).map_err(|e| ApiError::bad_request(format!("host: {e}")))? {
+                HostSpec::Ip(ip) => ip.to_string(),
+                HostSpec::Name(n) => n,
+            };
+            req.host = Some(h);
+        }
+        _ => return Err(ApiError::bad_request("give exactly one of \"domain\" or \"host\"")),
+    }
+    if let Some(ports) = &req.ports {
+        if ports.is_empty() || ports.len() > 4 {
+            return Err(ApiError::bad_request("ports: give 1 to 4 ports"));
+        }
+        for p in ports {
+            TargetPolicy { allow_private: config.allow_private }
+                .check_port(*p)
+                .map_err(|e| ApiError::new(StatusCode::FORBIDDEN, e.to_string()))?;
+        }
+    }
+    if req.rcpt.len() > config.smtp.max_rcpt {
+        return Err(ApiError::bad_request(format!("rcpt: at most {} addresses per request", config.smtp.max_rcpt)));
+    }
+    for a in &req.rcpt {
+        clean("rcpt", a)?;
+        if !valid_address(a) {
+            return Err(ApiError::bad_request(format!(
+                "rcpt: {:?} is not an email address",
+                a.chars().take(100).collect::<String>()
+            )));
+        }
+    }
+    Ok(req)
+}
+
+/// The addresses a probe request will reach (the MX hosts' or the host's A/AAAA), for the
+/// cooldown. Looked up here, before the prober runs, so the cooldown is reserved by address
+/// before any session starts; the prober's own lookups hit the same resolver (and its cache).
+/// Lookup failures give fewer addresses: the prober reports them.
+async fn resolve_targets(st: &AppState, req: &SmtpProbeRequest) -> Vec<IpAddr> {
+    let r = st.resolver.as_ref();
+    let mut hosts: Vec<String> = Vec::new();
+    let mut ips: Vec<IpAddr> = Vec::new();
+    if let Some(d) = &req.domain {
+        match lookup(r, d, RecordType::Mx).await {
+            Some(ans) if ans.rcode == Rcode::NoError => {
+                let mut mx = ans.mx();
+                mx.sort_by_key(|(p, _)| *p);
+                if mx.is_empty() {
+                    hosts.push(d.clone());
+                }
+                hosts.extend(
+                    mx.into_iter()
+                        .map(|(_, h)| h.trim_end_matches('.').to_ascii_lowercase())
+                        .filter(|h| !h.is_empty())
+                        .take(st.config.smtp.max_mx_hosts),
+                );
+            }
+            _ => {}
+        }
+    } else if let Some(h) = &req.host {
+        match parse_host(h) {
+            Ok(HostSpec::Ip(ip)) => ips.push(ip),
+            Ok(HostSpec::Name(n)) => hosts.push(n),
+            Err(_) => {}
+        }
+    }
+    let lookups = hosts.iter().map(|h| async move {
+        let (a, aaaa) = futures::join!(lookup(r, h, RecordType::A), lookup(r, h, RecordType::Aaaa));
+        let mut v: Vec<IpAddr> = a.map(|a| a.ipv4().into_iter().map(IpAddr::V4).collect()).unwrap_or_default();
+        v.extend(aaaa.map(|a| a.ipv6().into_iter().map(IpAddr::V6).collect::<Vec<_>>()).unwrap_or_default());
+        v
+    });
+    ips.extend(futures::future::join_all(lookups).await.into_iter().flatten());
+    crate::limits::normalize_targets(ips)
+}
+
+async fn lookup(r: &dyn Resolver, name: &str, t: RecordType) -> Option<inboxlens_core::dns::DnsAnswer> {
+    tokio::time::timeout(TARGET_DNS_DEADLINE, r.query(name, t)).await.ok()?.ok()
+}
+
+/// Drops non-public addresses from a report's skipped list (unless `allow_private`): a
+/// public companion must not tell strangers what internal names resolve to.
+fn redact(mut report: SmtpProbeReport, st: &AppState) -> SmtpProbeReport {
+    if !st.config.allow_private {
+        for s in &mut report.skipped {
+            if s.ip
+                .as_deref()
+                .and_then(|ip| ip.parse::<IpAddr>().ok())
+                .is_some_and(|ip| non_public_reason(ip).is_some())
+            {
+                s.ip = None;
+            }
+        }
+    }
+    report
 }
 
 fn probe_error(e: ProbeError) -> ApiError {

@@ -4,10 +4,16 @@
 //! ID (TCP when the answer is truncated, RFC 7766), checked against the question, and
 //! returned byte for byte with the client's ID restored — so the AD bit (RFC 4035 §3.2.3)
 //! and every record reach the browser exactly as the validating resolver sent them.
+//!
+//! A [`DohPolicy`] keeps the endpoint from being a window into the host's network: names
+//! under private suffixes (`.internal`, `.corp`...) and reverse zones of non-public ranges
+//! are answered REFUSED without asking upstream, so are queries with RD=0 (cache snooping),
+//! and an answer whose A/AAAA records point into non-public ranges is replaced by REFUSED.
 
-use hickory_proto::op::{Message, MessageType, OpCode};
+use crate::guard::non_public_reason;
+use hickory_proto::op::{Message, MessageType, OpCode, ResponseCode};
 use hickory_proto::rr::{DNSClass, RecordType};
-use std::net::SocketAddr;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
@@ -34,6 +40,105 @@ pub enum DohError {
 pub struct DohForwarder {
     upstream: SocketAddr,
     timeout: Duration,
+    policy: DohPolicy,
+}
+
+/// What the DoH endpoint refuses to resolve for the public.
+#[derive(Debug, Clone, Default)]
+pub struct DohPolicy {
+    private_suffixes: Vec<String>,
+    refuse_private_answers: bool,
+}
+
+impl DohPolicy {
+    /// The policy of `doh.*`; with `allow_private` (labs and tests) answers pointing into
+    /// private ranges are let through, names and RD=0 are still checked.
+    pub fn from_config(c: &crate::config::DohConfig, allow_private: bool) -> Self {
+        DohPolicy {
+            private_suffixes: c
+                .private_suffixes
+                .iter()
+                .map(|s| s.trim().trim_matches('.').to_ascii_lowercase())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            refuse_private_answers: c.refuse_private_answers && !allow_private,
+        }
+    }
+
+    /// Why this question is not forwarded, if it is not.
+    pub fn refuse_question(&self, q: &Question) -> Option<&'static str> {
+        if !q.recursion_desired {
+            return Some("RD=0 (cache snooping) is not served");
+        }
+        let name = q.name.trim_end_matches('.');
+        if self.private_suffixes.iter().any(|s| name == s || name.ends_with(&format!(".{s}"))) {
+            return Some("the name is under a private suffix");
+        }
+        if reverse_zone_is_private(name) {
+            return Some("the name is a reverse zone of a non-public range");
+        }
+        None
+    }
+
+    /// Whether an upstream answer points into a non-public range and must not be shown.
+    pub fn refuse_answer(&self, answer: &[u8]) -> bool {
+        if !self.refuse_private_answers {
+            return false;
+        }
+        let Ok(msg) = Message::from_vec(answer) else { return false };
+        msg.answers
+            .iter()
+            .chain(msg.additionals.iter())
+            .filter_map(|r| r.data.ip_addr())
+            .any(|ip| non_public_reason(ip).is_some())
+    }
+}
+
+/// `true` for `in-addr.arpa` / `ip6.arpa` names whose (zero-padded) address is not public:
+/// `10.in-addr.arpa`, `1.1.168.192.in-addr.arpa`, `…ip6.arpa` of fc00::/7. A name there that is
+/// not a well-formed reverse name is treated as private too (nothing public lives there).
+fn reverse_zone_is_private(name: &str) -> bool {
+    if let Some(rest) = name.strip_suffix("in-addr.arpa") {
+        let labels: Vec<&str> = rest.split('.').filter(|l| !l.is_empty()).collect();
+        if labels.is_empty() || labels.len() > 4 {
+            return true;
+        }
+        let mut o = [0u8; 4];
+        for (i, l) in labels.iter().rev().enumerate() {
+            match l.parse::<u8>() {
+                Ok(v) => o[i] = v,
+                Err(_) => return true,
+            }
+        }
+        return non_public_reason(IpAddr::V4(Ipv4Addr::from(o))).is_some();
+    }
+    if let Some(rest) = name.strip_suffix("ip6.arpa") {
+        let labels: Vec<&str> = rest.split('.').filter(|l| !l.is_empty()).collect();
+        if labels.is_empty() || labels.len() > 32 {
+            return true;
+        }
+        let mut v: u128 = 0;
+        for (i, l) in labels.iter().rev().enumerate() {
+            match u8::from_str_radix(l, 16) {
+                Ok(n) if l.len() == 1 => v |= u128::from(n) << (124 - 4 * i),
+                _ => return true,
+            }
+        }
+        return non_public_reason(IpAddr::V6(Ipv6Addr::from(v))).is_some();
+    }
+    false
+}
+
+/// A REFUSED response (RFC 1035 §4.1.1 RCODE 5) to `query`, with its ID and question.
+fn refused(query: &[u8]) -> Vec<u8> {
+    let Ok(q) = Message::from_vec(query) else { return Vec::new() };
+    let mut m = Message::error_msg(q.metadata.id, OpCode::Query, ResponseCode::Refused);
+    m.metadata.recursion_desired = q.metadata.recursion_desired;
+    m.metadata.recursion_available = true;
+    for question in q.queries {
+        m.add_query(question);
+    }
+    m.to_vec().unwrap_or_default()
 }
 
 /// A forwarded answer.
@@ -68,7 +173,13 @@ pub fn system_upstream() -> Option<SocketAddr> {
 impl DohForwarder {
     /// A forwarder to `upstream` with a per-query deadline.
     pub fn new(upstream: SocketAddr, timeout: Duration) -> Self {
-        DohForwarder { upstream, timeout }
+        DohForwarder { upstream, timeout, policy: DohPolicy::default() }
+    }
+
+    /// The same forwarder under `policy`.
+    pub fn with_policy(mut self, policy: DohPolicy) -> Self {
+        self.policy = policy;
+        self
     }
 
     /// The upstream address (for capabilities / logs).
@@ -79,6 +190,10 @@ impl DohForwarder {
     /// Validates `query`, forwards it and returns the answer.
     pub async fn forward(&self, query: &[u8]) -> Result<DohAnswer, DohError> {
         let question = validate_query(query)?;
+        if let Some(reason) = self.policy.refuse_question(&question) {
+            tracing::info!(reason, "DoH query refused by policy");
+            return Ok(DohAnswer { wire: refused(query), min_ttl: None, transport: "refused" });
+        }
         let client_id = u16::from_be_bytes([query[0], query[1]]);
         let our_id: u16 = rand::random();
         let mut wire = query.to_vec();
@@ -100,6 +215,10 @@ impl DohForwarder {
                 }
             }
         };
+        if self.policy.refuse_answer(&answer) {
+            tracing::info!("DoH answer refused: it points into a non-public range");
+            return Ok(DohAnswer { wire: refused(query), min_ttl: None, transport: "refused" });
+        }
         let min_ttl = Message::from_vec(&answer).ok().and_then(|m| m.answers.iter().map(|r| r.ttl).min());
         if answer.len() >= 2 {
             answer[0..2].copy_from_slice(&client_id.to_be_bytes());
@@ -150,6 +269,7 @@ pub struct Question {
     name: String,
     rtype: RecordType,
     class: DNSClass,
+    recursion_desired: bool,
 }
 
 /// RFC 8484 §4.1 / RFC 1035 §4.1: a standard query with exactly one question, class IN,
@@ -179,7 +299,12 @@ pub fn validate_query(query: &[u8]) -> Result<Question, DohError> {
         RecordType::ANY => return Err(DohError::BadQuery("ANY queries are not served (RFC 8482)".into())),
         _ => {}
     }
-    Ok(Question { name: q.name().to_ascii().to_ascii_lowercase(), rtype: q.query_type(), class: q.query_class() })
+    Ok(Question {
+        name: q.name().to_ascii().to_ascii_lowercase(),
+        rtype: q.query_type(),
+        class: q.query_class(),
+        recursion_desired: msg.metadata.recursion_desired,
+    })
 }
 
 /// `Some(truncated)` when `resp` is a response to our question with our ID.
@@ -219,6 +344,30 @@ mod tests {
         let mut resp = Message::response(0, OpCode::Query);
         resp.add_query(Query::query(Name::from_ascii("good.test.").unwrap(), RecordType::A));
         assert!(validate_query(&resp.to_vec().unwrap()).is_err(), "a response is not a query");
+    }
+
+    #[test]
+    fn policy_refuses_private_names_rd0_and_private_reverse_zones() {
+        let p = DohPolicy::from_config(&crate::config::DohConfig::default(), false);
+        let q = |name: &str, rd: bool| {
+            let mut m = Message::query();
+            m.metadata.recursion_desired = rd;
+            m.add_query(Query::query(Name::from_ascii(name).unwrap(), RecordType::A));
+            validate_query(&m.to_vec().unwrap()).unwrap()
+        };
+        assert!(p.refuse_question(&q("db.corp.internal.", true)).is_some());
+        assert!(p.refuse_question(&q("printer.LAN.", true)).is_some());
+        assert!(p.refuse_question(&q("x.home.arpa.", true)).is_some());
+        assert!(p.refuse_question(&q("good.test.", false)).is_some(), "RD=0");
+        assert!(p.refuse_question(&q("5.1.168.192.in-addr.arpa.", true)).is_some());
+        assert!(p.refuse_question(&q("10.in-addr.arpa.", true)).is_some());
+        assert!(
+            p.refuse_question(&q("1.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.", true))
+                .is_some()
+        );
+        assert!(p.refuse_question(&q("8.8.8.8.in-addr.arpa.", true)).is_none());
+        assert!(p.refuse_question(&q("good.test.", true)).is_none());
+        assert!(p.refuse_question(&q("internalnews.example.", true)).is_none());
     }
 
     #[test]

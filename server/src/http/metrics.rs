@@ -1,5 +1,6 @@
 //! Prometheus text exposition (format 0.0.4) of request, probe and rate-limit counters.
-//! Labels are route templates (`/api/domain/{domain}`), never raw paths: bounded cardinality.
+//! Labels are route templates (`/api/domain/{domain}`), never raw paths, and the standard
+//! HTTP methods (anything else is `other`): bounded cardinality, whatever clients send.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -17,6 +18,25 @@ pub struct Metrics {
     rate_limited: Mutex<BTreeMap<String, u64>>,
     doh_upstream: Mutex<BTreeMap<String, u64>>,
     in_flight: AtomicU64,
+    connections: AtomicU64,
+    connections_refused: Mutex<BTreeMap<&'static str, u64>>,
+}
+
+/// The method label: one of the RFC 9110 methods (and PATCH), else `other` — a client
+/// inventing methods must not add a series per method.
+pub fn method_label(method: &str) -> &'static str {
+    match method {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        "PATCH" => "PATCH",
+        "CONNECT" => "CONNECT",
+        "TRACE" => "TRACE",
+        _ => "other",
+    }
 }
 
 fn bump<K: Ord>(m: &Mutex<BTreeMap<K, u64>>, k: K) {
@@ -44,12 +64,15 @@ impl Metrics {
             rate_limited: Mutex::new(BTreeMap::new()),
             doh_upstream: Mutex::new(BTreeMap::new()),
             in_flight: AtomicU64::new(0),
+            connections: AtomicU64::new(0),
+            connections_refused: Mutex::new(BTreeMap::new()),
         }
     }
 
-    /// A request finished.
+    /// A request finished. `route` must be a route template or a fixed word; the method is
+    /// reduced to [`method_label`].
     pub fn request(&self, method: &str, route: &str, status: u16, secs: f64) {
-        bump(&self.requests, (method.to_string(), route.to_string(), status));
+        bump(&self.requests, (method_label(method).to_string(), route.to_string(), status));
         let mut d = match self.durations.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -66,6 +89,20 @@ impl Metrics {
         } else {
             self.in_flight.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
         }
+    }
+
+    /// A connection opened (`1`) or closed (`-1`) (gauge).
+    pub fn connections(&self, delta: i64) {
+        if delta >= 0 {
+            self.connections.fetch_add(delta as u64, Ordering::Relaxed);
+        } else {
+            self.connections.fetch_sub(delta.unsigned_abs(), Ordering::Relaxed);
+        }
+    }
+
+    /// A connection was closed at accept because a cap was full (`global_cap`, `client_cap`).
+    pub fn connection_refused(&self, reason: &'static str) {
+        bump(&self.connections_refused, reason);
     }
 
     /// A probe finished with a verdict (`ok`, `fail`, `inconclusive`, `listed`...).
@@ -99,6 +136,18 @@ impl Metrics {
             "# HELP inboxlens_http_in_flight Requests being served.\n# TYPE inboxlens_http_in_flight gauge\ninboxlens_http_in_flight {}",
             self.in_flight.load(Ordering::Relaxed)
         );
+        let _ = writeln!(
+            out,
+            "# HELP inboxlens_http_connections Open HTTP connections.\n# TYPE inboxlens_http_connections gauge\ninboxlens_http_connections {}",
+            self.connections.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(out, "# HELP inboxlens_http_connections_refused_total Connections closed at accept by a cap.");
+        let _ = writeln!(out, "# TYPE inboxlens_http_connections_refused_total counter");
+        if let Ok(g) = self.connections_refused.lock() {
+            for (r, n) in g.iter() {
+                let _ = writeln!(out, "inboxlens_http_connections_refused_total{{reason=\"{r}\"}} {n}");
+            }
+        }
         let _ = writeln!(out, "# HELP inboxlens_http_requests_total HTTP requests by method, route and status.");
         let _ = writeln!(out, "# TYPE inboxlens_http_requests_total counter");
         if let Ok(g) = self.requests.lock() {
@@ -144,5 +193,23 @@ impl Metrics {
             }
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        let m = Metrics::new();
+        for i in 0..200 {
+            m.request(&format!("MX{i}"), "static", 405, 0.0);
+        }
+        m.request("GET", "/healthz", 200, 0.0);
+        let text = m.render();
+        let series = text.lines().filter(|l| l.starts_with("inboxlens_http_requests_total{")).count();
+        assert_eq!(series, 2, "{text}");
+        assert!(text.contains("method=\"other\",route=\"static\",status=\"405\"} 200"), "{text}");
     }
 }

@@ -8,12 +8,13 @@ pub mod api;
 pub mod assets;
 pub mod doh;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 
 use crate::config::Config;
 use crate::guard::TargetPolicy;
-use crate::limits::{Concurrency, Cooldown, Kind, RateLimiter};
+use crate::limits::{ClientSlots, Concurrency, Cooldown, Kind, RateLimiter, cidr_contains, client_key, parse_cidr};
 use crate::probe::dnsbl::DnsblChecker;
 use crate::probe::mta_sts::MtaStsFetcher;
 use crate::probe::smtp::{SmtpProbeReport, SmtpProber};
@@ -51,10 +52,18 @@ pub struct AppState {
     pub api_limiter: RateLimiter,
     /// Per-client bucket for `/dns-query`.
     pub doh_limiter: RateLimiter,
+    /// Per-client bucket of wrong-token requests (token guessing).
+    pub auth_failures: RateLimiter,
+    /// SMTP probes running per client.
+    pub smtp_per_client: ClientSlots,
+    /// `trusted_proxies`, parsed.
+    pub trusted_proxies: Vec<(IpAddr, u8)>,
+    /// SHA-256 of the bearer token (compared in constant time, no length leak).
+    pub token_digest: Option<[u8; 32]>,
     /// Concurrency caps.
     pub concurrency: Concurrency,
-    /// Per-target cooldown of SMTP probes.
-    pub smtp_cooldown: Cooldown<String, SmtpProbeReport>,
+    /// Per-target cooldown of SMTP probes, keyed by resolved address.
+    pub smtp_cooldown: Cooldown<SmtpProbeReport>,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
     /// How many extra trust anchors were loaded.
@@ -84,7 +93,12 @@ impl AppState {
     ) -> Result<Self, StateError> {
         let tls = TlsSettings::new(&config.extra_trust_anchors)?;
         let policy = TargetPolicy { allow_private: config.allow_private };
-        let host_budget = RateLimiter::new(config.limits.host_sessions_per_minute, config.limits.host_sessions_burst);
+        let tracked = config.limits.max_tracked_clients;
+        let host_budget = RateLimiter::with_capacity(
+            config.limits.host_sessions_per_minute,
+            config.limits.host_sessions_burst,
+            tracked,
+        );
         let smtp = SmtpProber::new(
             resolver.clone(),
             tls.clone(),
@@ -103,14 +117,22 @@ impl AppState {
                 (Kind::Analyze, l.max_concurrent_analyze),
                 (Kind::Domain, l.max_concurrent_domain),
                 (Kind::Doh, l.max_concurrent_doh),
+                (Kind::Explain, l.max_concurrent_explain),
             ],
             Duration::from_millis(l.queue_timeout_ms),
         );
         Ok(AppState {
-            api_limiter: RateLimiter::new(l.api_per_minute, l.api_burst),
-            doh_limiter: RateLimiter::new(l.doh_per_minute, l.doh_burst),
-            smtp_cooldown: Cooldown::new(Duration::from_secs(l.target_cooldown_secs)),
-            doh: doh_upstream.map(|u| DohForwarder::new(u, Duration::from_millis(config.doh.timeout_ms))),
+            api_limiter: RateLimiter::with_capacity(l.api_per_minute, l.api_burst, tracked),
+            doh_limiter: RateLimiter::with_capacity(l.doh_per_minute, l.doh_burst, tracked),
+            auth_failures: RateLimiter::with_capacity(l.auth_failures_per_minute, l.auth_failures_burst, tracked),
+            smtp_per_client: ClientSlots::new(l.max_concurrent_smtp_per_client),
+            trusted_proxies: config.trusted_proxies.iter().filter_map(|p| parse_cidr(p)).collect(),
+            token_digest: config.token.as_ref().map(|t| token_digest(t.as_bytes())),
+            smtp_cooldown: Cooldown::new(Duration::from_secs(l.target_cooldown_secs), tracked),
+            doh: doh_upstream.map(|u| {
+                DohForwarder::new(u, Duration::from_millis(config.doh.timeout_ms))
+                    .with_policy(doh::DohPolicy::from_config(&config.doh, config.allow_private))
+            }),
             concurrency,
             smtp,
             dnsbl,
@@ -141,14 +163,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let dns = Router::new()
         .route("/dns-query", get(api::doh_get).post(api::doh_post))
         .layer(DefaultBodyLimit::max(doh::MAX_QUERY))
-        .layer(
-            // DNS answers are public: any page may use this resolver (RFC 8484 §5.2 caching aside).
-            CorsLayer::new()
-                .allow_origin(Any)
-                .allow_methods([Method::GET, Method::POST])
-                .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
-                .max_age(Duration::from_secs(86_400)),
-        );
+        .layer(doh_cors(&state.config));
     Router::new()
         .merge(api)
         .merge(dns)
@@ -174,35 +189,80 @@ async fn fallback(method: Method, uri: axum::http::Uri) -> Response {
 }
 
 fn api_cors(config: &Config) -> CorsLayer {
+    cors_for(&config.cors_origins, Duration::from_secs(3600))
+}
+
+/// The DoH endpoint's own allow-list (`doh.cors_origins`), else the API's: a page on any
+/// site must not be able to use this host's resolver as a window into its network.
+fn doh_cors(config: &Config) -> CorsLayer {
+    let origins = if config.doh.cors_origins.is_empty() { &config.cors_origins } else { &config.doh.cors_origins };
+    cors_for(origins, Duration::from_secs(86_400))
+}
+
+fn cors_for(origins: &[String], max_age: Duration) -> CorsLayer {
     let base = CorsLayer::new()
         .allow_methods([Method::GET, Method::POST])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
-        .max_age(Duration::from_secs(3600));
-    if config.cors_origins.iter().any(|o| o == "*") {
+        .max_age(max_age);
+    if origins.iter().any(|o| o == "*") {
         base.allow_origin(Any)
     } else {
         let origins: Vec<HeaderValue> =
-            config.cors_origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()).collect();
+            origins.iter().filter_map(|o| HeaderValue::from_str(o.trim_end_matches('/')).ok()).collect();
         base.allow_origin(AllowOrigin::list(origins))
     }
 }
 
-/// The client address: the socket peer, or the first `X-Forwarded-For` entry when configured.
+/// The client address: the socket peer; with `trust_forwarded_for` and a peer that is one of
+/// `trusted_proxies`, the right-most `X-Forwarded-For` hop that is not a trusted proxy (the
+/// left part of the header is whatever the client wrote, so it is never believed).
 pub fn client_ip(state: &AppState, req: &Request) -> IpAddr {
-    if state.config.trust_forwarded_for
-        && let Some(ip) = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok())
-    {
-        return ip;
-    }
-    req.extensions()
+    let peer = req
+        .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+        .map(|c| c.0.ip().to_canonical())
+        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if !state.config.trust_forwarded_for {
+        return peer;
+    }
+    let hops: Vec<&str> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    forwarded_client(peer, &hops, &state.trusted_proxies)
+}
+
+/// Walks the hops right to left from `peer`: each trusted proxy vouches for the hop before it;
+/// the first untrusted one is the client. An unparsable hop ends the walk at the last trusted one.
+pub fn forwarded_client(peer: IpAddr, hops: &[&str], trusted: &[(IpAddr, u8)]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| cidr_contains(*net, ip));
+    let mut client = peer;
+    for hop in hops.iter().rev() {
+        if !is_trusted(client) {
+            break;
+        }
+        let hop = hop.trim();
+        let hop = hop.strip_prefix('[').and_then(|h| h.split_once(']')).map(|(h, _)| h).unwrap_or(hop);
+        match hop.parse::<IpAddr>().or_else(|_| hop.parse::<SocketAddr>().map(|s| s.ip())) {
+            Ok(ip) => client = ip.to_canonical(),
+            Err(_) => break,
+        }
+    }
+    client
+}
+
+/// The rate-limit identity of a request: [`client_ip`] keyed per IPv6 prefix.
+pub fn client_id(state: &AppState, req: &Request) -> IpAddr {
+    client_key(client_ip(state, req), state.config.limits.ipv6_client_prefix)
+}
+
+/// SHA-256 of a token: comparing digests takes the same time whatever the lengths.
+pub fn token_digest(token: &[u8]) -> [u8; 32] {
+    use sha2::Digest;
+    sha2::Sha256::digest(token).into()
 }
 
 /// Metrics and the access log (outermost).
@@ -236,23 +296,50 @@ async fn observe_layer(State(state): State<Arc<AppState>>, req: Request, next: N
     resp
 }
 
-/// Bearer token and rate limits, before any handler runs.
-async fn guard_layer(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let path = req.uri().path();
+/// Host check, bearer token, content type and rate limits, before any handler runs.
+async fn guard_layer(State(state): State<Arc<AppState>>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let path = path.as_str();
     let is_api = path.starts_with("/api/");
     let is_doh = path == "/dns-query";
-    if (!is_api && !is_doh) || req.method() == Method::OPTIONS {
+    if !is_api && !is_doh && path != "/metrics" {
         return next.run(req).await;
     }
+    // DNS rebinding: a page whose name now resolves to this server sends its own Host.
+    if !host_allowed(&state, &req) {
+        tracing::warn!(
+            host = ?req.headers().get(header::HOST),
+            "request refused: Host not in allowed_hosts (behind a reverse proxy, list its public name there)"
+        );
+        return ApiError::new(
+            axum::http::StatusCode::MISDIRECTED_REQUEST,
+            "this server does not answer to that host name (see allowed_hosts)",
+        )
+        .into_response();
+    }
+    if req.method() == Method::OPTIONS || path == "/metrics" {
+        return next.run(req).await;
+    }
+    let client = client_id(&state, &req);
+    req.extensions_mut().insert(api::ClientId(client));
     let public = matches!(path, "/api/capabilities" | "/api/openapi.json");
-    if let (Some(token), false) = (&state.config.token, public) {
+    if let (Some(digest), false) = (&state.token_digest, public) {
+        let now = Instant::now();
+        // A client that guessed wrong too often is refused before its token is even looked at,
+        // so the answer tells a guesser nothing.
+        if let Some(wait) = state.auth_failures.exhausted(client, now) {
+            state.metrics.rate_limited("auth");
+            return ApiError::rate_limited(wait.as_secs().max(1)).into_response();
+        }
         let given = req
             .headers()
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("");
-        if !constant_time_eq(given.as_bytes(), token.as_bytes()) {
+        if !constant_time_eq(&token_digest(given.as_bytes()), digest) {
+            let _ = state.auth_failures.check(client, 1, now);
+            tracing::warn!(client = %client, "wrong or missing token");
             let mut r = ApiError::new(
                 axum::http::StatusCode::UNAUTHORIZED,
                 "this server requires a token: send \"Authorization: Bearer <token>\"",
@@ -262,7 +349,15 @@ async fn guard_layer(State(state): State<Arc<AppState>>, req: Request, next: Nex
             return r;
         }
     }
-    let client = client_ip(&state, &req);
+    // JSON endpoints take JSON only: a text/plain POST is a "simple" cross-site request that
+    // skips the CORS preflight, so accepting it would let any page trigger probes.
+    if req.method() == Method::POST && JSON_POSTS.contains(&path) && !is_json(req.headers()) {
+        return ApiError::new(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("POST {path} needs Content-Type: application/json"),
+        )
+        .into_response();
+    }
     let (limiter, bucket, cost) = if is_doh {
         (&state.doh_limiter, "doh", 1)
     } else if path == "/api/probe/smtp" {
@@ -278,9 +373,88 @@ async fn guard_layer(State(state): State<Arc<AppState>>, req: Request, next: Nex
     next.run(req).await
 }
 
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
+/// POST endpoints whose body is JSON.
+const JSON_POSTS: [&str; 1] = ["/api/probe/smtp"];
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Whether the request's `Host` is one this server answers to (see `allowed_hosts`).
+fn host_allowed(state: &AppState, req: &Request) -> bool {
+    let allowed = &state.config.allowed_hosts;
+    if allowed.iter().any(|h| h == "*") {
+        return true;
     }
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| req.uri().authority().map(|a| a.as_str()))
+        .unwrap_or("");
+    let host = host.trim().to_ascii_lowercase();
+    let name = strip_port(&host);
+    if allowed.is_empty() {
+        let listens_on_loopback =
+            state.config.listen.parse::<SocketAddr>().map(|a| a.ip().is_loopback()).unwrap_or(false);
+        if !listens_on_loopback {
+            return true;
+        }
+        return name == "localhost"
+            || name.ends_with(".localhost")
+            || name.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    }
+    allowed.iter().any(|a| {
+        let a = a.trim().to_ascii_lowercase();
+        a == host || a == name
+    })
+}
+
+/// `name:port` → `name`; `[v6]:port` → `[v6]`.
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_once(']').map(|(h, _)| &host[..h.len() + 1]).unwrap_or(host);
+    }
+    match host.rsplit_once(':') {
+        Some((h, p)) if p.bytes().all(|b| b.is_ascii_digit()) && !h.contains(':') => h,
+        _ => host,
+    }
+}
+
+fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn forwarded_for_takes_the_rightmost_untrusted_hop() {
+        let trusted = vec![parse_cidr("10.0.0.0/8").unwrap(), parse_cidr("127.0.0.1").unwrap()];
+        // The client wrote "1.1.1.1" itself; the proxy appended the real peer 203.0.113.5.
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &["1.1.1.1", " 203.0.113.5"], &trusted), ip("203.0.113.5"));
+        // Two proxies in a row.
+        assert_eq!(forwarded_client(ip("127.0.0.1"), &["203.0.113.5", "10.1.1.1"], &trusted), ip("203.0.113.5"));
+        // A peer that is not a proxy is the client, whatever it claims.
+        assert_eq!(forwarded_client(ip("198.51.100.9"), &["1.1.1.1"], &trusted), ip("198.51.100.9"));
+        // Garbage stops the walk at the last trusted hop.
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &["junk"], &trusted), ip("10.0.0.2"));
+        assert_eq!(forwarded_client(ip("10.0.0.2"), &["[2001:db8::1]:443"], &trusted), ip("2001:db8::1"));
+    }
+
+    #[test]
+    fn ports_are_stripped_from_hosts() {
+        assert_eq!(strip_port("localhost:8080"), "localhost");
+        assert_eq!(strip_port("[::1]:8080"), "[::1]");
+        assert_eq!(strip_port("example.test"), "example.test");
+    }
 }

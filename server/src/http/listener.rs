@@ -1,0 +1,145 @@
+//! The accept loop of `inboxlens serve`, in place of `axum::serve` (which gives hyper no
+//! timer, so a client sending half a request header held its socket forever: slowloris).
+//!
+//! Each connection is served by hyper's HTTP/1 server with a [`TokioTimer`], so:
+//! - the request headers must arrive within `header_read_timeout_ms`; the same deadline
+//!   applies to a kept-alive connection waiting for its next request (idle timeout);
+//! - at most `max_connections` connections are open server-wide and at most
+//!   `max_connections_per_client` per client address (IPv6: per prefix); a connection past
+//!   either cap is closed at once, before any byte is read, and counted in `/metrics`.
+//!
+//! The whole request after its headers is bounded by the router's request deadline.
+
+use super::AppState;
+use crate::limits::{ClientSlots, client_key};
+use axum::Router;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tower::ServiceExt;
+
+/// How long open connections get to finish their current request at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Raises this process's soft limit on open files to the hard limit (Unix) and returns the
+/// soft limit in force, so the connection cap can stay below it.
+pub fn raise_fd_limit() -> Option<u64> {
+    #[cfg(unix)]
+    {
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
+        unsafe {
+            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
+                return None;
+            }
+            if lim.rlim_cur < lim.rlim_max {
+                let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
+                if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
+                    lim.rlim_cur = lim.rlim_max;
+                }
+            }
+        }
+        Some(lim.rlim_cur)
+    }
+    #[cfg(not(unix))]
+    {
+        None
+    }
+}
+
+/// The connection caps in force: the configured global cap, kept 128 descriptors below
+/// the file limit (`fd_limit`) so probes, DNS and logs always have some.
+pub fn effective_max_connections(configured: usize, fd_limit: Option<u64>) -> usize {
+    match fd_limit {
+        Some(n) => configured.min((n.saturating_sub(128) as usize).max(16)),
+        None => configured,
+    }
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets open connections finish
+/// their request (at most [`SHUTDOWN_GRACE`]).
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    state: Arc<AppState>,
+    max_connections: usize,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let l = &state.config.limits;
+    let global = Arc::new(Semaphore::new(max_connections.max(1)));
+    let per_client = ClientSlots::new(l.max_connections_per_client);
+    let header_timeout = Duration::from_millis(l.header_read_timeout_ms.max(1));
+    let v6_prefix = l.ipv6_client_prefix;
+    let (stop_tx, stop_rx) = watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            r = listener.accept() => r,
+            _ = &mut shutdown => break,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // EMFILE / ENFILE / ECONNABORTED: back off briefly instead of spinning.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let Ok(global_permit) = global.clone().try_acquire_owned() else {
+            state.metrics.connection_refused("global_cap");
+            drop(stream);
+            continue;
+        };
+        let Some(client_slot) = per_client.try_acquire(client_key(peer.ip(), v6_prefix)) else {
+            state.metrics.connection_refused("client_cap");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let app = app.clone();
+        let mut stop = stop_rx.clone();
+        let metrics_state = state.clone();
+        tokio::spawn(async move {
+            let _held = (global_permit, client_slot);
+            metrics_state.metrics.connections(1);
+            let svc = hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                app.clone().oneshot(req)
+            });
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(TokioTimer::new())
+                .header_read_timeout(header_timeout)
+                .keep_alive(true)
+                .max_buf_size(64 * 1024);
+            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            tokio::pin!(conn);
+            let stopping = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            tokio::select! {
+                r = conn.as_mut() => {
+                    if let Err(e) = r {
+                        tracing::debug!(peer = %peer, error = %e, "connection ended with an error");
+                    }
+                }
+                () = stopping => {
+                    conn.as_mut().graceful_shutdown();
+                    let _ = tokio::time::timeout(SHUTDOWN_GRACE, conn.as_mut()).await;
+                }
+            }
+            metrics_state.metrics.connections(-1);
+        });
+    }
+    let _ = stop_tx.send(true);
+    // Wait until every connection task released its global permit (or the grace ran out).
+    let all = u32::try_from(max_connections.max(1)).unwrap_or(u32::MAX);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE + Duration::from_secs(1), global.acquire_many(all)).await;
+    Ok(())
+}
