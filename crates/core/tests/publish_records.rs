@@ -23,9 +23,20 @@ fn report_findings() -> Vec<Finding> {
     report.findings
 }
 
-/// The fix lines that are records, as the user reads them.
+/// The fix lines that are records, as the user reads them: `<owner>. 3600 IN <type> <data>`
+/// (an alternative in prose, "(or …: example.com. 3600 IN MX 0 .)", is not one to publish).
 fn record_lines(f: &Finding) -> Vec<String> {
-    f.fix.lines().map(str::trim).filter(|l| l.contains(" 3600 IN ")).map(str::to_string).collect()
+    f.fix
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            let mut tokens = l.split(' ');
+            tokens.next().is_some_and(|owner| owner.ends_with('.'))
+                && tokens.next() == Some("3600")
+                && tokens.next() == Some("IN")
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 #[test]
@@ -69,6 +80,17 @@ fn every_finding_publishes_exactly_its_record_lines() {
         let printed: Vec<String> = f.publish.iter().map(PublishRecord::zone_line).collect();
         assert_eq!(record_lines(f), printed, "{}: {}", f.id, f.fix);
     }
+}
+
+#[test]
+fn an_alternative_in_prose_is_not_published() {
+    let findings = report_findings();
+    let f = findings
+        .iter()
+        .find(|f| f.publish.iter().any(|r| r.rtype == "MX"))
+        .unwrap_or_else(|| panic!("no finding publishes an MX record: {findings:#?}"));
+    assert!(f.fix.contains("IN MX 0 ."), "the fix offers the null MX as an alternative: {}", f.fix);
+    assert_eq!(f.publish, vec![PublishRecord::new("pub.test", "MX", "10 mx.pub.test.")]);
 }
 
 #[test]
