@@ -198,9 +198,9 @@ fn spell_out(key: &str) -> String {
         .split('_')
         .filter(|w| !w.is_empty())
         .map(|w| match w {
-            "spf" | "dkim" | "dmarc" | "arc" | "mx" | "tls" | "ip" | "ttl" | "ptr" | "rua" | "ruf" | "mime" | "html"
-            | "http" | "https" | "url" | "uri" | "uris" | "id" | "js" | "ds" | "dns" | "bimi" | "dane" | "tlsa"
-            | "rfc" | "smtp" | "helo" | "dsn" | "cc" | "svg" | "vmc" | "sts" | "rpt" | "ad" => {
+            "spf" | "dkim" | "dmarc" | "arc" | "mx" | "tls" | "ip" | "ttl" | "ptr" | "rua" | "ruf" | "mime"
+            | "html" | "http" | "https" | "url" | "uri" | "uris" | "id" | "js" | "ds" | "dns" | "bimi" | "dane"
+            | "tlsa" | "rfc" | "smtp" | "helo" | "dsn" | "cc" | "svg" | "vmc" | "sts" | "rpt" | "ad" => {
                 w.to_ascii_uppercase()
             }
             "dnssec" => "DNSSEC".into(),

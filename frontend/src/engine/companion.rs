@@ -181,7 +181,6 @@ async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String
             if resp.status() == 429 { "Too many requests: wait a moment" } else { "The Inboxlens server refused" };
         return Err(UiError::new(title, msg));
     }
-    serde_json::from_str(&text).map_err(|e| {
-        UiError::new("The Inboxlens server gave an answer this page cannot read", format!("{path}: {e}"))
-    })
+    serde_json::from_str(&text)
+        .map_err(|e| UiError::new("The Inboxlens server gave an answer this page cannot read", format!("{path}: {e}")))
 }

@@ -92,9 +92,7 @@ impl PolicyFetcher for CompanionPolicyFetcher {
                 Some(code) => return Err(FetchError::Status(code)),
                 None => return Err(FetchError::Other("the companion server gave no HTTP status".into())),
             }
-            answer
-                .policy_text
-                .ok_or_else(|| FetchError::Other("the companion server returned no policy text".into()))
+            answer.policy_text.ok_or_else(|| FetchError::Other("the companion server returned no policy text".into()))
         })
     }
 }

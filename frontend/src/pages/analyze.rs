@@ -1,7 +1,9 @@
 //! "Analyze message": paste, drop or pick an `.eml`, or load the bundled sample; the core
 //! analyses it here in the page (only DNS questions leave it) and the report is rendered.
 
-use crate::components::{CopyButton, DnsTable, ErrorBox, FindingsView, Kv, fields, result_word, rows_table, section_fields};
+use crate::components::{
+    CopyButton, DnsTable, ErrorBox, FindingsView, Kv, fields, result_word, rows_table, section_fields,
+};
 use crate::ctx::AppCtx;
 use crate::engine::{self, Overrides, UiError};
 use crate::pages::companion::{DnsblBox, NeedsCompanion};
