@@ -223,9 +223,13 @@ pub fn pretty_json<T: Serialize + ?Sized>(report: &T) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".to_string())
 }
 
+/// Run with `cargo test -p inboxlens-web --target wasm32-unknown-unknown` and
+/// `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner` (Node.js): the
+/// web app builds for wasm32 only.
 #[cfg(test)]
 mod tests {
     use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test as test;
 
     #[test]
     fn labels_read_as_words() {
