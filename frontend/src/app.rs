@@ -1,71 +1,13 @@
 //! The app shell: hash router (`#/`, `#/domain/example.com`, `#/bounce`), header with the
 //! theme toggle, and the DNS settings bar shared by every page.
 
+use crate::ctx::{AppCtx, Route};
 use crate::pages::{analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage};
 use crate::settings::{self, Companion, DohSource, Settings};
 use crate::util;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 use yew::prelude::*;
-
-/// A page of the app, from the URL fragment. Fragments carry nothing private: only a domain name.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Route {
-    Analyze,
-    Domain(Option<String>),
-    Bounce,
-}
-
-impl Route {
-    /// Parses `location.hash`.
-    pub fn from_hash(hash: &str) -> Route {
-        let path = hash.trim_start_matches('#').trim_start_matches('/');
-        let mut parts = path.splitn(2, '/');
-        match parts.next().unwrap_or("") {
-            "domain" => {
-                let d = parts.next().map(|d| decode_component(d).trim().to_string()).filter(|d| !d.is_empty());
-                Route::Domain(d)
-            }
-            "bounce" => Route::Bounce,
-            _ => Route::Analyze,
-        }
-    }
-
-    /// The fragment for this route.
-    pub fn to_hash(&self) -> String {
-        match self {
-            Route::Analyze => "#/".into(),
-            Route::Domain(None) => "#/domain".into(),
-            Route::Domain(Some(d)) => format!("#/domain/{}", encode_component(d)),
-            Route::Bounce => "#/bounce".into(),
-        }
-    }
-}
-
-fn decode_component(s: &str) -> String {
-    js_sys::decode_uri_component(s).ok().and_then(|v| v.as_string()).unwrap_or_else(|| s.to_string())
-}
-
-fn encode_component(s: &str) -> String {
-    js_sys::encode_uri_component(s).as_string().unwrap_or_else(|| s.to_string())
-}
-
-/// Sets the URL fragment without adding a history entry per keystroke.
-pub fn set_hash(route: &Route) {
-    if let Some(w) = util::window() {
-        let hash = route.to_hash();
-        if w.location().hash().unwrap_or_default() != hash {
-            let _ = w.location().set_hash(&hash);
-        }
-    }
-}
-
-/// What every page gets from the shell.
-#[derive(Clone, Debug, PartialEq)]
-pub struct AppCtx {
-    pub settings: Settings,
-    pub set_settings: Callback<Settings>,
-}
 
 /// The root component.
 #[component(App)]

@@ -6,7 +6,7 @@
 //! `/api/capabilities`), otherwise a public DoH resolver that allows CORS.
 
 use crate::util;
-use serde_json::Value;
+use serde::Deserialize;
 use wasm_bindgen::JsCast;
 
 /// The public fallback: answers RFC 8484 POSTs with CORS headers.
@@ -19,8 +19,17 @@ pub struct Capabilities {
     pub doh: String,
     /// Feature names it announced (e.g. `smtp_probe`, `dnsbl`, `mta_sts`).
     pub features: Vec<String>,
-    /// The raw answer, shown in the settings panel.
-    pub raw: Value,
+}
+
+/// The part of `/api/capabilities` the page reads.
+#[derive(Deserialize)]
+struct CapabilitiesDoc {
+    /// Its DoH endpoint, a path on the same origin or an absolute URL.
+    #[serde(default)]
+    doh: Option<String>,
+    /// The names the web app switches its companion features on by.
+    #[serde(default)]
+    features: Vec<String>,
 }
 
 impl Capabilities {
@@ -157,37 +166,14 @@ pub async fn probe_companion() -> Companion {
     let Some(body) = body.as_string() else {
         return Companion::Absent;
     };
-    let Ok(raw) = serde_json::from_str::<Value>(&body) else {
+    let Ok(doc) = serde_json::from_str::<CapabilitiesDoc>(&body) else {
         return Companion::Absent;
     };
-    if !raw.is_object() {
-        return Companion::Absent;
-    }
-    let doh_path = util::first_text(&raw, &["/doh", "/dns_query", "/doh_url", "/endpoints/doh"])
-        .unwrap_or_else(|| "/dns-query".to_string());
+    let doh_path = doc.doh.unwrap_or_else(|| "/dns-query".to_string());
     let doh = if doh_path.starts_with("http://") || doh_path.starts_with("https://") {
         doh_path
     } else {
         format!("{origin}/{}", doh_path.trim_start_matches('/'))
     };
-    let features = features_of(&raw);
-    Companion::Present(Capabilities { doh, features, raw })
-}
-
-/// Feature names from a capabilities document: `features` as a list of names, or as an
-/// object of booleans, or top-level booleans.
-fn features_of(raw: &Value) -> Vec<String> {
-    let mut out = Vec::new();
-    match raw.get("features") {
-        Some(Value::Array(items)) => out.extend(items.iter().filter_map(|i| i.as_str().map(str::to_string))),
-        Some(Value::Object(map)) => {
-            out.extend(map.iter().filter(|(_, v)| v.as_bool().unwrap_or(false)).map(|(k, _)| k.clone()))
-        }
-        _ => {
-            if let Some(map) = raw.as_object() {
-                out.extend(map.iter().filter(|(_, v)| v.as_bool() == Some(true)).map(|(k, _)| k.clone()));
-            }
-        }
-    }
-    out
+    Companion::Present(Capabilities { doh, features: doc.features })
 }

@@ -1,11 +1,6 @@
-//! Browser plumbing shared by the pages: storage, clipboard, downloads, the theme,
-//! the panic hook, and small helpers to read the core's serialized reports.
-//!
-//! The pages render the core's report *as serialized* (the same JSON that the CLI's
-//! `--json` and the page's "Export JSON" give), so what is shown and what is exported
-//! can never disagree, and the UI never re-derives a verdict.
+//! Browser plumbing shared by the pages: storage, clipboard, downloads, the theme and
+//! the panic hook.
 
-use serde_json::Value;
 use wasm_bindgen::JsCast;
 
 /// localStorage key of the DoH endpoint the user chose.
@@ -136,63 +131,6 @@ pub fn remove_boot_placeholder() {
     if let Some(el) = window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         el.remove();
     }
-}
-
-// ---- reading serialized reports ----
-
-/// The value at a JSON pointer (`/auth/spf/result`), if present and not null.
-pub fn at<'a>(v: &'a Value, ptr: &str) -> Option<&'a Value> {
-    v.pointer(ptr).filter(|x| !x.is_null())
-}
-
-/// A scalar at a JSON pointer, as text (strings as-is, numbers and booleans printed).
-pub fn text(v: &Value, ptr: &str) -> Option<String> {
-    at(v, ptr).and_then(scalar_text)
-}
-
-/// A scalar as text; arrays of scalars joined with ", "; objects give `None`.
-pub fn scalar_text(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(if *b { "yes".into() } else { "no".into() }),
-        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
-            let parts: Vec<String> = items.iter().filter_map(scalar_text).collect();
-            Some(parts.join(", "))
-        }
-        _ => None,
-    }
-}
-
-/// The array at a JSON pointer (empty when absent).
-pub fn list<'a>(v: &'a Value, ptr: &str) -> &'a [Value] {
-    at(v, ptr).and_then(|x| x.as_array()).map(|a| a.as_slice()).unwrap_or(&[])
-}
-
-/// The first of several fields that is present, as text (report fields that the core may name either way).
-pub fn first_text(v: &Value, ptrs: &[&str]) -> Option<String> {
-    ptrs.iter().find_map(|p| text(v, p))
-}
-
-/// A CSS class for an RFC result word (`pass`, `fail`, ...).
-pub fn result_class(word: &str) -> String {
-    let w = word.split_whitespace().next().unwrap_or("none").to_ascii_lowercase();
-    format!("res-{w}")
-}
-
-/// "snake_case_name" -> "Snake case name" for generic field labels.
-pub fn humanize(key: &str) -> String {
-    let s = key.replace('_', " ");
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
-        None => String::new(),
-    }
-}
-
-/// Pretty JSON for export (never fails on a `Value`).
-pub fn pretty(v: &Value) -> String {
-    serde_json::to_string_pretty(v).unwrap_or_else(|_| "{}".to_string())
 }
 
 /// A file name part from a domain or subject: letters, digits, dots and dashes only.

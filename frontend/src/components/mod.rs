@@ -1,8 +1,11 @@
 //! Building blocks the pages share: copy button, findings grouped by area, the DNS evidence
-//! table, generic key/value rendering of report sections, and the error box.
+//! table, the field-by-field rendering of report sections that have no dedicated view, and
+//! the error box.
 
-use crate::util;
+use crate::{util, view};
+use inboxlens_core::dns::recorder::DnsEvidence;
 use inboxlens_core::findings::{Area, Finding, Severity};
+use serde::Serialize;
 use serde_json::Value;
 use yew::prelude::*;
 
@@ -46,11 +49,6 @@ pub fn error_box(props: &ErrorProps) -> Html {
             {props.message.clone()}
         </div>
     }
-}
-
-/// Reads `findings[]` of a serialized report with the core's own type.
-pub fn findings_of(report: &Value) -> Vec<Finding> {
-    util::list(report, "/findings").iter().filter_map(|f| serde_json::from_value::<Finding>(f.clone()).ok()).collect()
 }
 
 /// Props of [`FindingsView`].
@@ -118,7 +116,7 @@ fn finding_item(f: &Finding, open: bool) -> Html {
 #[derive(Properties, PartialEq)]
 pub struct DnsProps {
     /// The report's `dns[]` evidence list.
-    pub entries: Vec<Value>,
+    pub entries: Vec<DnsEvidence>,
 }
 
 /// Every DNS answer the verdicts rest on (name, type, rcode, data, TTL, DNSSEC AD bit).
@@ -139,17 +137,9 @@ pub fn dns_table(props: &DnsProps) -> Html {
     }
 }
 
-fn dns_row(e: &Value) -> Html {
-    // Evidence rows are the core's `dns::recorder::DnsEvidence`:
-    // {name, type, rcode, records: [zone-file lines], ttl, ad, error}.
-    let name = util::text(e, "/name").unwrap_or_default();
-    let rtype = util::first_text(e, &["/type", "/rtype"]).unwrap_or_default();
-    let error = util::text(e, "/error");
-    let rcode = error.clone().or_else(|| util::text(e, "/rcode")).unwrap_or_default();
-    let records: Vec<String> = util::list(e, "/records").iter().map(record_text).collect();
-    let ttl = util::text(e, "/ttl");
-    let ad = util::at(e, "/ad").and_then(Value::as_bool).unwrap_or(false);
-    let rclass = if error.is_some() {
+fn dns_row(e: &DnsEvidence) -> Html {
+    let rcode = e.error.clone().or_else(|| e.rcode.clone()).unwrap_or_default();
+    let rclass = if e.error.is_some() {
         "res-temperror"
     } else if rcode.eq_ignore_ascii_case("noerror") {
         ""
@@ -158,30 +148,17 @@ fn dns_row(e: &Value) -> Html {
     };
     html! {
         <tr>
-            <td class="wrap mono">{name}</td>
-            <td>{rtype}</td>
+            <td class="wrap mono">{e.name.clone()}</td>
+            <td>{e.rtype.to_string()}</td>
             <td class={rclass}>{rcode}</td>
             <td class="wrap mono">
-                { for records.iter().map(|d| html! { <div>{d}</div> }) }
-                if records.is_empty() && error.is_none() { <span class="muted">{"(no records)"}</span> }
+                { for e.records.iter().map(|d| html! { <div>{d}</div> }) }
+                if e.records.is_empty() && e.error.is_none() { <span class="muted">{"(no records)"}</span> }
             </td>
-            <td>{ttl.unwrap_or_default()}</td>
-            <td>{if ad { "secure (AD)" } else { "—" }}</td>
+            <td>{e.ttl.map(|t| t.to_string()).unwrap_or_default()}</td>
+            <td>{if e.ad { "secure (AD)" } else { "—" }}</td>
         </tr>
     }
-}
-
-/// A record of the evidence list in presentation form, using the core's own printer.
-pub fn record_text(r: &Value) -> String {
-    if let Value::String(line) = r {
-        return line.clone();
-    }
-    if let Some(data) = r.get("data")
-        && let Ok(rd) = serde_json::from_value::<inboxlens_core::dns::RecordData>(data.clone())
-    {
-        return rd.to_presentation();
-    }
-    util::first_text(r, &["/text", "/data", "/value"]).unwrap_or_else(|| r.to_string())
 }
 
 /// Props of [`Kv`].
@@ -193,16 +170,17 @@ pub struct KvProps {
     pub skip: Vec<&'static str>,
 }
 
-/// A report section's scalar fields as a definition list (fields the core may add later show up too).
+/// A report section's scalar fields as a definition list, labelled in words ([`view::label`]);
+/// fields the core adds later show up too. Build the value with [`fields`].
 #[component(Kv)]
 pub fn kv(props: &KvProps) -> Html {
     let Some(map) = props.value.as_object() else {
-        return html! { <span>{util::scalar_text(&props.value).unwrap_or_default()}</span> };
+        return html! { <span>{scalar_text(&props.value).unwrap_or_default()}</span> };
     };
     let rows: Vec<(String, String)> = map
         .iter()
         .filter(|(k, _)| !props.skip.contains(&k.as_str()))
-        .filter_map(|(k, v)| util::scalar_text(v).filter(|s| !s.is_empty()).map(|s| (util::humanize(k), s)))
+        .filter_map(|(k, v)| scalar_text(v).filter(|s| !s.is_empty()).map(|s| (view::label(k), s)))
         .collect();
     if rows.is_empty() {
         return html! {};
@@ -216,13 +194,39 @@ pub fn kv(props: &KvProps) -> Html {
 
 /// A result word with its colour.
 pub fn result_word(word: &str) -> Html {
-    html! { <span class={classes!("word", util::result_class(word))}>{word.to_string()}</span> }
+    html! { <span class={classes!("word", view::result_class(word))}>{word.to_string()}</span> }
 }
 
-/// Renders a report section the page has no dedicated view for: its scalar fields, then
-/// each list of objects as a table and each nested object under its own heading.
-/// Depth-limited; used for sections the core may extend (headers, body, unsubscribe...).
-pub fn generic(value: &Value, depth: usize) -> Html {
+/// A typed report part as the field tree [`Kv`] and [`generic`] lay out: the same fields,
+/// names and values as the exported JSON.
+pub fn fields<T: Serialize + ?Sized>(part: &T) -> Value {
+    serde_json::to_value(part).unwrap_or(Value::Null)
+}
+
+/// A scalar as text (strings as-is, numbers printed, booleans yes/no); arrays of scalars
+/// joined with ", "; objects give `None`.
+pub fn scalar_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(if *b { "yes".into() } else { "no".into() }),
+        Value::Array(items) if items.iter().all(|i| !i.is_object() && !i.is_array()) => {
+            let parts: Vec<String> = items.iter().filter_map(scalar_text).collect();
+            Some(parts.join(", "))
+        }
+        _ => None,
+    }
+}
+
+/// Renders a typed report part the page has no dedicated view for (headers, body,
+/// unsubscribe, the DMARC and MTA-STS sections...): its scalar fields labelled in words,
+/// then each list of objects as a table and each nested object under its own heading.
+pub fn section_fields<T: Serialize + ?Sized>(part: &T, depth: usize) -> Html {
+    generic(&fields(part), depth)
+}
+
+/// [`section_fields`] over an already serialized part. Depth-limited.
+fn generic(value: &Value, depth: usize) -> Html {
     match value {
         Value::Object(map) => {
             let nested: Vec<(&String, &Value)> = map
@@ -235,7 +239,7 @@ pub fn generic(value: &Value, depth: usize) -> Html {
                     if depth < 3 {
                         { for nested.into_iter().map(|(k, v)| html! {
                             <div>
-                                <h4 class="small">{util::humanize(k)}</h4>
+                                <h4 class="small">{view::label(k)}</h4>
                                 {generic(v, depth + 1)}
                             </div>
                         }) }
@@ -244,17 +248,23 @@ pub fn generic(value: &Value, depth: usize) -> Html {
             }
         }
         Value::Array(items) if items.iter().any(|i| i.is_object()) => object_table(items),
-        other => html! { <span>{util::scalar_text(other).unwrap_or_default()}</span> },
+        other => html! { <span>{scalar_text(other).unwrap_or_default()}</span> },
     }
 }
 
-/// A list of objects as a table whose columns are their scalar fields (first 8 seen).
-pub fn object_table(items: &[Value]) -> Html {
+/// A list of typed rows as a table whose columns are their scalar fields (first 8 seen).
+pub fn rows_table<T: Serialize>(rows: &[T]) -> Html {
+    let items: Vec<Value> = rows.iter().map(fields).collect();
+    object_table(&items)
+}
+
+/// A list of serialized objects as a table whose columns are their scalar fields (first 8 seen).
+fn object_table(items: &[Value]) -> Html {
     let mut cols: Vec<String> = Vec::new();
     for item in items {
         if let Some(map) = item.as_object() {
             for (k, v) in map {
-                if util::scalar_text(v).is_some() && !cols.contains(k) && cols.len() < 8 {
+                if scalar_text(v).is_some() && !cols.contains(k) && cols.len() < 8 {
                     cols.push(k.clone());
                 }
             }
@@ -266,12 +276,12 @@ pub fn object_table(items: &[Value]) -> Html {
     html! {
         <div class="table-wrap">
             <table>
-                <thead><tr>{ for cols.iter().map(|c| html! { <th>{util::humanize(c)}</th> }) }</tr></thead>
+                <thead><tr>{ for cols.iter().map(|c| html! { <th>{view::label(c)}</th> }) }</tr></thead>
                 <tbody>
                     { for items.iter().map(|item| html! {
                         <tr>{ for cols.iter().map(|c| {
-                            let t = item.get(c.as_str()).and_then(util::scalar_text).unwrap_or_default();
-                            let class = if c == "result" || c == "status" { util::result_class(&t) } else { "wrap".to_string() };
+                            let t = item.get(c.as_str()).and_then(scalar_text).unwrap_or_default();
+                            let class = if c == "result" || c == "status" { view::result_class(&t) } else { "wrap".to_string() };
                             html! { <td class={class}>{t}</td> }
                         }) }</tr>
                     }) }

@@ -1,14 +1,21 @@
 //! "Analyze message": paste, drop or pick an `.eml`, or load the bundled sample; the core
 //! analyses it here in the page (only DNS questions leave it) and the report is rendered.
 
-use crate::app::AppCtx;
 use crate::components::{
-    CopyButton, DnsTable, ErrorBox, FindingsView, Kv, findings_of, generic, object_table, result_word,
+    CopyButton, DnsTable, ErrorBox, FindingsView, Kv, fields, result_word, rows_table, section_fields,
 };
+use crate::ctx::AppCtx;
 use crate::engine::{self, Overrides, UiError};
+use crate::pages::companion::{DnsblBox, NeedsCompanion};
 use crate::settings::Companion;
 use crate::util;
-use serde_json::Value;
+use crate::view::{self, word};
+use inboxlens_core::analyze::{MessageReport, UpstreamSection};
+use inboxlens_core::auth::dmarc::DmarcVerdict;
+use inboxlens_core::findings::Severity;
+use inboxlens_core::message::bulk::ChecklistItem;
+use inboxlens_core::message::envelope::Envelope;
+use inboxlens_core::message::hops::Hop;
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -23,7 +30,7 @@ const MAX_MESSAGE: usize = 25 * 1024 * 1024;
 enum Outcome {
     Idle,
     Running,
-    Done { report: Rc<Value>, elapsed_ms: f64 },
+    Done { report: Rc<MessageReport>, elapsed_ms: f64 },
     Failed(UiError),
 }
 
@@ -241,7 +248,9 @@ pub fn analyze_page() -> Html {
 /// Props of [`Report`].
 #[derive(Properties, PartialEq)]
 pub struct ReportProps {
-    pub report: Rc<Value>,
+    /// The core's report.
+    pub report: Rc<MessageReport>,
+    /// How long the analysis took in the page.
     pub elapsed_ms: f64,
 }
 
@@ -252,18 +261,22 @@ pub fn report_view(props: &ReportProps) -> Html {
         return html! {};
     };
     let r = &*props.report;
-    let findings = findings_of(r);
-    let score = util::at(r, "/score").and_then(Value::as_f64);
+    let findings = r.findings.clone();
+    let score = Some(r.score);
+    let json = view::pretty_json(r);
     let export = {
-        let report = props.report.clone();
+        let json = json.clone();
         Callback::from(move |_: MouseEvent| {
-            let _ = util::download("inboxlens-report.json", "application/json", &util::pretty(&report));
+            let _ = util::download("inboxlens-report.json", "application/json", &json);
         })
     };
-    let dns = util::list(r, "/dns").to_vec();
-    let dns_failures = dns.iter().filter(|e| util::at(e, "/error").is_some()).count();
-    let errors = findings.iter().filter(|f| f.severity == inboxlens_core::findings::Severity::Error).count();
-    let warnings = findings.iter().filter(|f| f.severity == inboxlens_core::findings::Severity::Warning).count();
+    let dns = r.dns.clone();
+    let dns_failures = dns.iter().filter(|e| e.error.is_some()).count();
+    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let warnings = findings.iter().filter(|f| f.severity == Severity::Warning).count();
+    let spf_word = word(&r.auth.spf.result);
+    let dmarc_word = word(&r.auth.dmarc.result);
+    let arc_word = word(&r.auth.arc.result);
 
     html! {
         <div data-testid="report">
@@ -278,23 +291,23 @@ pub fn report_view(props: &ReportProps) -> Html {
                     <div class="notice" role="status">{format!("{dns_failures} of {} DNS questions failed (timeout or transport error); verdicts that depend on them are temporary errors, not “record missing”.", dns.len())}</div>
                 }
                 <div class="summary">
-                    <div class={classes!("score", score_class(score))} data-testid="score" aria-label="Score out of 10">
-                        <span class="num">{score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "–".into())}</span>
+                    <div class={classes!("score", view::score_class(score))} data-testid="score" aria-label="Score out of 10">
+                        <span class="num">{format!("{:.1}", r.score)}</span>
                         <span class="of">{"/ 10"}</span>
                     </div>
                     <div>
                         <div class="verdicts">
-                            {verdict("SPF", "verdict-spf", util::text(r, "/auth/spf/result"))}
-                            {verdict("DKIM", "verdict-dkim", dkim_words(r))}
-                            {verdict("DMARC", "verdict-dmarc", util::text(r, "/auth/dmarc/result"))}
-                            {verdict("ARC", "verdict-arc", util::text(r, "/auth/arc/result"))}
+                            {verdict("SPF", "verdict-spf", &spf_word)}
+                            {verdict("DKIM", "verdict-dkim", &dkim_words(r))}
+                            {verdict("DMARC", "verdict-dmarc", &dmarc_word)}
+                            {verdict("ARC", "verdict-arc", &arc_word)}
                         </div>
                         <p class="small muted">
                             {format!("{errors} error(s), {warnings} warning(s), {} finding(s) in all · analysed in {:.0} ms, {} DNS questions", findings.len(), props.elapsed_ms, dns.len())}
                         </p>
                         <div class="row">
                             <button type="button" onclick={export}>{"Export JSON"}</button>
-                            <CopyButton text={util::pretty(r)} label="Copy JSON" />
+                            <CopyButton text={json} label="Copy JSON" />
                         </div>
                     </div>
                 </div>
@@ -310,43 +323,35 @@ pub fn report_view(props: &ReportProps) -> Html {
                 {auth_panel(r)}
             </section>
 
-            if let Some(up) = util::at(r, "/upstream") {
-                <section class="panel" aria-labelledby="up-h">
-                    <h2 id="up-h">{"Upstream vs fresh verdicts"}</h2>
-                    <p class="small muted">{"What the receiving servers wrote in Authentication-Results when the message was delivered, next to what the checks say now. A difference usually means a key was rotated or a record changed since delivery."}</p>
-                    {upstream_view(up, r)}
-                </section>
-            }
+            <section class="panel" aria-labelledby="up-h">
+                <h2 id="up-h">{"Upstream vs fresh verdicts"}</h2>
+                <p class="small muted">{"What the receiving servers wrote in Authentication-Results when the message was delivered, next to what the checks say now. A difference usually means a key was rotated or a record changed since delivery."}</p>
+                {upstream_view(&r.upstream, r)}
+            </section>
 
             <section class="panel" aria-labelledby="env-h">
                 <h2 id="env-h">{"Envelope and delivery path"}</h2>
-                {envelope_view(r)}
-                {hops_view(util::list(r, "/hops"))}
+                {envelope_view(&r.envelope)}
+                {hops_view(&r.hops)}
             </section>
 
-            if !util::list(r, "/bulk_sender").is_empty() {
+            if !r.bulk_sender.is_empty() {
                 <section class="panel" aria-labelledby="bulk-h">
                     <h2 id="bulk-h">{"Bulk-sender checklist (Gmail / Yahoo 2024, Microsoft 2025)"}</h2>
-                    {bulk_view(util::list(r, "/bulk_sender"))}
+                    {bulk_view(&r.bulk_sender)}
                 </section>
             }
 
             <div class="grid2">
-                if let Some(h) = util::at(r, "/headers") {
-                    <section class="panel" aria-labelledby="hdr-h"><h2 id="hdr-h">{"Headers"}</h2>{generic(h, 0)}</section>
-                }
-                if let Some(u) = util::at(r, "/unsubscribe") {
-                    <section class="panel" aria-labelledby="unsub-h"><h2 id="unsub-h">{"Unsubscribe"}</h2>{generic(u, 0)}</section>
-                }
+                <section class="panel" aria-labelledby="hdr-h"><h2 id="hdr-h">{"Headers"}</h2>{section_fields(&r.headers, 0)}</section>
+                <section class="panel" aria-labelledby="unsub-h"><h2 id="unsub-h">{"Unsubscribe"}</h2>{section_fields(&r.unsubscribe, 0)}</section>
             </div>
-            if let Some(b) = util::at(r, "/body") {
-                <section class="panel" aria-labelledby="body-h"><h2 id="body-h">{"Content"}</h2>{generic(b, 0)}</section>
-            }
-            if let Some(ip) = util::text(r, "/envelope/client_ip") {
+            <section class="panel" aria-labelledby="body-h"><h2 id="body-h">{"Content"}</h2>{section_fields(&r.body, 0)}</section>
+            if let Some(ip) = r.envelope.client_ip.clone() {
                 {match &ctx.settings.companion {
-                    Companion::Present(c) if c.has("dnsbl") => html! { <crate::pages::companion::DnsblBox query={ip} /> },
+                    Companion::Present(c) if c.has("dnsbl") => html! { <DnsblBox query={ip} /> },
                     Companion::Present(_) => html! {},
-                    _ => html! { <crate::pages::companion::NeedsCompanion what={format!("Blocklist (DNSBL) check of {ip}")} /> },
+                    _ => html! { <NeedsCompanion what={format!("Blocklist (DNSBL) check of {ip}")} /> },
                 }}
             }
 
@@ -361,63 +366,47 @@ pub fn report_view(props: &ReportProps) -> Html {
     }
 }
 
-fn score_class(score: Option<f64>) -> &'static str {
-    match score {
-        Some(s) if s >= 8.0 => "good",
-        Some(s) if s >= 5.0 => "fair",
-        Some(_) => "poor",
-        None => "",
-    }
-}
-
-fn verdict(label: &'static str, testid: &'static str, word: Option<String>) -> Html {
-    let word = word.unwrap_or_else(|| "none".to_string());
+fn verdict(label: &'static str, testid: &'static str, word: &str) -> Html {
+    let word = if word.is_empty() { "none" } else { word };
     html! {
         <div class="verdict" data-testid={testid}>
             <span class="label">{label}</span>{" "}
-            {result_word(&word)}
+            {result_word(word)}
         </div>
     }
 }
 
 /// The DKIM results of every signature, in header order (`none` when the message is unsigned,
 /// RFC 8601 §2.7.1). Each signature's own result, as the core computed it.
-fn dkim_words(r: &Value) -> Option<String> {
-    let sigs = util::list(r, "/auth/dkim");
-    if sigs.is_empty() {
-        return Some("none".into());
+fn dkim_words(r: &MessageReport) -> String {
+    if r.auth.dkim.is_empty() {
+        return "none".into();
     }
-    let words: Vec<String> = sigs
+    let words: Vec<String> = r
+        .auth
+        .dkim
         .iter()
         .map(|s| {
-            let res = util::text(s, "/result").unwrap_or_else(|| "none".into());
-            match util::text(s, "/domain") {
-                Some(d) => format!("{res} ({d})"),
-                None => res,
-            }
+            let res = word(&s.result);
+            if s.domain.is_empty() { res } else { format!("{res} ({})", s.domain) }
         })
         .collect();
-    Some(words.join(", "))
+    words.join(", ")
 }
 
-fn auth_panel(r: &Value) -> Html {
-    let spf = util::at(r, "/auth/spf");
-    let dmarc = util::at(r, "/auth/dmarc");
-    let arc = util::at(r, "/auth/arc");
-    let dkim = util::list(r, "/auth/dkim");
+fn auth_panel(r: &MessageReport) -> Html {
+    let dkim = &r.auth.dkim;
     html! {
         <>
             <div class="grid2">
                 <div>
-                    <h3>{"SPF "}{result_word(&util::text(r, "/auth/spf/result").unwrap_or_else(|| "none".into()))}</h3>
-                    if let Some(s) = spf { <Kv value={s.clone()} skip={vec!["result"]} /> }
+                    <h3>{"SPF "}{result_word(&word(&r.auth.spf.result))}</h3>
+                    <Kv value={fields(&r.auth.spf)} skip={vec!["result"]} />
                 </div>
                 <div>
-                    <h3>{"DMARC "}{result_word(&util::text(r, "/auth/dmarc/result").unwrap_or_else(|| "none".into()))}</h3>
-                    if let Some(d) = dmarc {
-                        <Kv value={d.clone()} skip={vec!["result", "alignment"]} />
-                        {alignment_view(d)}
-                    }
+                    <h3>{"DMARC "}{result_word(&word(&r.auth.dmarc.result))}</h3>
+                    <Kv value={fields(&r.auth.dmarc)} skip={vec!["result", "alignment"]} />
+                    {alignment_view(&r.auth.dmarc)}
                 </div>
             </div>
             <h3>{format!("DKIM signatures ({})", dkim.len())}</h3>
@@ -427,62 +416,47 @@ fn auth_panel(r: &Value) -> Html {
                 { for dkim.iter().enumerate().map(|(i, s)| html! {
                     <div class="verdict" style="margin:.4rem 0">
                         <strong>{format!("#{} ", i + 1)}</strong>
-                        {result_word(&util::text(s, "/result").unwrap_or_else(|| "none".into()))}
-                        {format!(" d={} s={}", util::text(s, "/domain").unwrap_or_default(), util::text(s, "/selector").unwrap_or_default())}
-                        if let Some(f) = util::at(s, "/failure") {
+                        {result_word(&word(&s.result))}
+                        {format!(" d={} s={}", s.domain, s.selector)}
+                        if let Some(f) = &s.failure {
                             <p class="res-fail">
-                                {util::text(f, "/kind").map(|k| util::humanize(&k)).unwrap_or_default()}
-                                {util::text(f, "/likely_cause").map(|c| format!(": {c}")).unwrap_or_default()}
+                                {view::label(&word(&f.kind))}
+                                {if f.likely_cause.is_empty() { String::new() } else { format!(": {}", f.likely_cause) }}
                             </p>
                         }
-                        <Kv value={s.clone()} skip={vec!["result", "domain", "selector", "key_record"]} />
-                        if let Some(k) = util::text(s, "/key_record") { <pre class="small">{k}</pre> }
+                        <Kv value={fields(s)} skip={vec!["result", "domain", "selector", "key_record"]} />
+                        if let Some(k) = &s.key_record { <pre class="small">{k}</pre> }
                     </div>
                 }) }
             }
-            <h3>{"ARC "}{result_word(&util::text(r, "/auth/arc/result").unwrap_or_else(|| "none".into()))}</h3>
-            if let Some(a) = arc { {generic(a, 1)} }
+            <h3>{"ARC "}{result_word(&word(&r.auth.arc.result))}</h3>
+            {section_fields(&r.auth.arc, 1)}
         </>
     }
 }
 
 /// DMARC identifier alignment (RFC 7489 §3.1): each identifier against the From domain.
-fn alignment_view(d: &Value) -> Html {
-    match util::at(d, "/alignment") {
-        Some(Value::Array(items)) => object_table(items),
-        Some(other @ Value::Object(_)) => generic(other, 1),
-        _ => html! {},
-    }
+fn alignment_view(d: &DmarcVerdict) -> Html {
+    rows_table(&d.alignment)
 }
 
-fn upstream_view(up: &Value, r: &Value) -> Html {
-    let v = util::at(up, "/verdicts").unwrap_or(up);
-    let up_dkim: Vec<String> = util::list(v, "/dkim")
-        .iter()
-        .map(|pair| match pair {
-            Value::Array(p) => format!(
-                "{} ({})",
-                p.get(1).and_then(util::scalar_text).unwrap_or_default(),
-                p.first().and_then(util::scalar_text).unwrap_or_default()
-            ),
-            other => util::scalar_text(other).unwrap_or_default(),
-        })
-        .collect();
-    let row = |method: &str, upstream: Option<String>, fresh: Option<String>| {
-        let u = upstream.unwrap_or_else(|| "—".into());
-        let f = fresh.unwrap_or_else(|| "none".into());
+fn upstream_view(up: &UpstreamSection, r: &MessageReport) -> Html {
+    let v = &up.verdicts;
+    let up_dkim: Vec<String> = v.dkim.iter().map(|(domain, result)| format!("{} ({domain})", word(result))).collect();
+    let row = |method: &str, upstream: Option<String>, fresh: String| {
+        let u = upstream.filter(|u| !u.is_empty()).unwrap_or_else(|| "—".into());
+        let f = if fresh.is_empty() { "none".to_string() } else { fresh };
         html! {
             <tr>
                 <td>{method.to_string()}</td>
-                <td class={util::result_class(&u)}>{u.clone()}</td>
-                <td class={util::result_class(&f)}>{f.clone()}</td>
+                <td class={view::result_class(&u)}>{u.clone()}</td>
+                <td class={view::result_class(&f)}>{f.clone()}</td>
             </tr>
         }
     };
-    let drift = util::list(up, "/drift");
     html! {
         <>
-            if let Some(id) = util::text(v, "/trusted_authserv_id") {
+            if let Some(id) = &v.trusted_authserv_id {
                 <p class="small">{format!("Trusted Authentication-Results from {id} (the receiving server, RFC 8601 §5).")}</p>
             } else {
                 <p class="small muted">{"No Authentication-Results header from a receiving server: nothing to compare."}</p>
@@ -491,43 +465,45 @@ fn upstream_view(up: &Value, r: &Value) -> Html {
                 <table>
                     <thead><tr><th>{"Method"}</th><th>{"At delivery"}</th><th>{"Now"}</th></tr></thead>
                     <tbody>
-                        {row("SPF", util::text(v, "/spf"), util::text(r, "/auth/spf/result"))}
+                        {row("SPF", view::opt_word(&v.spf), word(&r.auth.spf.result))}
                         {row("DKIM", (!up_dkim.is_empty()).then(|| up_dkim.join(", ")), dkim_words(r))}
-                        {row("DMARC", util::text(v, "/dmarc"), util::text(r, "/auth/dmarc/result"))}
-                        {row("ARC", util::text(v, "/arc"), util::text(r, "/auth/arc/result"))}
+                        {row("DMARC", view::opt_word(&v.dmarc), word(&r.auth.dmarc.result))}
+                        {row("ARC", view::opt_word(&v.arc), word(&r.auth.arc.result))}
                     </tbody>
                 </table>
             </div>
-            { for drift.iter().map(|d| html! {
+            { for up.drift.iter().map(|d| html! {
                 <div class="notice">
-                    <strong>{format!("{} changed: {} → {}", util::text(d, "/method").unwrap_or_default().to_uppercase(), util::text(d, "/upstream").unwrap_or_default(), util::text(d, "/fresh").unwrap_or_default())}</strong>
-                    {" "}{util::text(d, "/explanation").unwrap_or_default()}
+                    <strong>{format!("{} changed: {} → {}", word(&d.method).to_uppercase(), word(&d.upstream), word(&d.fresh))}</strong>
+                    {" "}{d.explanation.clone()}
                 </div>
             }) }
         </>
     }
 }
 
-fn envelope_view(r: &Value) -> Html {
-    let rows = [("Client IP", "client_ip"), ("HELO", "helo"), ("MAIL FROM", "mail_from")];
+fn envelope_view(e: &Envelope) -> Html {
+    let shown = |v: &Option<String>| match v.as_deref() {
+        Some("") => "<> (null sender)".to_string(),
+        Some(v) => v.to_string(),
+        None => "not found".into(),
+    };
+    let rows = [
+        ("Client IP", shown(&e.client_ip), e.source.client_ip.clone()),
+        ("HELO", shown(&e.helo), e.source.helo.clone()),
+        ("MAIL FROM", shown(&e.mail_from), e.source.mail_from.clone()),
+    ];
     html! {
         <div class="table-wrap">
             <table>
                 <thead><tr><th>{"Envelope"}</th><th>{"Value"}</th><th>{"Taken from"}</th></tr></thead>
                 <tbody>
-                    { for rows.iter().map(|(label, key)| {
-                        let value = match util::at(r, &format!("/envelope/{key}")) {
-                            Some(Value::String(s)) if s.is_empty() => "<> (null sender)".to_string(),
-                            Some(v) => util::scalar_text(v).unwrap_or_default(),
-                            None => "not found".into(),
-                        };
-                        html! {
-                            <tr>
-                                <td>{*label}</td>
-                                <td class="wrap mono">{value}</td>
-                                <td class="small muted">{util::text(r, &format!("/envelope/source/{key}")).unwrap_or_default()}</td>
-                            </tr>
-                        }
+                    { for rows.into_iter().map(|(label, value, source)| html! {
+                        <tr>
+                            <td>{label}</td>
+                            <td class="wrap mono">{value}</td>
+                            <td class="small muted">{source}</td>
+                        </tr>
                     }) }
                 </tbody>
             </table>
@@ -535,7 +511,7 @@ fn envelope_view(r: &Value) -> Html {
     }
 }
 
-fn hops_view(hops: &[Value]) -> Html {
+fn hops_view(hops: &[Hop]) -> Html {
     if hops.is_empty() {
         return html! { <p class="muted">{"No Received headers: the message has not passed through a mail server yet."}</p> };
     }
@@ -544,21 +520,16 @@ fn hops_view(hops: &[Value]) -> Html {
             <h3>{format!("Hops ({}), first server first", hops.len())}</h3>
             <ol class="hops">
                 { for hops.iter().map(|h| {
-                    let from = util::first_text(h, &["/from", "/from_host", "/from_name"]).unwrap_or_else(|| "?".into());
-                    let by = util::first_text(h, &["/by", "/by_host"]).unwrap_or_else(|| "?".into());
-                    let ip = util::first_text(h, &["/from_ip", "/client_ip"]);
-                    let with = util::first_text(h, &["/with", "/protocol"]);
-                    let tls = util::first_text(h, &["/tls_version", "/tls", "/tls/version"]);
-                    let when = util::first_text(h, &["/date_text", "/date"]);
-                    let delay = util::at(h, "/delay_seconds").or_else(|| util::at(h, "/delay")).and_then(Value::as_i64);
+                    let from = h.from.clone().unwrap_or_else(|| "?".into());
+                    let by = h.by.clone().unwrap_or_else(|| "?".into());
                     html! {
                         <li>
-                            <div><strong>{from}</strong>{ip.map(|i| format!(" [{i}]")).unwrap_or_default()}{" → "}<strong>{by}</strong></div>
+                            <div><strong>{from}</strong>{h.from_ip.as_ref().map(|i| format!(" [{i}]")).unwrap_or_default()}{" → "}<strong>{by}</strong></div>
                             <div class="small muted">
-                                {with.map(|w| format!("with {w} · ")).unwrap_or_default()}
-                                {match tls { Some(t) => format!("TLS {t} · "), None => "no TLS recorded · ".into() }}
-                                {when.unwrap_or_default()}
-                                if let Some(d) = delay {
+                                {h.with.as_ref().map(|w| format!("with {w} · ")).unwrap_or_default()}
+                                {match &h.tls_version { Some(t) => format!("TLS {t} · "), None => "no TLS recorded · ".into() }}
+                                {h.date_text.clone().unwrap_or_default()}
+                                if let Some(d) = h.delay_seconds {
                                     {" · "}<span class={classes!("delay", (d.abs() > 300).then_some("slow"))}>{format_delay(d)}</span>
                                 }
                             </div>
@@ -582,27 +553,20 @@ fn format_delay(secs: i64) -> String {
     }
 }
 
-fn bulk_view(items: &[Value]) -> Html {
+fn bulk_view(items: &[ChecklistItem]) -> Html {
     html! {
         <ul class="checklist">
             { for items.iter().map(|it| {
-                let status = util::first_text(it, &["/status", "/result", "/state"]).unwrap_or_else(|| "unknown".into());
-                let title = util::first_text(it, &["/requirement", "/title", "/id"]).unwrap_or_default();
-                let detail = util::first_text(it, &["/detail", "/explanation", "/note"]);
-                let who = util::first_text(it, &["/source", "/providers"]);
-                let badge = match status.as_str() {
-                    "pass" | "ok" | "met" | "yes" => "ok",
-                    "fail" | "missing" | "not_met" | "no" => "error",
-                    "warn" | "warning" | "partial" => "warning",
-                    _ => "neutral",
-                };
+                let status = word(&it.status);
+                let status = if status.is_empty() { "unknown".to_string() } else { status };
+                let badge = view::checklist_badge(&status);
                 html! {
                     <li>
                         <span><span class={classes!("badge", badge)}>{status.replace('_', " ")}</span></span>
                         <span>
-                            <strong>{title}</strong>
-                            if let Some(w) = who { <span class="small muted">{format!(" · {w}")}</span> }
-                            if let Some(d) = detail { <div class="small">{d}</div> }
+                            <strong>{it.requirement.clone()}</strong>
+                            if !it.source.is_empty() { <span class="small muted">{format!(" · {}", it.source)}</span> }
+                            if !it.detail.is_empty() { <div class="small">{it.detail.clone()}</div> }
                         </span>
                     </li>
                 }

@@ -1,17 +1,17 @@
 //! "Explain bounce": a DSN (RFC 3464) or a pasted SMTP reply → the reply code, the
 //! enhanced status code's meaning (RFC 3463), the likely cause and the fix. Parsing only.
 
-use crate::components::{CopyButton, ErrorBox, FindingsView, findings_of, generic, object_table};
+use crate::components::{CopyButton, ErrorBox, FindingsView, rows_table, section_fields};
 use crate::engine::{self, UiError};
-use crate::util;
-use serde_json::Value;
+use crate::{util, view};
+use inboxlens_core::bounce::BounceReport;
 use std::rc::Rc;
 use yew::prelude::*;
 
 #[derive(Clone, PartialEq)]
 enum Outcome {
     Idle,
-    Done(Rc<Value>),
+    Done(Rc<BounceReport>),
     Failed(UiError),
 }
 
@@ -70,52 +70,40 @@ pub fn bounce_page() -> Html {
     }
 }
 
-fn bounce_view(v: &Rc<Value>) -> Html {
-    let findings = findings_of(v);
-    let code = util::first_text(v, &["/reply_code"]);
-    let enhanced = util::first_text(v, &["/enhanced_status"]);
-    let meaning = util::at(v, "/status_meaning").map(|m| {
-        [util::text(m, "/class"), util::text(m, "/subject"), util::text(m, "/detail")]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(" · ")
+fn bounce_view(v: &Rc<BounceReport>) -> Html {
+    let meaning = v.status_meaning.as_ref().map(|m| {
+        [&m.class, &m.subject, &m.detail].into_iter().filter(|s| !s.is_empty()).cloned().collect::<Vec<_>>().join(" · ")
     });
-    let cause = util::text(v, "/cause").map(|c| util::humanize(&c));
-    let explanation = util::text(v, "/explanation");
-    let fix = util::text(v, "/fix");
-    let provider = util::text(v, "/provider");
-    let permanent = util::at(v, "/permanent").and_then(Value::as_bool);
-    let export = {
-        let v = v.clone();
-        Callback::from(move |_: MouseEvent| {
-            let _ = util::download("inboxlens-bounce.json", "application/json", &util::pretty(&v));
-        })
-    };
+    let cause = view::word(&v.cause);
+    let cause = (!cause.is_empty()).then(|| view::label(&cause));
+    let json = view::pretty_json(&**v);
+    let export = Callback::from(move |_: MouseEvent| {
+        let _ = util::download("inboxlens-bounce.json", "application/json", &json);
+    });
     html! {
         <div data-testid="bounce-report">
             <section class="panel">
                 <h2>{"What the server said"}</h2>
                 <dl class="kv">
-                    if let Some(c) = code { <dt>{"Reply code"}</dt><dd><strong>{c}</strong></dd> }
-                    if let Some(e) = enhanced { <dt>{"Status code"}</dt><dd><strong>{e}</strong></dd> }
+                    if let Some(c) = v.reply_code { <dt>{"Reply code"}</dt><dd><strong>{c}</strong></dd> }
+                    if let Some(e) = &v.enhanced_status { <dt>{"Status code"}</dt><dd><strong>{e}</strong></dd> }
                     if let Some(m) = meaning { <dt>{"Meaning"}</dt><dd>{m}</dd> }
-                    if let Some(p) = permanent { <dt>{"Kind"}</dt><dd>{if p { "permanent failure: do not retry as is" } else { "temporary: the sender will retry" }}</dd> }
+                    if let Some(p) = v.permanent { <dt>{"Kind"}</dt><dd>{if p { "permanent failure: do not retry as is" } else { "temporary: the sender will retry" }}</dd> }
                     if let Some(c) = cause { <dt>{"Likely cause"}</dt><dd><strong>{c}</strong></dd> }
-                    if let Some(p) = provider { <dt>{"Provider"}</dt><dd>{p}</dd> }
+                    if let Some(p) = &v.provider { <dt>{"Provider"}</dt><dd>{p}</dd> }
                 </dl>
-                if let Some(e) = explanation { <p>{e}</p> }
-                if let Some(f) = fix {
-                    <div class="fix-head">{"Fix"}<CopyButton text={f.clone()} /></div>
-                    <pre>{f}</pre>
+                if !v.explanation.is_empty() { <p>{v.explanation.clone()}</p> }
+                if !v.fix.is_empty() {
+                    <div class="fix-head">{"Fix"}<CopyButton text={v.fix.clone()} /></div>
+                    <pre>{v.fix.clone()}</pre>
                 }
                 <div class="row"><button type="button" onclick={export}>{"Export JSON"}</button></div>
             </section>
-            <section class="panel"><h2>{"Findings"}</h2><FindingsView findings={findings} /></section>
-            if util::list(v, "/recipients").len() > 1 {
-                <section class="panel"><h2>{"Recipients"}</h2>{object_table(util::list(v, "/recipients"))}</section>
+            <section class="panel"><h2>{"Findings"}</h2><FindingsView findings={v.findings.clone()} /></section>
+            if v.recipients.len() > 1 {
+                <section class="panel"><h2>{"Recipients"}</h2>{rows_table(&v.recipients)}</section>
             }
-            <section class="panel"><details><summary>{"All details"}</summary>{generic(v, 0)}</details></section>
+            <section class="panel"><details><summary>{"All details"}</summary>{section_fields(&**v, 0)}</details></section>
         </div>
     }
 }

@@ -2,17 +2,17 @@
 //! look-ups, which a browser cannot do itself (port 25; resolvers refused by blocklists).
 //! Shown only when the page is served by it; they run only on an explicit click.
 
-use crate::components::{ErrorBox, FindingsView, findings_of, object_table};
-use crate::engine::{self, UiError};
-use crate::util;
-use serde_json::Value;
+use crate::components::{ErrorBox, FindingsView};
+use crate::engine::UiError;
+use crate::engine::companion::{self, DnsblReport, SmtpProbeReport};
+use crate::view;
 use yew::prelude::*;
 
 #[derive(Clone, PartialEq)]
-enum State {
+enum State<T> {
     Idle,
     Running,
-    Done(Value),
+    Done(T),
     Failed(UiError),
 }
 
@@ -26,7 +26,7 @@ pub struct DnsblProps {
 /// Blocklist look-up of the sending IP (or a domain) through the companion server.
 #[component(DnsblBox)]
 pub fn dnsbl_box(props: &DnsblProps) -> Html {
-    let state = use_state(|| State::Idle);
+    let state = use_state(|| State::<DnsblReport>::Idle);
     let onclick = {
         let state = state.clone();
         let q = props.query.to_string();
@@ -35,8 +35,7 @@ pub fn dnsbl_box(props: &DnsblProps) -> Html {
             let state = state.clone();
             let q = q.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let path = format!("/api/dnsbl/{}", js_sys::encode_uri_component(&q).as_string().unwrap_or_default());
-                state.set(match engine::companion_json("GET", &path, None).await {
+                state.set(match companion::dnsbl(&q).await {
                     Ok(v) => State::Done(v),
                     Err(e) => State::Failed(e),
                 });
@@ -54,8 +53,8 @@ pub fn dnsbl_box(props: &DnsblProps) -> Html {
                 State::Failed(e) => html! { <ErrorBox title={e.title.clone()} message={e.message.clone()} /> },
                 State::Done(v) => html! {
                     <>
-                        <FindingsView findings={findings_of(v)} />
-                        {object_table(util::list(v, "/lists"))}
+                        <FindingsView findings={v.findings.clone()} />
+                        {dnsbl_table(v)}
                     </>
                 },
             }}
@@ -72,16 +71,16 @@ pub struct SmtpProps {
 /// SMTP probe of a domain's MX hosts through the companion server.
 #[component(SmtpProbeBox)]
 pub fn smtp_probe_box(props: &SmtpProps) -> Html {
-    let state = use_state(|| State::Idle);
+    let state = use_state(|| State::<SmtpProbeReport>::Idle);
     let onclick = {
         let state = state.clone();
         let domain = props.domain.to_string();
         Callback::from(move |_: MouseEvent| {
             state.set(State::Running);
             let state = state.clone();
-            let body = serde_json::json!({ "domain": domain }).to_string();
+            let domain = domain.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                state.set(match engine::companion_json("POST", "/api/probe/smtp", Some(body)).await {
+                state.set(match companion::probe_smtp(&domain).await {
                     Ok(v) => State::Done(v),
                     Err(e) => State::Failed(e),
                 });
@@ -97,22 +96,88 @@ pub fn smtp_probe_box(props: &SmtpProps) -> Html {
                 State::Idle => html! {},
                 State::Running => html! { <p><span class="spinner"></span>{" Probing (slow servers can take up to a minute)…"}</p> },
                 State::Failed(e) => html! { <ErrorBox title={e.title.clone()} message={e.message.clone()} /> },
-                State::Done(v) => {
-                    let results = util::list(v, "/results");
-                    html! {
-                        <div data-testid="smtp-probe-results">
-                            <FindingsView findings={findings_of(v)} />
-                            {object_table(results)}
-                            { for results.iter().filter_map(|r| {
-                                let t = util::text(r, "/transcript")?;
-                                let head = format!("Transcript {}:{}", util::text(r, "/host").unwrap_or_default(), util::text(r, "/port").unwrap_or_default());
-                                Some(html! { <details><summary class="small">{head}</summary><pre>{t}</pre></details> })
-                            }) }
-                        </div>
-                    }
-                }
+                State::Done(v) => html! {
+                    <div data-testid="smtp-probe-results">
+                        <FindingsView findings={v.findings.clone()} />
+                        {smtp_table(v)}
+                        { for v.results.iter().filter(|r| !r.transcript.is_empty()).map(|r| html! {
+                            <details>
+                                <summary class="small">{format!("Transcript {}:{}", r.host, r.port)}</summary>
+                                <pre>{r.transcript.join("\n")}</pre>
+                            </details>
+                        }) }
+                    </div>
+                },
             }}
         </section>
+    }
+}
+
+/// One row per blocklist: its zone, the answer, the return codes and what they mean.
+fn dnsbl_table(v: &DnsblReport) -> Html {
+    if v.lists.is_empty() {
+        return html! { <p class="muted">{format!("No blocklists are configured to check {}.", v.query)}</p> };
+    }
+    html! {
+        <div class="table-wrap">
+            <table>
+                <thead><tr><th>{"List"}</th><th>{"Status"}</th><th>{"Return codes"}</th><th>{"Meaning"}</th><th>{"Reason given (TXT)"}</th></tr></thead>
+                <tbody>
+                    { for v.lists.iter().map(|l| {
+                        let status = view::word(&l.status);
+                        html! {
+                            <tr>
+                                <td class="wrap mono">{l.zone.clone()}</td>
+                                <td class={view::result_class(&status)}>{status.replace('_', " ")}</td>
+                                <td class="wrap mono">{l.codes.join(", ")}</td>
+                                <td class="wrap">{l.meaning.clone().unwrap_or_default()}</td>
+                                <td class="wrap">{l.txt.join(" ")}</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+/// One row per SMTP session: host, address, port, TLS and the verdict with its reason.
+fn smtp_table(v: &SmtpProbeReport) -> Html {
+    if v.results.is_empty() {
+        return html! { <p class="muted">{"No mail server was probed."}</p> };
+    }
+    let yes_no = |b: bool| if b { "yes" } else { "no" };
+    html! {
+        <div class="table-wrap">
+            <table>
+                <thead><tr><th>{"Host"}</th><th>{"Address"}</th><th>{"Port"}</th><th>{"Connected"}</th><th>{"STARTTLS"}</th><th>{"TLS"}</th><th>{"Verdict"}</th><th>{"Why"}</th></tr></thead>
+                <tbody>
+                    { for v.results.iter().map(|r| {
+                        let verdict = view::word(&r.verdict);
+                        let why = match (&r.error, r.verdict_reason.is_empty()) {
+                            (Some(e), true) => e.clone(),
+                            (Some(e), false) => format!("{} ({e})", r.verdict_reason),
+                            (None, _) => r.verdict_reason.clone(),
+                        };
+                        html! {
+                            <tr>
+                                <td class="wrap mono">{r.host.clone()}</td>
+                                <td class="wrap mono">{r.ip.clone()}</td>
+                                <td>{r.port}</td>
+                                <td>{yes_no(r.connected)}</td>
+                                <td>{yes_no(r.starttls)}</td>
+                                <td>{r.tls_version.clone().unwrap_or_else(|| "—".into())}</td>
+                                <td class={view::result_class(&verdict)}>{verdict.clone()}</td>
+                                <td class="wrap">{why}</td>
+                            </tr>
+                        }
+                    }) }
+                </tbody>
+            </table>
+            { for v.results.iter().filter_map(|r| r.banner.as_ref().map(|b| html! {
+                <p class="small muted mono wrap">{format!("{}:{} banner: {b}", r.host, r.port)}</p>
+            })) }
+        </div>
     }
 }
 

@@ -3,13 +3,18 @@
 //! whose zone-file lines are laid over live DNS before anything is published.
 //! Shareable as `#/domain/example.com` (nothing private goes into the URL).
 
-use crate::app::{AppCtx, Route, set_hash};
-use crate::components::{CopyButton, DnsTable, ErrorBox, FindingsView, findings_of, generic, result_word};
+use crate::components::{CopyButton, DnsTable, ErrorBox, FindingsView, result_word, section_fields};
+use crate::ctx::{AppCtx, Route, set_hash};
 use crate::engine::{self, DomainInput, UiError};
 use crate::pages::companion::{NeedsCompanion, SmtpProbeBox};
 use crate::settings::Companion;
 use crate::util;
-use serde_json::Value;
+use crate::view::{self, SPF_LOOKUP_LIMIT, SPF_VOID_LIMIT, word};
+use inboxlens_core::domain::dkim_keys::DkimKey;
+use inboxlens_core::domain::mx::MxHost;
+use inboxlens_core::domain::spf::{SpfNode, SpfTerm};
+use inboxlens_core::domain::{DomainReport, Section, SectionUpdate};
+use inboxlens_core::findings::{Finding, Severity};
 use std::rc::Rc;
 use yew::prelude::*;
 
@@ -24,7 +29,7 @@ pub struct DomainProps {
 enum Outcome {
     Idle,
     Running,
-    Done(Rc<Value>),
+    Done(Rc<DomainReport>),
     Failed(UiError),
 }
 
@@ -32,12 +37,12 @@ enum Outcome {
 #[derive(Clone, PartialEq, Default)]
 struct Live {
     run: u32,
-    sections: Vec<Value>,
+    sections: Vec<SectionUpdate>,
 }
 
 enum LiveAction {
     Start(u32),
-    Section(u32, Value),
+    Section(u32, SectionUpdate),
 }
 
 impl Reducible for Live {
@@ -116,7 +121,7 @@ pub fn domain_page(props: &DomainProps) -> Html {
             wasm_bindgen_futures::spawn_local(async move {
                 let on_section = {
                     let live = live.clone();
-                    move |s: Value| live.dispatch(LiveAction::Section(run_id, s))
+                    move |s: SectionUpdate| live.dispatch(LiveAction::Section(run_id, s))
                 };
                 let result = engine::check_domain(&input, &doh, companion_mta_sts, on_section).await;
                 if *run_counter.borrow() != run_id {
@@ -223,7 +228,7 @@ pub fn domain_page(props: &DomainProps) -> Html {
                         if *checked_whatif {
                             <div class="notice" role="status">{"Checked with your what-if records laid over live DNS. Nothing was published."}</div>
                         }
-                        <DomainReport report={report.clone()} />
+                        <DomainReportView report={report.clone()} />
                         {match &ctx.settings.companion {
                             Companion::Present(c) if c.has("smtp_probe") => html! { <SmtpProbeBox domain={current.clone()} /> },
                             Companion::Present(_) => html! {},
@@ -239,32 +244,43 @@ pub fn domain_page(props: &DomainProps) -> Html {
 /// Props of [`LiveSections`].
 #[derive(Properties, PartialEq)]
 struct LiveProps {
-    sections: Vec<Value>,
+    sections: Vec<SectionUpdate>,
 }
 
 /// The core's sections in display order (`domain::Section`), shown pending until they arrive.
-const SECTIONS: [&str; 9] = ["spf", "dmarc", "dkim", "mx", "mta_sts", "tls_rpt", "bimi", "dnssec", "dane"];
+const SECTIONS: [Section; 9] = [
+    Section::Spf,
+    Section::Dmarc,
+    Section::Dkim,
+    Section::Mx,
+    Section::MtaSts,
+    Section::TlsRpt,
+    Section::Bimi,
+    Section::Dnssec,
+    Section::Dane,
+];
 
 /// Every section: the ones whose answers are in (with their findings), the rest still waiting.
 #[component(LiveSections)]
 fn live_sections(props: &LiveProps) -> Html {
-    let arrived = |key: &str| props.sections.iter().find(|s| util::text(s, "/section").as_deref() == Some(key));
+    let arrived = |section: Section| props.sections.iter().find(|s| s.data.section() == section);
     html! {
         <section class="panel" aria-live="polite" aria-busy="true" data-testid="live-sections">
             <h2><span class="spinner"></span>{format!(" Checking… {} of {} sections done", props.sections.len(), SECTIONS.len())}</h2>
-            { for SECTIONS.iter().map(|key| {
-                let name = section_name(&serde_json::json!({ "section": key }));
-                match arrived(key) {
+            { for SECTIONS.iter().map(|&section| {
+                let name = view::section_title(section);
+                let key = view::section_key(section);
+                match arrived(section) {
                     Some(s) => {
-                        let findings = findings_of(s);
+                        let findings = &s.findings;
                         let worst = findings.iter().map(|f| f.severity).max();
                         let (badge, label) = match worst {
-                            Some(inboxlens_core::findings::Severity::Error) => ("error", "problems"),
-                            Some(inboxlens_core::findings::Severity::Warning) => ("warning", "warnings"),
+                            Some(Severity::Error) => ("error", "problems"),
+                            Some(Severity::Warning) => ("warning", "warnings"),
                             _ => ("ok", "done"),
                         };
                         html! {
-                            <details class="finding info" data-section={key.to_string()}>
+                            <details class="finding info" data-section={key}>
                                 <summary>
                                     <span class={classes!("badge", badge)}>{label}</span>
                                     <span class="title">{name}</span>
@@ -277,7 +293,7 @@ fn live_sections(props: &LiveProps) -> Html {
                         }
                     }
                     None => html! {
-                        <div class="finding" style="padding:.5rem .7rem" data-pending={key.to_string()}>
+                        <div class="finding" style="padding:.5rem .7rem" data-pending={key}>
                             <span class="spinner"></span>{" "}<span class="title">{name}</span>
                             <span class="small muted">{" waiting for DNS answers…"}</span>
                         </div>
@@ -288,67 +304,53 @@ fn live_sections(props: &LiveProps) -> Html {
     }
 }
 
-fn section_name(s: &Value) -> String {
-    util::first_text(s, &["/section", "/name", "/kind", "/id", "/title"])
-        .map(|n| match n.as_str() {
-            "spf" => "SPF".to_string(),
-            "dmarc" => "DMARC".into(),
-            "dkim" => "DKIM keys".into(),
-            "mx" => "MX".into(),
-            "mta_sts" => "MTA-STS".into(),
-            "tls_rpt" => "TLS-RPT".into(),
-            "bimi" => "BIMI".into(),
-            "dnssec" => "DNSSEC".into(),
-            "dane" => "DANE".into(),
-            other => util::humanize(other),
-        })
-        .unwrap_or_else(|| "Section".into())
-}
-
-/// Props of [`DomainReport`].
+/// Props of [`DomainReportView`].
 #[derive(Properties, PartialEq)]
 pub struct DomainReportProps {
-    pub report: Rc<Value>,
+    /// The core's report.
+    pub report: Rc<DomainReport>,
 }
 
 /// The finished domain report.
-#[component(DomainReport)]
+#[component(DomainReportView)]
 pub fn domain_report(props: &DomainReportProps) -> Html {
     let r = &*props.report;
-    let findings = findings_of(r);
-    let domain = util::text(r, "/domain").unwrap_or_default();
-    let score = util::at(r, "/score").and_then(Value::as_f64);
+    let findings = r.findings.clone();
+    let domain = r.domain.clone();
+    let json = view::pretty_json(r);
     let export = {
-        let report = props.report.clone();
+        let json = json.clone();
         let name = format!("inboxlens-{}.json", util::file_safe(&domain));
         Callback::from(move |_: MouseEvent| {
-            let _ = util::download(&name, "application/json", &util::pretty(&report));
+            let _ = util::download(&name, "application/json", &json);
         })
     };
-    let fixes = records_to_publish(r, &findings);
-    let dns = util::list(r, "/dns").to_vec();
-    let spf_records = util::list(r, "/spf/records");
+    let fixes = records_to_publish(r);
+    let dns = r.dns.clone();
+    let spf_records = &r.spf.records;
+    let policy = view::opt_word(&r.dmarc.policy).unwrap_or_else(|| "none".into());
+    let dnssec = word(&r.dnssec.status);
     html! {
         <div data-testid="domain-report">
             <section class="panel" aria-labelledby="dsum-h">
                 <h2 id="dsum-h">{domain.clone()}</h2>
                 <div class="summary">
-                    <div class={classes!("score", score.map(|s| if s >= 8.0 { "good" } else if s >= 5.0 { "fair" } else { "poor" }))} data-testid="score">
-                        <span class="num">{score.map(|s| format!("{s:.1}")).unwrap_or_else(|| "–".into())}</span>
+                    <div class={classes!("score", view::score_class(Some(r.score)))} data-testid="score">
+                        <span class="num">{format!("{:.1}", r.score)}</span>
                         <span class="of">{"/ 10"}</span>
                     </div>
                     <div>
                         <dl class="kv">
-                            <dt>{"SPF"}</dt><dd class="mono">{ for spf_records.iter().filter_map(util::scalar_text).map(|t| html! { <div>{t}</div> }) }
+                            <dt>{"SPF"}</dt><dd class="mono">{ for spf_records.iter().map(|t| html! { <div>{t}</div> }) }
                                 if spf_records.is_empty() { <span class="muted">{"no record"}</span> }</dd>
-                            <dt>{"SPF lookups"}</dt><dd>{format!("{} of {} · void {} of {}", util::text(r, "/spf/lookups").unwrap_or_else(|| "?".into()), inboxlens_core::auth::spf::limits::MAX_DNS_TERMS, util::text(r, "/spf/void_lookups").unwrap_or_else(|| "?".into()), inboxlens_core::auth::spf::limits::MAX_VOID_LOOKUPS)}</dd>
-                            <dt>{"DMARC"}</dt><dd class="mono">{util::text(r, "/dmarc/record").unwrap_or_else(|| "no record".into())}</dd>
-                            <dt>{"Policy"}</dt><dd>{util::text(r, "/dmarc/policy").unwrap_or_else(|| "none".into())}</dd>
-                            <dt>{"DNSSEC"}</dt><dd>{util::first_text(r, &["/dnssec/status", "/dnssec/state", "/dnssec"]).unwrap_or_else(|| "?".into())}</dd>
+                            <dt>{"SPF lookups"}</dt><dd>{format!("{} of {SPF_LOOKUP_LIMIT} · void {} of {SPF_VOID_LIMIT}", r.spf.lookups, r.spf.void_lookups)}</dd>
+                            <dt>{"DMARC"}</dt><dd class="mono">{r.dmarc.record.clone().unwrap_or_else(|| "no record".into())}</dd>
+                            <dt>{"Policy"}</dt><dd>{policy.clone()}</dd>
+                            <dt>{"DNSSEC"}</dt><dd>{if dnssec.is_empty() { "?".to_string() } else { dnssec }}</dd>
                         </dl>
                         <div class="row">
                             <button type="button" onclick={export}>{"Export JSON"}</button>
-                            <CopyButton text={util::pretty(r)} label="Copy JSON" />
+                            <CopyButton text={json} label="Copy JSON" />
                             <CopyButton text={share_url(&domain)} label="Copy link to this check" />
                         </div>
                     </div>
@@ -373,44 +375,37 @@ pub fn domain_report(props: &DomainReportProps) -> Html {
                 <FindingsView findings={findings} />
             </section>
 
-            if let Some(tree) = util::at(r, "/spf/tree") {
+            if let Some(tree) = &r.spf.tree {
                 <section class="panel" aria-labelledby="tree-h">
                     <h2 id="tree-h">{"SPF include tree"}</h2>
-                    <p class="small muted">{"Each node's DNS lookups (RFC 7208 §4.6.4: include, a, mx, ptr, exists, redirect; MX and PTR sub-lookups included) and the running total against the limit of 10."}</p>
-                    <SpfTree tree={tree.clone()} />
+                    <p class="small muted">{format!("Each node's DNS lookups (RFC 7208 §4.6.4: include, a, mx, ptr, exists, redirect; MX and PTR sub-lookups included) and the running total against the limit of {SPF_LOOKUP_LIMIT}.")}</p>
+                    <SpfTree tree={Rc::new(tree.clone())} />
                 </section>
             }
 
             <div class="grid2">
                 <section class="panel" aria-labelledby="mx-h">
                     <h2 id="mx-h">{"MX"}</h2>
-                    {mx_view(util::list(r, "/mx"))}
+                    {mx_view(&r.mx)}
                 </section>
                 <section class="panel" aria-labelledby="dkim-h">
                     <h2 id="dkim-h">{"DKIM keys"}</h2>
-                    if util::list(r, "/dkim").is_empty() {
+                    if r.dkim.is_empty() {
                         <p class="muted">{"No key found at the selectors tried. That proves nothing: selectors cannot be listed; give yours above."}</p>
                     } else {
-                        {dkim_keys_view(util::list(r, "/dkim"))}
+                        {dkim_keys_view(&r.dkim)}
                     }
                 </section>
             </div>
-            if let Some(d) = util::at(r, "/dmarc") {
-                <section class="panel" aria-labelledby="ddmarc-h">
-                    <h2 id="ddmarc-h">{"DMARC "}{result_word(&util::text(r, "/dmarc/policy").unwrap_or_else(|| "none".into()))}</h2>
-                    {generic(d, 0)}
-                </section>
-            }
-            { for ["mta_sts", "tls_rpt", "bimi", "dnssec", "dane"].iter().filter_map(|k| {
-                let v = util::at(r, &format!("/{k}"))?;
-                if !v.is_object() && !v.is_array() { return None; }
-                Some(html! {
-                    <section class="panel">
-                        <h2>{section_name(&serde_json::json!({"section": k}))}</h2>
-                        {generic(v, 0)}
-                    </section>
-                })
-            }) }
+            <section class="panel" aria-labelledby="ddmarc-h">
+                <h2 id="ddmarc-h">{"DMARC "}{result_word(&policy)}</h2>
+                {section_fields(&r.dmarc, 0)}
+            </section>
+            <section class="panel"><h2>{view::section_title(Section::MtaSts)}</h2>{section_fields(&r.mta_sts, 0)}</section>
+            <section class="panel"><h2>{view::section_title(Section::TlsRpt)}</h2>{section_fields(&r.tls_rpt, 0)}</section>
+            <section class="panel"><h2>{view::section_title(Section::Bimi)}</h2>{section_fields(&r.bimi, 0)}</section>
+            <section class="panel"><h2>{view::section_title(Section::Dnssec)}</h2>{section_fields(&r.dnssec, 0)}</section>
+            <section class="panel"><h2>{view::section_title(Section::Dane)}</h2>{section_fields(&r.dane, 0)}</section>
             <section class="panel" aria-labelledby="ddns-h">
                 <details>
                     <summary><h2 id="ddns-h" style="display:inline">{format!("DNS evidence ({})", dns.len())}</h2></summary>
@@ -430,48 +425,43 @@ fn share_url(domain: &str) -> String {
 }
 
 /// The corrected records the core wrote: the flattened SPF record when the published one
-/// is over a limit, the corrected DMARC record, and every finding's fix that is a record.
-fn records_to_publish(r: &Value, findings: &[inboxlens_core::findings::Finding]) -> Vec<(String, String)> {
+/// is over a limit, then the records each warning or error finding asks to publish
+/// (`Finding::publish`), as zone-file lines; each record once.
+fn records_to_publish(r: &DomainReport) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = Vec::new();
     let mut push = |title: String, rec: String| {
         if !rec.trim().is_empty() && !out.iter().any(|(_, r)| r.trim() == rec.trim()) {
             out.push((title, rec));
         }
     };
-    for rec in util::list(r, "/spf/flattened/records") {
-        if let Some(line) = util::text(rec, "/zone_line") {
-            push("SPF, flattened to fit 10 lookups".into(), line);
-        }
+    for rec in r.spf.flattened.iter().flat_map(|f| &f.records) {
+        push(format!("SPF, flattened to fit {SPF_LOOKUP_LIMIT} lookups"), rec.zone_line.clone());
     }
-    // Every zone-file line a finding's fix gives (prose lines around them are left out).
-    for f in findings.iter().filter(|f| f.severity >= inboxlens_core::findings::Severity::Warning) {
-        let lines: Vec<&str> = f.fix.lines().map(str::trim).filter(|l| l.contains(" IN ")).collect();
-        if !lines.is_empty() {
-            push(f.title.clone(), lines.join("\n"));
-        }
+    for f in r.findings.iter().filter(|f: &&Finding| f.severity >= Severity::Warning && !f.publish.is_empty()) {
+        let lines: Vec<String> = f.publish.iter().map(|p| p.zone_line()).collect();
+        push(f.title.clone(), lines.join("\n"));
     }
     out
 }
 
 /// DKIM keys found at the selectors: type, size and flags, then the record itself.
-fn dkim_keys_view(keys: &[Value]) -> Html {
+fn dkim_keys_view(keys: &[DkimKey]) -> Html {
     html! {
         <>
             { for keys.iter().map(|k| {
-                let status = util::text(k, "/status").unwrap_or_default();
-                let kt = util::text(k, "/key_type").unwrap_or_else(|| "?".into());
-                let bits = util::text(k, "/key_bits").map(|b| format!(" {b} bits")).unwrap_or_default();
-                let flag = |p: &str| util::at(k, p).and_then(Value::as_bool).unwrap_or(false);
+                let status = word(&k.status);
+                let kt = view::opt_word(&k.key_type).unwrap_or_else(|| "?".into());
+                let bits = k.key_bits.map(|b| format!(" {b} bits")).unwrap_or_default();
                 html! {
                     <div class="verdict" style="margin:.4rem 0">
-                        <strong class="mono">{util::text(k, "/selector").unwrap_or_default()}</strong>
-                        {" "}<span class={util::result_class(&status)}>{status.clone()}</span>
+                        <strong class="mono">{k.selector.clone()}</strong>
+                        {" "}<span class={view::result_class(&status)}>{status.clone()}</span>
                         {format!(" · {kt}{bits}")}
-                        if flag("/testing") { {" "}<span class="badge warning">{"t=y testing"}</span> }
-                        if flag("/revoked") { {" "}<span class="badge error">{"revoked"}</span> }
-                        { for util::list(k, "/problems").iter().filter_map(util::scalar_text).map(|p| html! { <div class="small res-fail">{p}</div> }) }
-                        if let Some(rec) = util::text(k, "/record") {
-                            <details><summary class="small">{util::text(k, "/name").unwrap_or_else(|| "record".into())}</summary><pre class="small">{rec}</pre></details>
+                        if k.testing { {" "}<span class="badge warning">{"t=y testing"}</span> }
+                        if k.revoked { {" "}<span class="badge error">{"revoked"}</span> }
+                        { for k.problems.iter().map(|p| html! { <div class="small res-fail">{p}</div> }) }
+                        if let Some(rec) = &k.record {
+                            <details><summary class="small">{k.name.clone()}</summary><pre class="small">{rec}</pre></details>
                         }
                     </div>
                 }
@@ -480,7 +470,7 @@ fn dkim_keys_view(keys: &[Value]) -> Html {
     }
 }
 
-fn mx_view(mx: &[Value]) -> Html {
+fn mx_view(mx: &[MxHost]) -> Html {
     if mx.is_empty() {
         return html! { <p class="muted">{"No MX records: mail goes to the domain's A/AAAA address (RFC 5321 §5.1), if any."}</p> };
     }
@@ -490,16 +480,16 @@ fn mx_view(mx: &[Value]) -> Html {
                 <thead><tr><th>{"Pref"}</th><th>{"Host"}</th><th>{"Addresses"}</th></tr></thead>
                 <tbody>
                     { for mx.iter().map(|m| {
-                        let addrs = util::list(m, "/addresses");
+                        let status = word(&m.status);
                         html! {
                             <tr>
-                                <td>{util::text(m, "/preference").unwrap_or_default()}</td>
-                                <td class="wrap mono">{util::text(m, "/host").unwrap_or_default()}</td>
+                                <td>{m.preference}</td>
+                                <td class="wrap mono">{m.host.clone()}</td>
                                 <td class="wrap mono">
-                                    { for addrs.iter().filter_map(util::scalar_text).map(|a| {
-                                        let rev = util::list(m, "/reverse").iter().find(|rv| util::text(rv, "/address").as_deref() == Some(a.as_str()));
-                                        let ptr = rev.and_then(|rv| util::text(rv, "/ptr")).filter(|p| !p.is_empty());
-                                        let fcrdns = rev.and_then(|rv| util::at(rv, "/fcrdns")).and_then(Value::as_bool);
+                                    { for m.addresses.iter().map(|a| {
+                                        let rev = m.reverse.iter().find(|rv| &rv.address == a);
+                                        let ptr = rev.map(|rv| rv.ptr.join(", ")).filter(|p| !p.is_empty());
+                                        let fcrdns = rev.and_then(|rv| rv.fcrdns);
                                         html! {
                                             <div>
                                                 {a.clone()}
@@ -511,12 +501,12 @@ fn mx_view(mx: &[Value]) -> Html {
                                             </div>
                                         }
                                     }) }
-                                    if addrs.is_empty() {
-                                        <span class={util::result_class(&util::text(m, "/status").unwrap_or_else(|| "fail".into()))}>
-                                            {util::text(m, "/error").or_else(|| util::text(m, "/status")).unwrap_or_else(|| "does not resolve".into())}
+                                    if m.addresses.is_empty() {
+                                        <span class={view::result_class(if status.is_empty() { "fail" } else { &status })}>
+                                            {m.error.clone().or_else(|| (!status.is_empty()).then(|| status.clone())).unwrap_or_else(|| "does not resolve".into())}
                                         </span>
                                     }
-                                    if let Some(c) = util::text(m, "/cname") { <div class="small res-fail">{format!("CNAME → {c} (RFC 2181 §10.3 forbids)")}</div> }
+                                    if let Some(c) = &m.cname { <div class="small res-fail">{format!("CNAME → {c} (RFC 2181 §10.3 forbids)")}</div> }
                                 </td>
                             </tr>
                         }
@@ -530,8 +520,8 @@ fn mx_view(mx: &[Value]) -> Html {
 /// Props of [`SpfTree`].
 #[derive(Properties, PartialEq)]
 pub struct TreeProps {
-    /// The core's `spf.tree` node.
-    pub tree: Value,
+    /// The core's SPF include tree (`spf.tree`).
+    pub tree: Rc<SpfNode>,
 }
 
 /// The SPF include tree, collapsible (native `<details>`: keyboard accessible): each record
@@ -542,50 +532,42 @@ pub fn spf_tree(props: &TreeProps) -> Html {
     html! { <ul class="tree root">{spf_node(&props.tree, 0)}</ul> }
 }
 
-fn spf_node(n: &Value, depth: usize) -> Html {
-    let domain = util::text(n, "/domain").unwrap_or_default();
-    let status = util::text(n, "/status").unwrap_or_default();
-    let lookups = util::text(n, "/lookups").unwrap_or_else(|| "0".into());
-    let total = util::at(n, "/total").and_then(Value::as_u64).unwrap_or(0);
-    let voids = util::at(n, "/total_void").and_then(Value::as_u64).unwrap_or(0);
-    let terms = util::list(n, "/terms");
+fn spf_node(n: &SpfNode, depth: usize) -> Html {
+    let status = word(&n.status);
+    let total = u64::from(n.total);
+    let voids = u64::from(n.total_void);
     let head = html! {
         <span class="tree-node">
-            <strong class="mono">{domain}</strong>
-            if status != "ok" { <span class={classes!("small", util::result_class(&status))}>{status.clone()}</span> }
-            <span class="count">{format!("{lookups} lookup(s) here")}</span>
-            <span class={classes!("count", "total", (total > 10).then_some("over"))}>{format!("total {total}/10")}</span>
-            if voids > 0 { <span class={classes!("count", "total", (voids > 2).then_some("over"))}>{format!("void {voids}/2")}</span> }
+            <strong class="mono">{n.domain.clone()}</strong>
+            if !view::is(&n.status, "ok") { <span class={classes!("small", view::result_class(&status))}>{status.clone()}</span> }
+            <span class="count">{format!("{} lookup(s) here", n.lookups)}</span>
+            <span class={classes!("count", "total", (total > SPF_LOOKUP_LIMIT).then_some("over"))}>{format!("total {total}/{SPF_LOOKUP_LIMIT}")}</span>
+            if voids > 0 { <span class={classes!("count", "total", (voids > SPF_VOID_LIMIT).then_some("over"))}>{format!("void {voids}/{SPF_VOID_LIMIT}")}</span> }
         </span>
     };
     html! {
         <li>
             <details open={depth < 2}>
                 <summary>{head}</summary>
-                if let Some(rec) = util::text(n, "/record") { <div class="small mono muted">{rec}</div> }
-                if let Some(e) = util::text(n, "/error") { <div class="small res-fail">{e}</div> }
+                if let Some(rec) = &n.record { <div class="small mono muted">{rec}</div> }
+                if let Some(e) = &n.error { <div class="small res-fail">{e}</div> }
                 <ul class="tree">
-                    { for terms.iter().map(|t| spf_term(t, depth)) }
+                    { for n.terms.iter().map(|t| spf_term(t, depth)) }
                 </ul>
             </details>
         </li>
     }
 }
 
-fn spf_term(t: &Value, depth: usize) -> Html {
-    let term = util::text(t, "/term").unwrap_or_default();
-    let lookups = util::at(t, "/lookups").and_then(Value::as_u64).unwrap_or(0);
-    let sub = util::at(t, "/sub_lookups").and_then(Value::as_u64).unwrap_or(0);
-    let running = util::at(t, "/running_total").and_then(Value::as_u64).unwrap_or(0);
-    let void = util::at(t, "/void").and_then(Value::as_bool).unwrap_or(false);
-    let addresses = util::list(t, "/addresses");
-    let cost = if lookups == 0 {
+fn spf_term(t: &SpfTerm, depth: usize) -> Html {
+    let running = u64::from(t.running_total);
+    let cost = if t.lookups == 0 {
         html! { <span class="count">{"no lookup"}</span> }
     } else {
         html! {
             <>
-                <span class="count">{format!("+{lookups}{}", if sub > 0 { format!(" (+{sub} address lookups)") } else { String::new() })}</span>
-                <span class={classes!("count", "total", (running > 10).then_some("over"))}>{format!("→ {running}")}</span>
+                <span class="count">{format!("+{}{}", t.lookups, if t.sub_lookups > 0 { format!(" (+{} address lookups)", t.sub_lookups) } else { String::new() })}</span>
+                <span class={classes!("count", "total", (running > SPF_LOOKUP_LIMIT).then_some("over"))}>{format!("→ {running}")}</span>
             </>
         }
     };
@@ -593,17 +575,17 @@ fn spf_term(t: &Value, depth: usize) -> Html {
         <>
             <li>
                 <span class="tree-node">
-                    <code>{term}</code>
+                    <code>{t.term.clone()}</code>
                     {cost}
-                    if void { <span class="badge warning">{"void"}</span> }
-                    if let Some(e) = util::text(t, "/error") { <span class="small res-fail">{e}</span> }
+                    if t.void { <span class="badge warning">{"void"}</span> }
+                    if let Some(e) = &t.error { <span class="small res-fail">{e}</span> }
                 </span>
-                if !addresses.is_empty() && addresses.len() <= 8 {
-                    <div class="small muted mono">{addresses.iter().filter_map(util::scalar_text).collect::<Vec<_>>().join(" ")}</div>
-                } else if !addresses.is_empty() {
-                    <div class="small muted">{format!("{} addresses", addresses.len())}</div>
+                if !t.addresses.is_empty() && t.addresses.len() <= 8 {
+                    <div class="small muted mono">{t.addresses.join(" ")}</div>
+                } else if !t.addresses.is_empty() {
+                    <div class="small muted">{format!("{} addresses", t.addresses.len())}</div>
                 }
-                if let Some(node) = util::at(t, "/node").filter(|_| depth < 12) { <ul class="tree">{spf_node(node, depth + 1)}</ul> }
+                if let Some(node) = t.node.as_deref().filter(|_| depth < 12) { <ul class="tree">{spf_node(node, depth + 1)}</ul> }
             </li>
         </>
     }

@@ -1,6 +1,7 @@
 //! Human output shared by the subcommands: findings grouped by area, coloured only
 //! when stdout is a terminal (and `NO_COLOR` is unset).
 
+use inboxlens_core::findings::score::Band;
 use inboxlens_core::findings::{Finding, Severity};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -48,12 +49,10 @@ impl Style {
     }
     /// Score with colour by band.
     pub fn score(&self, score: f64) -> String {
-        let code = if score >= 8.0 {
-            "1;32"
-        } else if score >= 5.0 {
-            "1;33"
-        } else {
-            "1;31"
+        let code = match Band::for_score(score) {
+            Band::Good => "1;32",
+            Band::Fair => "1;33",
+            Band::Poor => "1;31",
         };
         self.paint(code, &format!("{score:.1}/10"))
     }

@@ -7,7 +7,10 @@
 //! to publish) and evidence. CLI, server and web app render the same [`Finding`].
 
 pub mod catalog;
+pub mod publish;
 pub mod score;
+
+pub use publish::PublishRecord;
 
 use serde::{Deserialize, Serialize};
 
@@ -125,6 +128,7 @@ impl FindingSpec {
             reference: self.reference.to_string(),
             detail: None,
             evidence: Vec::new(),
+            publish: Vec::new(),
         }
     }
 }
@@ -147,6 +151,12 @@ pub struct Finding {
     /// The evidence it rests on: header lines, DNS records, SMTP replies.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub evidence: Vec<String>,
+    /// The records the fix asks to publish, structured (`{name, type, value}`), for
+    /// copy-paste boxes and scripts: exactly the zone-file lines of `fix` that the core's
+    /// record printer wrote ([`PublishRecord::zone_line`]), read back by its inverse.
+    /// Empty when the fix publishes nothing (or only shows a generic example).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub publish: Vec<PublishRecord>,
 }
 
 impl Finding {
@@ -155,9 +165,12 @@ impl Finding {
         self.detail = Some(detail.into());
         self
     }
-    /// Replaces the fix with a concrete one (the exact record or header).
+    /// Replaces the fix with a concrete one (the exact record or header). The records it
+    /// prints (lines built with [`PublishRecord::zone_line`], e.g. by `domain::fixes`) are
+    /// also set as [`Finding::publish`], so the text and the structure always agree.
     pub fn fix(mut self, fix: impl Into<String>) -> Self {
         self.fix = fix.into();
+        self.publish = PublishRecord::all_in(&self.fix);
         self
     }
     /// Adds one piece of evidence.

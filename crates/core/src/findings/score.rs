@@ -34,6 +34,51 @@ pub fn score(findings: &[Finding]) -> f64 {
     ((10.0 - cost).clamp(0.0, 10.0) * 10.0).round() / 10.0
 }
 
+/// Lowest score in the [`Band::Good`] band.
+pub const GOOD_FROM: f64 = 8.0;
+/// Lowest score in the [`Band::Fair`] band.
+pub const FAIR_FROM: f64 = 5.0;
+
+/// How a score reads at a glance; the CLI and the web pages colour the score by it
+/// (green / yellow / red), so every shell draws the line in the same place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Band {
+    /// Below [`FAIR_FROM`]: at least one mechanism is broken (two errors in one area cost 4).
+    Poor,
+    /// From [`FAIR_FROM`] up to [`GOOD_FROM`]: works, with things to fix.
+    Fair,
+    /// [`GOOD_FROM`] or more: at most one error or a few warnings.
+    Good,
+}
+
+impl Band {
+    /// The band of a 0–10 score.
+    pub fn for_score(score: f64) -> Band {
+        if score >= GOOD_FROM {
+            Band::Good
+        } else if score >= FAIR_FROM {
+            Band::Fair
+        } else {
+            Band::Poor
+        }
+    }
+
+    /// `good` / `fair` / `poor` (also the web pages' CSS class).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Band::Good => "good",
+            Band::Fair => "fair",
+            Band::Poor => "poor",
+        }
+    }
+}
+
+impl std::fmt::Display for Band {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -55,6 +100,16 @@ mod tests {
         assert_eq!(score(&[]), 10.0);
         assert_eq!(score(&[E.emit()]), 8.0);
         assert_eq!(score(&[E.emit(), W.emit()]), 7.5);
+    }
+
+    #[test]
+    fn bands_split_at_eight_and_five() {
+        assert_eq!(Band::for_score(10.0), Band::Good);
+        assert_eq!(Band::for_score(8.0), Band::Good);
+        assert_eq!(Band::for_score(7.9), Band::Fair);
+        assert_eq!(Band::for_score(5.0), Band::Fair);
+        assert_eq!(Band::for_score(4.9), Band::Poor);
+        assert_eq!(Band::for_score(score(&[E.emit()])).as_str(), "good");
     }
 
     #[test]

@@ -1,0 +1,70 @@
+//! What the shell shares with the pages: the route (URL fragment) and the app context
+//! (settings). Pages depend on this module, never on the shell (`app`) itself.
+
+use crate::settings::Settings;
+use crate::util;
+use yew::prelude::*;
+
+/// A page of the app, from the URL fragment. Fragments carry nothing private: only a domain name.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Route {
+    /// `#/`: analyze a message.
+    Analyze,
+    /// `#/domain` or `#/domain/example.com`: check a domain.
+    Domain(Option<String>),
+    /// `#/bounce`: explain a bounce.
+    Bounce,
+}
+
+impl Route {
+    /// Parses `location.hash`.
+    pub fn from_hash(hash: &str) -> Route {
+        let path = hash.trim_start_matches('#').trim_start_matches('/');
+        let mut parts = path.splitn(2, '/');
+        match parts.next().unwrap_or("") {
+            "domain" => {
+                let d = parts.next().map(|d| decode_component(d).trim().to_string()).filter(|d| !d.is_empty());
+                Route::Domain(d)
+            }
+            "bounce" => Route::Bounce,
+            _ => Route::Analyze,
+        }
+    }
+
+    /// The fragment for this route.
+    pub fn to_hash(&self) -> String {
+        match self {
+            Route::Analyze => "#/".into(),
+            Route::Domain(None) => "#/domain".into(),
+            Route::Domain(Some(d)) => format!("#/domain/{}", encode_component(d)),
+            Route::Bounce => "#/bounce".into(),
+        }
+    }
+}
+
+fn decode_component(s: &str) -> String {
+    js_sys::decode_uri_component(s).ok().and_then(|v| v.as_string()).unwrap_or_else(|| s.to_string())
+}
+
+fn encode_component(s: &str) -> String {
+    js_sys::encode_uri_component(s).as_string().unwrap_or_else(|| s.to_string())
+}
+
+/// Sets the URL fragment without adding a history entry per keystroke.
+pub fn set_hash(route: &Route) {
+    if let Some(w) = util::window() {
+        let hash = route.to_hash();
+        if w.location().hash().unwrap_or_default() != hash {
+            let _ = w.location().set_hash(&hash);
+        }
+    }
+}
+
+/// What every page gets from the shell.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AppCtx {
+    /// The current DNS / companion settings.
+    pub settings: Settings,
+    /// Replaces the settings (the DNS settings box).
+    pub set_settings: Callback<Settings>,
+}
