@@ -7,6 +7,7 @@
 #   setup      scripts/setup.sh (toolchain, apt, trunk, wasm-bindgen-cli, npm, crates, lab tools)
 #   lab        tests/lab/up.sh (real DNS/DNSBL/SMTP/HTTPS servers on 127.0.0.x; see tests/lab/README.md)
 #   web-build  trunk build --release --offline (the Yew app, embedded by the server build)
+#   lint       cargo fmt --check; cargo clippy -D warnings (native crates, all targets; the web app on wasm32)
 #   native     cargo test --workspace --exclude inboxlens-web (unit + integration + lab tests)
 #   wasm       wasm-bindgen tests of inboxlens-core in headless Chromium (tests/wasm_parity.rs)
 #   e2e        node --test tests/e2e/ (playwright-core + Debian's chromium)
@@ -120,6 +121,16 @@ web_build() {
   (cd "$TRUNK_DIR" && CARGO_TARGET_DIR="$TARGET_DIR/web" trunk build --release --offline)
 }
 stage web-build "trunk build --release --offline (in ${TRUNK_DIR:-?}, CARGO_TARGET_DIR=$TARGET_DIR/web)" web_build
+
+lint() {
+  local rc=0
+  cargo fmt --all --check || { echo "test.sh: cargo fmt --check found unformatted code (run cargo fmt --all)" >&2; rc=1; }
+  cargo clippy --workspace --exclude inboxlens-web --all-targets -- -D warnings || rc=1
+  # the web app builds only for wasm32 (its futures are not Send); its own target dir, as the web build
+  CARGO_TARGET_DIR="$TARGET_DIR/web" cargo clippy -p inboxlens-web --target wasm32-unknown-unknown -- -D warnings || rc=1
+  return $rc
+}
+stage lint "cargo fmt --check + cargo clippy -D warnings (workspace lints in Cargo.toml)" lint
 
 read -r -a EXTRA_TEST_ARGS <<< "${INBOXLENS_CARGO_TEST_ARGS:-}"
 stage native "cargo test --workspace --exclude inboxlens-web" \

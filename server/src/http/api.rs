@@ -17,13 +17,12 @@ use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use inboxlens_core::analyze::{AnalyzeOptions, analyze_message};
 use inboxlens_core::bounce::{BounceError, try_explain_bounce};
-use inboxlens_core::dns::{Rcode, RecordType, Resolver};
 use inboxlens_core::domain::{DomainOptions, SectionUpdate, check_domain, check_domain_streaming, normalize_domain};
 use serde::Deserialize;
 use std::convert::Infallible;
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The rate-limit identity of the caller, put on the request by the guard middleware.
 #[derive(Debug, Clone, Copy)]
@@ -177,9 +176,6 @@ pub async fn explain_bounce(State(st): State<Arc<AppState>>, req: Request) -> Re
     }
 }
 
-/// Deadline of the address lookups the cooldown is keyed by.
-const TARGET_DNS_DEADLINE: Duration = Duration::from_secs(10);
-
 /// `POST /api/probe/smtp`.
 pub async fn probe_smtp(
     State(st): State<Arc<AppState>>,
@@ -205,7 +201,16 @@ pub async fn probe_smtp(
             retry_after: Some(5),
         });
     };
-    let targets = resolve_targets(&st, &req).await;
+    // Resolved and policy-checked once: the cooldown is reserved for exactly the addresses
+    // the sessions will dial (no second lookup a rebinding name could answer differently).
+    let plan = match st.smtp.plan(&req).await {
+        Ok(plan) => plan,
+        Err(e) => {
+            st.metrics.probe("smtp", "refused");
+            return Err(probe_error(e));
+        }
+    };
+    let targets = crate::limits::normalize_targets(plan.addresses());
     let request_key = serde_json::to_string(&req).unwrap_or_default();
     let reservation = match st.smtp_cooldown.reserve(client, &targets, &request_key, Instant::now()) {
         CooldownCheck::Free(r) => r,
@@ -229,15 +234,7 @@ pub async fn probe_smtp(
         st.smtp_cooldown.cancel(client, reservation);
         return Err(ApiError::busy(Kind::Smtp.as_str()));
     };
-    let report = match st.smtp.probe(&req, now_unix().max(0) as u64).await {
-        Ok(r) => r,
-        Err(e) => {
-            st.metrics.probe("smtp", "refused");
-            // Nothing was dialled: the reservation is handed back.
-            st.smtp_cooldown.cancel(client, reservation);
-            return Err(probe_error(e));
-        }
-    };
+    let report = st.smtp.run(plan, &req, now_unix().max(0) as u64).await;
     for r in &report.results {
         st.metrics.probe(
             "smtp",
@@ -323,52 +320,6 @@ pub fn validate_probe_request(
         }
     }
     Ok(req)
-}
-
-/// The addresses a probe request will reach (the MX hosts' or the host's A/AAAA), for the
-/// cooldown. Looked up here, before the prober runs, so the cooldown is reserved by address
-/// before any session starts; the prober's own lookups hit the same resolver (and its cache).
-/// Lookup failures give fewer addresses: the prober reports them.
-async fn resolve_targets(st: &AppState, req: &SmtpProbeRequest) -> Vec<IpAddr> {
-    let r = st.resolver.as_ref();
-    let mut hosts: Vec<String> = Vec::new();
-    let mut ips: Vec<IpAddr> = Vec::new();
-    if let Some(d) = &req.domain {
-        match lookup(r, d, RecordType::Mx).await {
-            Some(ans) if ans.rcode == Rcode::NoError => {
-                let mut mx = ans.mx();
-                mx.sort_by_key(|(p, _)| *p);
-                if mx.is_empty() {
-                    hosts.push(d.clone());
-                }
-                hosts.extend(
-                    mx.into_iter()
-                        .map(|(_, h)| h.trim_end_matches('.').to_ascii_lowercase())
-                        .filter(|h| !h.is_empty())
-                        .take(st.config.smtp.max_mx_hosts),
-                );
-            }
-            _ => {}
-        }
-    } else if let Some(h) = &req.host {
-        match parse_host(h) {
-            Ok(HostSpec::Ip(ip)) => ips.push(ip),
-            Ok(HostSpec::Name(n)) => hosts.push(n),
-            Err(_) => {}
-        }
-    }
-    let lookups = hosts.iter().map(|h| async move {
-        let (a, aaaa) = futures::join!(lookup(r, h, RecordType::A), lookup(r, h, RecordType::Aaaa));
-        let mut v: Vec<IpAddr> = a.map(|a| a.ipv4().into_iter().map(IpAddr::V4).collect()).unwrap_or_default();
-        v.extend(aaaa.map(|a| a.ipv6().into_iter().map(IpAddr::V6).collect::<Vec<_>>()).unwrap_or_default());
-        v
-    });
-    ips.extend(futures::future::join_all(lookups).await.into_iter().flatten());
-    crate::limits::normalize_targets(ips)
-}
-
-async fn lookup(r: &dyn Resolver, name: &str, t: RecordType) -> Option<inboxlens_core::dns::DnsAnswer> {
-    tokio::time::timeout(TARGET_DNS_DEADLINE, r.query(name, t)).await.ok()?.ok()
 }
 
 /// Drops non-public addresses from a report's skipped list (unless `allow_private`): a

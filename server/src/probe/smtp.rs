@@ -90,6 +90,25 @@ pub fn valid_address(addr: &str) -> bool {
         && crate::guard::is_valid_dns_name(&domain.to_ascii_lowercase())
 }
 
+/// What a probe request reaches, resolved and policy-checked, before any session: made by
+/// [`SmtpProber::plan`], consumed by [`SmtpProber::run`].
+#[derive(Debug)]
+pub struct ProbePlan {
+    /// The report skeleton (MX list, null / implicit MX, skipped addresses).
+    report: SmtpProbeReport,
+    /// Hosts in MX preference order with the addresses the policy allows.
+    hosts: Vec<(String, Vec<IpAddr>)>,
+    /// The ports to try, sorted and de-duplicated.
+    ports: Vec<u16>,
+}
+
+impl ProbePlan {
+    /// Every address a session will be opened to.
+    pub fn addresses(&self) -> Vec<IpAddr> {
+        self.hosts.iter().flat_map(|(_, ips)| ips.iter().copied()).collect()
+    }
+}
+
 /// The SMTP prober: resolver, trust material, policy and settings.
 pub struct SmtpProber {
     resolver: Arc<dyn Resolver>,
@@ -132,15 +151,11 @@ impl SmtpProber {
         }
     }
 
-    /// Runs the probe. `now_unix` is used for certificate expiry. The report carries the
-    /// findings its results amount to.
-    pub async fn probe(&self, req: &SmtpProbeRequest, now_unix: u64) -> Result<SmtpProbeReport, ProbeError> {
-        let mut report = self.probe_sessions(req, now_unix).await?;
-        judge::finish_report(&mut report);
-        Ok(report)
-    }
-
-    async fn probe_sessions(&self, req: &SmtpProbeRequest, now_unix: u64) -> Result<SmtpProbeReport, ProbeError> {
+    /// Validates the request and resolves what it would reach (MX hosts, their addresses,
+    /// filtered by the target policy), dialling nothing. The HTTP layer keys its cooldown by
+    /// [`ProbePlan::addresses`] and then hands the same plan to [`SmtpProber::run`], so the
+    /// addresses reserved are exactly the addresses probed (no second lookup to rebind).
+    pub async fn plan(&self, req: &SmtpProbeRequest) -> Result<ProbePlan, ProbeError> {
         Self::target_key(req)?;
         let ports = req.ports.clone().unwrap_or_else(|| self.settings.default_ports.clone());
         if ports.is_empty() || ports.len() > 4 {
@@ -200,7 +215,7 @@ impl SmtpProber {
             mx.sort_by_key(|(p, _)| *p);
             if mx.len() == 1 && mx.first().is_some_and(|(_, h)| h.trim_end_matches('.').is_empty()) {
                 report.null_mx = true;
-                return Ok(report);
+                return Ok(ProbePlan { report, hosts: Vec::new(), ports });
             }
             if mx.is_empty() {
                 report.implicit_mx = true;
@@ -268,6 +283,12 @@ impl SmtpProber {
             return Err(ProbeError::NotFound(format!("nothing to probe: {}", why.join("; "))));
         }
 
+        Ok(ProbePlan { report, hosts, ports })
+    }
+
+    /// Runs the sessions of a plan made by [`SmtpProber::plan`] and judges them.
+    pub async fn run(&self, plan: ProbePlan, req: &SmtpProbeRequest, now_unix: u64) -> SmtpProbeReport {
+        let ProbePlan { mut report, hosts, ports } = plan;
         // 3. PTR names, once per address.
         let all_ips: Vec<IpAddr> = hosts.iter().flat_map(|(_, ips)| ips.iter().copied()).collect();
         let ptr_futs = all_ips.iter().map(|ip| async move {
@@ -322,7 +343,8 @@ impl SmtpProber {
             }
         }
         report.results = futures::future::join_all(futs).await;
-        Ok(report)
+        judge::finish_report(&mut report);
+        report
     }
 
     /// One session: budget, connect, then the core's session machine over the socket.
