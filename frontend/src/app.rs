@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 /// The root component.
 #[component(App)]
-pub fn app() -> Html {
+pub(crate) fn app() -> Html {
     let route =
         use_state(|| Route::from_hash(&util::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()));
     let settings = use_state(Settings::initial);

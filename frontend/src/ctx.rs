@@ -7,7 +7,7 @@ use yew::prelude::*;
 
 /// A page of the app, from the URL fragment. Fragments carry nothing private: only a domain name.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Route {
+pub(crate) enum Route {
     /// `#/`: analyze a message.
     Analyze,
     /// `#/domain` or `#/domain/example.com`: check a domain.
@@ -18,7 +18,7 @@ pub enum Route {
 
 impl Route {
     /// Parses `location.hash`.
-    pub fn from_hash(hash: &str) -> Route {
+    pub(crate) fn from_hash(hash: &str) -> Route {
         let path = hash.trim_start_matches('#').trim_start_matches('/');
         let mut parts = path.splitn(2, '/');
         match parts.next().unwrap_or("") {
@@ -32,7 +32,7 @@ impl Route {
     }
 
     /// The fragment for this route.
-    pub fn to_hash(&self) -> String {
+    pub(crate) fn to_hash(&self) -> String {
         match self {
             Route::Analyze => "#/".into(),
             Route::Domain(None) => "#/domain".into(),
@@ -51,7 +51,7 @@ fn encode_component(s: &str) -> String {
 }
 
 /// Sets the URL fragment without adding a history entry per keystroke.
-pub fn set_hash(route: &Route) {
+pub(crate) fn set_hash(route: &Route) {
     if let Some(w) = util::window() {
         let hash = route.to_hash();
         if w.location().hash().unwrap_or_default() != hash {
@@ -62,9 +62,9 @@ pub fn set_hash(route: &Route) {
 
 /// What every page gets from the shell.
 #[derive(Clone, Debug, PartialEq)]
-pub struct AppCtx {
+pub(crate) struct AppCtx {
     /// The current DNS / companion settings.
-    pub settings: Settings,
+    pub(crate) settings: Settings,
     /// Replaces the settings (the DNS settings box).
-    pub set_settings: Callback<Settings>,
+    pub(crate) set_settings: Callback<Settings>,
 }

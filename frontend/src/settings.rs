@@ -10,15 +10,15 @@ use serde::Deserialize;
 use wasm_bindgen::JsCast;
 
 /// The public fallback: answers RFC 8484 POSTs with CORS headers.
-pub const PUBLIC_DOH: &str = "https://cloudflare-dns.com/dns-query";
+pub(crate) const PUBLIC_DOH: &str = "https://cloudflare-dns.com/dns-query";
 
 /// What the companion server said about itself at `/api/capabilities`.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Capabilities {
+pub(crate) struct Capabilities {
     /// Absolute URL of its DoH endpoint.
-    pub doh: String,
+    pub(crate) doh: String,
     /// Feature names it announced (e.g. `smtp_probe`, `dnsbl`, `mta_sts`).
-    pub features: Vec<String>,
+    pub(crate) features: Vec<String>,
 }
 
 /// The part of `/api/capabilities` the page reads.
@@ -35,14 +35,14 @@ struct CapabilitiesDoc {
 impl Capabilities {
     /// Whether a feature is offered. A companion that lists no features is assumed to offer
     /// the ones issue #5 requires of every `inboxlens serve`.
-    pub fn has(&self, feature: &str) -> bool {
+    pub(crate) fn has(&self, feature: &str) -> bool {
         self.features.is_empty() || self.features.iter().any(|f| f == feature)
     }
 }
 
 /// Whether the companion server is present.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Companion {
+pub(crate) enum Companion {
     /// `/api/capabilities` has not answered yet.
     Probing,
     /// Not served by the companion server (static hosting, a file server).
@@ -53,7 +53,7 @@ pub enum Companion {
 
 /// Why the current endpoint is the current one (shown next to it).
 #[derive(Clone, Debug, PartialEq)]
-pub enum DohSource {
+pub(crate) enum DohSource {
     /// Typed by the user and remembered.
     User,
     /// The companion server's own endpoint.
@@ -64,15 +64,15 @@ pub enum DohSource {
 
 /// The app-wide settings, shared through a Yew context.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Settings {
-    pub doh: String,
-    pub source: DohSource,
-    pub companion: Companion,
+pub(crate) struct Settings {
+    pub(crate) doh: String,
+    pub(crate) source: DohSource,
+    pub(crate) companion: Companion,
 }
 
 impl Settings {
     /// Start-up state: the remembered endpoint, or the public one until the companion answers.
-    pub fn initial() -> Self {
+    pub(crate) fn initial() -> Self {
         match util::storage_get(util::KEY_DOH).filter(|s| !s.trim().is_empty()) {
             Some(doh) => Settings { doh, source: DohSource::User, companion: Companion::Probing },
             None => Settings { doh: PUBLIC_DOH.to_string(), source: DohSource::Public, companion: Companion::Probing },
@@ -80,7 +80,7 @@ impl Settings {
     }
 
     /// Applies the companion probe's outcome; a user's own choice is kept.
-    pub fn with_companion(&self, companion: Companion) -> Self {
+    pub(crate) fn with_companion(&self, companion: Companion) -> Self {
         let mut next = self.clone();
         if next.source != DohSource::User {
             match &companion {
@@ -99,7 +99,7 @@ impl Settings {
     }
 
     /// The user chose an endpoint (empty = back to the default).
-    pub fn with_user_doh(&self, url: &str) -> Self {
+    pub(crate) fn with_user_doh(&self, url: &str) -> Self {
         let url = url.trim();
         let mut next = self.clone();
         if url.is_empty() {
@@ -120,7 +120,7 @@ impl Settings {
 }
 
 /// Validates a DoH endpoint typed by the user: an absolute http(s) URL.
-pub fn check_endpoint(url: &str) -> Result<(), String> {
+pub(crate) fn check_endpoint(url: &str) -> Result<(), String> {
     let u = url.trim();
     if u.is_empty() {
         return Ok(());
@@ -134,7 +134,7 @@ pub fn check_endpoint(url: &str) -> Result<(), String> {
 
 /// Asks the page's own origin whether it is the companion server.
 /// Any failure (404, not JSON, network) means "absent"; it never raises an error in the page.
-pub async fn probe_companion() -> Companion {
+pub(crate) async fn probe_companion() -> Companion {
     let Some(w) = util::window() else {
         return Companion::Absent;
     };

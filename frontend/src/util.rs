@@ -4,47 +4,47 @@
 use wasm_bindgen::JsCast;
 
 /// localStorage key of the DoH endpoint the user chose.
-pub const KEY_DOH: &str = "inboxlens.doh";
+pub(crate) const KEY_DOH: &str = "inboxlens.doh";
 /// localStorage key of the theme the user chose (`dark` / `light`; absent = follow the OS).
-pub const KEY_THEME: &str = "inboxlens.theme";
+pub(crate) const KEY_THEME: &str = "inboxlens.theme";
 
 /// The window; every browser this app runs in has one.
-pub fn window() -> Option<web_sys::Window> {
+pub(crate) fn window() -> Option<web_sys::Window> {
     web_sys::window()
 }
 
 /// Reads a remembered setting. Storage can be disabled (private mode): then nothing is remembered.
-pub fn storage_get(key: &str) -> Option<String> {
+pub(crate) fn storage_get(key: &str) -> Option<String> {
     window()?.local_storage().ok()??.get_item(key).ok()?
 }
 
 /// Remembers a setting (best effort: a refused write only means it is not remembered).
-pub fn storage_set(key: &str, value: &str) {
+pub(crate) fn storage_set(key: &str, value: &str) {
     if let Some(Ok(Some(s))) = window().map(|w| w.local_storage()) {
         let _ = s.set_item(key, value);
     }
 }
 
 /// Forgets a setting.
-pub fn storage_remove(key: &str) {
+pub(crate) fn storage_remove(key: &str) {
     if let Some(Ok(Some(s))) = window().map(|w| w.local_storage()) {
         let _ = s.remove_item(key);
     }
 }
 
 /// Unix seconds from the browser clock: the core reads no clock, the shell passes `now`.
-pub fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     let ms = js_sys::Date::now();
     if ms.is_finite() && ms > 0.0 { (ms / 1000.0) as u64 } else { 0 }
 }
 
 /// Milliseconds since page load, for the "analysed in N ms" note.
-pub fn perf_now() -> f64 {
+pub(crate) fn perf_now() -> f64 {
     window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or(0.0)
 }
 
 /// Copies text to the clipboard (async Clipboard API; needs a secure context or localhost).
-pub fn copy_to_clipboard(text: &str) -> bool {
+pub(crate) fn copy_to_clipboard(text: &str) -> bool {
     match window() {
         Some(w) => {
             let _ = w.navigator().clipboard().write_text(text);
@@ -55,7 +55,7 @@ pub fn copy_to_clipboard(text: &str) -> bool {
 }
 
 /// Offers `text` as a file download (the report never goes to a server: a local blob URL).
-pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
+pub(crate) fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
     let w = window().ok_or("no window")?;
     let doc = w.document().ok_or("no document")?;
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
@@ -77,7 +77,7 @@ pub fn download(file_name: &str, mime: &str, text: &str) -> Result<(), String> {
 }
 
 /// The theme: `None` follows `prefers-color-scheme`, `Some("dark" | "light")` is the user's choice.
-pub fn apply_theme(theme: Option<&str>) {
+pub(crate) fn apply_theme(theme: Option<&str>) {
     let Some(root) = window().and_then(|w| w.document()).and_then(|d| d.document_element()) else {
         return;
     };
@@ -92,7 +92,7 @@ pub fn apply_theme(theme: Option<&str>) {
 }
 
 /// Whether the OS asks for a dark theme.
-pub fn prefers_dark() -> bool {
+pub(crate) fn prefers_dark() -> bool {
     window()
         .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
         .map(|m| m.matches())
@@ -101,7 +101,7 @@ pub fn prefers_dark() -> bool {
 
 /// Shows a person-readable message instead of a blank page when the app panics.
 /// The wasm module cannot continue after a panic, so the message offers a reload.
-pub fn install_panic_hook() {
+pub(crate) fn install_panic_hook() {
     yew::set_custom_panic_hook(Box::new(|info| {
         let detail = info.to_string();
         web_sys::console::error_1(&format!("Inboxlens internal error: {detail}").into());
@@ -127,14 +127,14 @@ pub fn install_panic_hook() {
 }
 
 /// Removes the static "Loading…" placeholder once the app runs.
-pub fn remove_boot_placeholder() {
+pub(crate) fn remove_boot_placeholder() {
     if let Some(el) = window().and_then(|w| w.document()).and_then(|d| d.get_element_by_id("boot")) {
         el.remove();
     }
 }
 
 /// A file name part from a domain or subject: letters, digits, dots and dashes only.
-pub fn file_safe(s: &str) -> String {
+pub(crate) fn file_safe(s: &str) -> String {
     let out: String =
         s.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).take(60).collect();
     if out.is_empty() { "report".into() } else { out }

@@ -12,13 +12,13 @@ use inboxlens_core::findings::score::Band;
 use serde::Serialize;
 
 /// Most DNS-querying SPF terms one evaluation may use (RFC 7208 §4.6.4), as the core counts.
-pub const SPF_LOOKUP_LIMIT: u64 = inboxlens_core::auth::spf::MAX_DNS_TERMS as u64;
+pub(crate) const SPF_LOOKUP_LIMIT: u64 = inboxlens_core::auth::spf::MAX_DNS_TERMS as u64;
 /// Most void lookups one SPF evaluation may have (RFC 7208 §4.6.4), as the core counts.
-pub const SPF_VOID_LIMIT: u64 = inboxlens_core::auth::spf::MAX_VOID_LOOKUPS as u64;
+pub(crate) const SPF_VOID_LIMIT: u64 = inboxlens_core::auth::spf::MAX_VOID_LOOKUPS as u64;
 
 /// The JSON word of a result, status or kind (`pass`, `not_listed`, `ip_literal`).
 /// Values that do not serialize to a string (numbers, booleans) give their JSON text.
-pub fn word<T: Serialize + ?Sized>(value: &T) -> String {
+pub(crate) fn word<T: Serialize + ?Sized>(value: &T) -> String {
     match serde_json::to_value(value) {
         Ok(serde_json::Value::String(s)) => s,
         Ok(serde_json::Value::Null) | Err(_) => String::new(),
@@ -27,23 +27,23 @@ pub fn word<T: Serialize + ?Sized>(value: &T) -> String {
 }
 
 /// [`word`] of an optional value; `None` (and an empty word) stays `None`.
-pub fn opt_word<T: Serialize>(value: &Option<T>) -> Option<String> {
+pub(crate) fn opt_word<T: Serialize>(value: &Option<T>) -> Option<String> {
     value.as_ref().map(word).filter(|w| !w.is_empty())
 }
 
 /// Whether a result / status is the word `expected` (e.g. `is(&node.status, "ok")`).
-pub fn is<T: Serialize + ?Sized>(value: &T, expected: &str) -> bool {
+pub(crate) fn is<T: Serialize + ?Sized>(value: &T, expected: &str) -> bool {
     word(value) == expected
 }
 
 /// A CSS class for an RFC result word (`pass`, `fail`, ...): `res-pass`.
-pub fn result_class(word: &str) -> String {
+pub(crate) fn result_class(word: &str) -> String {
     let w = word.split_whitespace().next().unwrap_or("none").to_ascii_lowercase();
     format!("res-{w}")
 }
 
 /// The badge class of a bulk-sender checklist status.
-pub fn checklist_badge(status: &str) -> &'static str {
+pub(crate) fn checklist_badge(status: &str) -> &'static str {
     match status {
         "pass" | "ok" | "met" | "yes" => "ok",
         "fail" | "missing" | "not_met" | "no" => "error",
@@ -53,17 +53,17 @@ pub fn checklist_badge(status: &str) -> &'static str {
 }
 
 /// The CSS class of a score (the core's band: `good` / `fair` / `poor`); no score, no class.
-pub fn score_class(score: Option<f64>) -> &'static str {
+pub(crate) fn score_class(score: Option<f64>) -> &'static str {
     score.map(|s| Band::for_score(s).as_str()).unwrap_or("")
 }
 
 /// The core's section as it is named in the JSON (`mta_sts`): the `data-section` value.
-pub fn section_key(section: Section) -> String {
+pub(crate) fn section_key(section: Section) -> String {
     word(&section)
 }
 
 /// The heading of a domain-report section.
-pub fn section_title(section: Section) -> &'static str {
+pub(crate) fn section_title(section: Section) -> &'static str {
     match section {
         Section::Spf => "SPF",
         Section::Dmarc => "DMARC",
@@ -80,7 +80,7 @@ pub fn section_title(section: Section) -> &'static str {
 /// The label a person reads for a report field: the field's meaning, not its key
 /// (`rfc7489_org_domain` → "Organizational domain (RFC 7489)"). Fields without an entry
 /// are spelled out word by word with their acronyms capitalised (`dkim_aligned` → "DKIM aligned").
-pub fn label(key: &str) -> String {
+pub(crate) fn label(key: &str) -> String {
     let known = match key {
         "rfc7489_org_domain" => "Organizational domain (RFC 7489)",
         "rfc9989_org_domain" => "Organizational domain (RFC 9989 tree walk)",
@@ -219,7 +219,7 @@ fn spell_out(key: &str) -> String {
 }
 
 /// Pretty JSON of a report for "Export JSON" / "Copy JSON" (the `--json` document).
-pub fn pretty_json<T: Serialize + ?Sized>(report: &T) -> String {
+pub(crate) fn pretty_json<T: Serialize + ?Sized>(report: &T) -> String {
     serde_json::to_string_pretty(report).unwrap_or_else(|_| "{}".to_string())
 }
 

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// The whole configuration. Unknown keys are an error, so a typo is not silently ignored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct Config {
+pub(crate) struct Config {
     /// Address the HTTP server listens on (`127.0.0.1:8080`).
     pub listen: String,
     /// Allow probes to private / loopback addresses. For labs and tests only.
@@ -69,7 +69,7 @@ impl Default for Config {
 /// SMTP probe settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct SmtpConfig {
+pub(crate) struct SmtpConfig {
     /// The name sent in EHLO. Must be a real FQDN of this host whose A/PTR match: a borrowed
     /// name (gmail.com) gets the prober blocklisted. Empty = the machine's hostname.
     pub ehlo_name: String,
@@ -119,7 +119,7 @@ impl Default for SmtpConfig {
 /// One DNS blocklist.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
-pub struct DnsblList {
+pub(crate) struct DnsblList {
     /// The list's zone (`zen.spamhaus.org`).
     pub zone: String,
     /// How to read its answers: `spamhaus` (127.255.255.x = query refused), `surbl` / `uribl`
@@ -141,7 +141,7 @@ impl DnsblList {
 /// DNS blocklist settings.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct DnsblConfig {
+pub(crate) struct DnsblConfig {
     /// Lists queried by IP address (reversed octets, RFC 5782 §2.1).
     pub ip_lists: Vec<DnsblList>,
     /// Lists queried by domain name (RFC 5782 §2.3).
@@ -174,7 +174,7 @@ impl Default for DnsblConfig {
 /// Rate limits, concurrency caps and body limits.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct LimitsConfig {
+pub(crate) struct LimitsConfig {
     /// API requests per minute per client address (0 = unlimited).
     pub api_per_minute: u32,
     /// Burst allowance of the API bucket.
@@ -272,7 +272,7 @@ impl Default for LimitsConfig {
 /// Where the DoH endpoint forwards queries.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
-pub struct DohConfig {
+pub(crate) struct DohConfig {
     /// Upstream DNS server (`IP` or `IP:PORT`). Empty = the `--resolver` flag, else the first
     /// `nameserver` of /etc/resolv.conf.
     pub upstream: String,
@@ -316,7 +316,7 @@ impl Default for DohConfig {
 
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
+pub(crate) enum ConfigError {
     /// The file could not be read.
     #[error("cannot read config file {path}: {source}")]
     Read { path: PathBuf, source: std::io::Error },
@@ -333,7 +333,7 @@ pub enum ConfigError {
 
 impl Config {
     /// Loads the file (if any), then applies the environment ([`Config::apply_env`]).
-    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+    pub(crate) fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let mut cfg = match path {
             Some(p) => {
                 let text =
@@ -347,7 +347,7 @@ impl Config {
     }
 
     /// Parses TOML text.
-    pub fn from_toml(text: &str) -> Result<Config, String> {
+    pub(crate) fn from_toml(text: &str) -> Result<Config, String> {
         toml::from_str(text).map_err(|e| e.to_string())
     }
 
@@ -355,7 +355,7 @@ impl Config {
     /// `INBOXLENS_LISTEN`, `INBOXLENS_TOKEN`, `INBOXLENS_EHLO_NAME`, `INBOXLENS_MAIL_FROM`,
     /// `INBOXLENS_CORS_ORIGINS` (comma-separated), `INBOXLENS_TRUST_ANCHORS` (colon-separated
     /// paths), `INBOXLENS_RESOLVER`, `INBOXLENS_DOH_UPSTREAM`, `INBOXLENS_ALLOW_PRIVATE`.
-    pub fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    pub(crate) fn apply_env(&mut self, get: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
         if let Some(v) = get("INBOXLENS_LISTEN").filter(|v| !v.is_empty()) {
             self.listen = v;
         }
@@ -396,7 +396,7 @@ impl Config {
     }
 
     /// Checks values that would make the server misbehave.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
         let s = &self.smtp;
         if s.default_ports.is_empty() {
             return Err(ConfigError::Invalid("smtp.default_ports is empty".into()));
@@ -451,7 +451,7 @@ impl Config {
     }
 
     /// The EHLO name to use: the configured one, else the machine's hostname.
-    pub fn ehlo_name(&self) -> String {
+    pub(crate) fn ehlo_name(&self) -> String {
         if !self.smtp.ehlo_name.is_empty() {
             return self.smtp.ehlo_name.clone();
         }

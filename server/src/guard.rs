@@ -12,11 +12,11 @@ use tokio::net::TcpStream;
 
 /// The ports a probe may connect to: SMTP (25, RFC 5321), submissions (465, RFC 8314),
 /// submission (587, RFC 6409) and the common alternative 2525.
-pub const ALLOWED_PORTS: [u16; 4] = [25, 465, 587, 2525];
+pub(crate) const ALLOWED_PORTS: [u16; 4] = [25, 465, 587, 2525];
 
 /// Why a target was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GuardError {
+pub(crate) enum GuardError {
     /// The address is not a public unicast address. The message does not repeat the address:
     /// it would tell a stranger what an internal name resolves to.
     #[error("refusing to connect: the target resolves to a {reason} address (probes only go to public addresses)")]
@@ -31,7 +31,7 @@ pub enum GuardError {
 
 /// Why a guarded connection failed.
 #[derive(Debug, thiserror::Error)]
-pub enum ConnectError {
+pub(crate) enum ConnectError {
     /// Refused by the policy (before or after connecting).
     #[error(transparent)]
     Refused(#[from] GuardError),
@@ -45,7 +45,7 @@ pub enum ConnectError {
 
 /// Classifies an address: `None` when it is public unicast, else the kind of special range.
 /// Ranges from the IANA special-purpose registries (RFC 6890 and updates).
-pub fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
+pub(crate) fn non_public_reason(ip: IpAddr) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => v4_reason(v4),
         IpAddr::V6(v6) => v6_reason(v6),
@@ -159,14 +159,14 @@ fn v6_reason(ip: Ipv6Addr) -> Option<&'static str> {
 
 /// The policy every probe goes through.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TargetPolicy {
+pub(crate) struct TargetPolicy {
     /// Lift the address rule (labs and tests). Ports stay restricted.
     pub allow_private: bool,
 }
 
 impl TargetPolicy {
     /// Checks an address.
-    pub fn check_ip(&self, ip: IpAddr) -> Result<(), GuardError> {
+    pub(crate) fn check_ip(&self, ip: IpAddr) -> Result<(), GuardError> {
         if self.allow_private {
             // Even a lab has no business with the unspecified or multicast addresses.
             if ip.is_unspecified() || ip.is_multicast() {
@@ -184,13 +184,13 @@ impl TargetPolicy {
     }
 
     /// Checks a port.
-    pub fn check_port(&self, port: u16) -> Result<(), GuardError> {
+    pub(crate) fn check_port(&self, port: u16) -> Result<(), GuardError> {
         if ALLOWED_PORTS.contains(&port) { Ok(()) } else { Err(GuardError::Port(port)) }
     }
 
     /// Connects to `addr` within `timeout`, checking the policy on the address asked for
     /// and again on the peer address the socket reports (rebinding / NAT64 surprises).
-    pub async fn connect(&self, addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectError> {
+    pub(crate) async fn connect(&self, addr: SocketAddr, timeout: Duration) -> Result<TcpStream, ConnectError> {
         self.check_port(addr.port())?;
         self.check_ip(addr.ip())?;
         let stream = match tokio::time::timeout(timeout, TcpStream::connect(addr)).await {
@@ -206,7 +206,7 @@ impl TargetPolicy {
 
 /// Validates a host given by a user: an IP literal (optionally in brackets) or a DNS name
 /// (RFC 1123 §2.1 labels, 253 octets at most). Returns the normalized form.
-pub fn parse_host(input: &str) -> Result<HostSpec, GuardError> {
+pub(crate) fn parse_host(input: &str) -> Result<HostSpec, GuardError> {
     let s = input.trim();
     let unbracketed = s.strip_prefix('[').and_then(|r| r.strip_suffix(']')).unwrap_or(s);
     if let Ok(ip) = unbracketed.parse::<IpAddr>() {
@@ -222,7 +222,7 @@ pub fn parse_host(input: &str) -> Result<HostSpec, GuardError> {
 
 /// A parsed host.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum HostSpec {
+pub(crate) enum HostSpec {
     /// An IP literal.
     Ip(IpAddr),
     /// A lower-case DNS name without the trailing dot.
@@ -231,7 +231,7 @@ pub enum HostSpec {
 
 /// RFC 1035 §2.3.4 / RFC 1123 §2.1 host name syntax (letters, digits, hyphens; underscores
 /// are tolerated because real MX targets sometimes have them). At least two labels.
-pub fn is_valid_dns_name(name: &str) -> bool {
+pub(crate) fn is_valid_dns_name(name: &str) -> bool {
     name == "localhost" || inboxlens_core::names::check(name, inboxlens_core::names::Syntax::HOST).is_ok()
 }
 

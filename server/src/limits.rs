@@ -28,7 +28,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// dropped whole and the current one becomes the previous. What goes first is what was
 /// touched least recently, and no insert scans the map (no 100k-entry `retain` under a mutex).
 #[derive(Debug)]
-pub struct BoundedMap<K, V> {
+pub(crate) struct BoundedMap<K, V> {
     half: usize,
     current: HashMap<K, V>,
     previous: HashMap<K, V>,
@@ -36,18 +36,18 @@ pub struct BoundedMap<K, V> {
 
 impl<K: Eq + Hash, V> BoundedMap<K, V> {
     /// A map holding at most `cap` entries (at least 2).
-    pub fn new(cap: usize) -> Self {
+    pub(crate) fn new(cap: usize) -> Self {
         BoundedMap { half: (cap / 2).max(1), current: HashMap::new(), previous: HashMap::new() }
     }
 
     /// Entries held (both generations).
     #[cfg(test)]
-    pub fn len(&self) -> usize {
+    pub(crate) fn len(&self) -> usize {
         self.current.len() + self.previous.len()
     }
 
     /// The entry of `key`, created with `make` when absent; marks it recently used.
-    pub fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
+    pub(crate) fn get_or_insert_with(&mut self, key: K, make: impl FnOnce() -> V) -> &mut V {
         if !self.current.contains_key(&key) {
             let rescued = self.previous.remove(&key);
             if self.current.len() >= self.half {
@@ -59,17 +59,17 @@ impl<K: Eq + Hash, V> BoundedMap<K, V> {
     }
 
     /// The entry of `key`, if held (does not mark it used).
-    pub fn get(&self, key: &K) -> Option<&V> {
+    pub(crate) fn get(&self, key: &K) -> Option<&V> {
         self.current.get(key).or_else(|| self.previous.get(key))
     }
 
     /// Removes the entry of `key`.
-    pub fn remove(&mut self, key: &K) -> Option<V> {
+    pub(crate) fn remove(&mut self, key: &K) -> Option<V> {
         self.current.remove(key).or_else(|| self.previous.remove(key))
     }
 
     /// Inserts or replaces the entry of `key`.
-    pub fn insert(&mut self, key: K, value: V) {
+    pub(crate) fn insert(&mut self, key: K, value: V) {
         if !self.current.contains_key(&key) {
             self.previous.remove(&key);
             if self.current.len() >= self.half {
@@ -81,7 +81,7 @@ impl<K: Eq + Hash, V> BoundedMap<K, V> {
 }
 
 /// Parses `ADDR` or `ADDR/LEN` (a CIDR). `None` when malformed.
-pub fn parse_cidr(s: &str) -> Option<(IpAddr, u8)> {
+pub(crate) fn parse_cidr(s: &str) -> Option<(IpAddr, u8)> {
     let s = s.trim();
     let (addr, len) = match s.split_once('/') {
         Some((a, l)) => (a, Some(l.parse::<u8>().ok()?)),
@@ -94,7 +94,7 @@ pub fn parse_cidr(s: &str) -> Option<(IpAddr, u8)> {
 }
 
 /// Whether `ip` is inside the CIDR `(net, len)` (IPv4-mapped IPv6 counts as IPv4).
-pub fn cidr_contains(net: (IpAddr, u8), ip: IpAddr) -> bool {
+pub(crate) fn cidr_contains(net: (IpAddr, u8), ip: IpAddr) -> bool {
     match (net.0, ip.to_canonical()) {
         (IpAddr::V4(n), IpAddr::V4(a)) => {
             let mask = if net.1 == 0 { 0 } else { u32::MAX << (32 - u32::from(net.1)) };
@@ -111,7 +111,7 @@ pub fn cidr_contains(net: (IpAddr, u8), ip: IpAddr) -> bool {
 /// The identity a client is limited by: IPv4 addresses as they are (IPv4-mapped IPv6 is
 /// unwrapped), IPv6 addresses cut to their first `v6_prefix` bits — one /64 is one
 /// subscriber, and counting it as 2^64 clients would make every per-client limit void.
-pub fn client_key(ip: IpAddr, v6_prefix: u8) -> IpAddr {
+pub(crate) fn client_key(ip: IpAddr, v6_prefix: u8) -> IpAddr {
     match ip.to_canonical() {
         IpAddr::V4(v4) => IpAddr::V4(v4),
         IpAddr::V6(v6) => {
@@ -126,7 +126,7 @@ pub fn client_key(ip: IpAddr, v6_prefix: u8) -> IpAddr {
 /// clients are remembered; the least recently seen are forgotten first (a forgotten client
 /// starts again with a full bucket, which is what an idle client would have anyway).
 #[derive(Debug)]
-pub struct RateLimiter {
+pub(crate) struct RateLimiter {
     per_sec: f64,
     burst: f64,
     buckets: Mutex<BoundedMap<IpAddr, Bucket>>,
@@ -141,12 +141,12 @@ struct Bucket {
 impl RateLimiter {
     /// A limiter refilling `per_minute` tokens per minute, holding at most `burst` (at least 1).
     #[cfg(test)]
-    pub fn new(per_minute: u32, burst: u32) -> Self {
+    pub(crate) fn new(per_minute: u32, burst: u32) -> Self {
         Self::with_capacity(per_minute, burst, DEFAULT_TRACKED)
     }
 
     /// Same, remembering at most `capacity` clients.
-    pub fn with_capacity(per_minute: u32, burst: u32, capacity: usize) -> Self {
+    pub(crate) fn with_capacity(per_minute: u32, burst: u32, capacity: usize) -> Self {
         RateLimiter {
             per_sec: f64::from(per_minute) / 60.0,
             burst: f64::from(burst.max(1)),
@@ -155,18 +155,18 @@ impl RateLimiter {
     }
 
     /// Whether this limiter limits anything.
-    pub fn enabled(&self) -> bool {
+    pub(crate) fn enabled(&self) -> bool {
         self.per_sec > 0.0
     }
 
     /// Clients remembered right now.
     #[cfg(test)]
-    pub fn tracked(&self) -> usize {
+    pub(crate) fn tracked(&self) -> usize {
         lock(&self.buckets).len()
     }
 
     /// Takes `cost` tokens for `client` at `now`; `Err(retry_after)` when the bucket is short.
-    pub fn check(&self, client: IpAddr, cost: u32, now: Instant) -> Result<(), Duration> {
+    pub(crate) fn check(&self, client: IpAddr, cost: u32, now: Instant) -> Result<(), Duration> {
         if !self.enabled() {
             return Ok(());
         }
@@ -188,7 +188,7 @@ impl RateLimiter {
 
     /// Whether `client` has less than one token at `now`, without taking any:
     /// `Some(retry_after)` when it has run dry.
-    pub fn exhausted(&self, client: IpAddr, now: Instant) -> Option<Duration> {
+    pub(crate) fn exhausted(&self, client: IpAddr, now: Instant) -> Option<Duration> {
         if !self.enabled() {
             return None;
         }
@@ -203,26 +203,26 @@ impl RateLimiter {
 /// released when its [`ClientSlot`] is dropped. Only clients holding something are in the
 /// map, so it is bounded by what the server-wide caps let in.
 #[derive(Debug, Clone)]
-pub struct ClientSlots {
+pub(crate) struct ClientSlots {
     cap: usize,
     held: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 /// One slot of a [`ClientSlots`]; released on drop.
 #[derive(Debug)]
-pub struct ClientSlot {
+pub(crate) struct ClientSlot {
     key: IpAddr,
     held: Arc<Mutex<HashMap<IpAddr, usize>>>,
 }
 
 impl ClientSlots {
     /// At most `cap` (at least 1) slots per client.
-    pub fn new(cap: usize) -> Self {
+    pub(crate) fn new(cap: usize) -> Self {
         ClientSlots { cap: cap.max(1), held: Arc::new(Mutex::new(HashMap::new())) }
     }
 
     /// Takes a slot for `key`; `None` when it already holds `cap`.
-    pub fn try_acquire(&self, key: IpAddr) -> Option<ClientSlot> {
+    pub(crate) fn try_acquire(&self, key: IpAddr) -> Option<ClientSlot> {
         let mut m = lock(&self.held);
         let n = m.entry(key).or_insert(0);
         if *n >= self.cap {
@@ -247,7 +247,7 @@ impl Drop for ClientSlot {
 
 /// The kinds of work with their own concurrency cap.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// SMTP probes.
     Smtp,
     /// DNSBL lookups.
@@ -264,7 +264,7 @@ pub enum Kind {
 
 impl Kind {
     /// Label used in metrics and messages.
-    pub fn as_str(self) -> &'static str {
+    pub(crate) fn as_str(self) -> &'static str {
         match self {
             Kind::Smtp => "smtp",
             Kind::Dnsbl => "dnsbl",
@@ -278,19 +278,19 @@ impl Kind {
 
 /// Server-wide concurrency caps, one semaphore per [`Kind`].
 #[derive(Debug)]
-pub struct Concurrency {
+pub(crate) struct Concurrency {
     caps: HashMap<Kind, Arc<Semaphore>>,
     wait: Duration,
 }
 
 impl Concurrency {
     /// Caps from the configuration; `wait` is how long a request queues for a slot.
-    pub fn new(caps: &[(Kind, usize)], wait: Duration) -> Self {
+    pub(crate) fn new(caps: &[(Kind, usize)], wait: Duration) -> Self {
         Concurrency { caps: caps.iter().map(|(k, n)| (*k, Arc::new(Semaphore::new((*n).max(1))))).collect(), wait }
     }
 
     /// Waits (at most the configured queue time) for a slot of `kind`; `None` = server busy.
-    pub async fn acquire(&self, kind: Kind) -> Option<OwnedSemaphorePermit> {
+    pub(crate) async fn acquire(&self, kind: Kind) -> Option<OwnedSemaphorePermit> {
         let sem = self.caps.get(&kind)?.clone();
         match tokio::time::timeout(self.wait, sem.acquire_owned()).await {
             Ok(Ok(permit)) => Some(permit),
@@ -311,7 +311,7 @@ impl Concurrency {
 /// - Other clients are not locked out by someone else's probe: the server-wide session
 ///   budget per address (`host_sessions_per_minute`) is what protects the target from them.
 #[derive(Debug)]
-pub struct Cooldown<V> {
+pub(crate) struct Cooldown<V> {
     period: Duration,
     state: Mutex<CooldownState<V>>,
 }
@@ -334,7 +334,7 @@ struct Finished<V> {
 
 /// What the cooldown says about a new request.
 #[derive(Debug, PartialEq)]
-pub enum CooldownCheck<V> {
+pub(crate) enum CooldownCheck<V> {
     /// Go ahead; hand the reservation back to [`Cooldown::complete`] with the result.
     Free(Reservation),
     /// Identical request within the cooldown: here is its result.
@@ -345,13 +345,13 @@ pub enum CooldownCheck<V> {
 
 /// The addresses a request reserved.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Reservation {
+pub(crate) struct Reservation {
     targets: Vec<IpAddr>,
     request_key: String,
 }
 
 /// The normalized set of target addresses: IPv4-mapped IPv6 unwrapped, sorted, deduplicated.
-pub fn normalize_targets(addrs: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr> {
+pub(crate) fn normalize_targets(addrs: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr> {
     let mut v: Vec<IpAddr> = addrs.into_iter().map(|ip| ip.to_canonical()).collect();
     v.sort_unstable();
     v.dedup();
@@ -360,7 +360,7 @@ pub fn normalize_targets(addrs: impl IntoIterator<Item = IpAddr>) -> Vec<IpAddr>
 
 impl<V: Clone> Cooldown<V> {
     /// A cooldown of `period` (zero disables it) remembering at most `capacity` addresses.
-    pub fn new(period: Duration, capacity: usize) -> Self {
+    pub(crate) fn new(period: Duration, capacity: usize) -> Self {
         Cooldown {
             period,
             state: Mutex::new(CooldownState { results: BoundedMap::new(capacity), recent: BoundedMap::new(capacity) }),
@@ -368,7 +368,13 @@ impl<V: Clone> Cooldown<V> {
     }
 
     /// Checks and, when free, reserves `targets` for `client`'s request `request_key`.
-    pub fn reserve(&self, client: IpAddr, targets: &[IpAddr], request_key: &str, now: Instant) -> CooldownCheck<V> {
+    pub(crate) fn reserve(
+        &self,
+        client: IpAddr,
+        targets: &[IpAddr],
+        request_key: &str,
+        now: Instant,
+    ) -> CooldownCheck<V> {
         let targets = normalize_targets(targets.iter().copied());
         let free = |targets| CooldownCheck::Free(Reservation { targets, request_key: request_key.to_string() });
         if self.period.is_zero() || targets.is_empty() {
@@ -413,7 +419,7 @@ impl<V: Clone> Cooldown<V> {
     }
 
     /// Hands a reservation back unused (the probe never dialled: refused, busy).
-    pub fn cancel(&self, client: IpAddr, reservation: Reservation) {
+    pub(crate) fn cancel(&self, client: IpAddr, reservation: Reservation) {
         let client = client.to_canonical();
         let mut st = lock(&self.state);
         for t in reservation.targets {
@@ -423,7 +429,14 @@ impl<V: Clone> Cooldown<V> {
 
     /// Records the result of a reserved probe; a report of more than `max_bytes` is not kept
     /// (the reservation still counts).
-    pub fn complete(&self, reservation: Reservation, value: V, size_bytes: usize, max_bytes: usize, now: Instant) {
+    pub(crate) fn complete(
+        &self,
+        reservation: Reservation,
+        value: V,
+        size_bytes: usize,
+        max_bytes: usize,
+        now: Instant,
+    ) {
         if self.period.is_zero() || reservation.targets.is_empty() {
             return;
         }

@@ -166,6 +166,7 @@ impl<'de> serde::Deserialize<'de> for ResultWord {
 }
 
 #[cfg(test)]
+#[allow(unreachable_pub)]
 mod tests {
     use super::*;
 

@@ -11,15 +11,15 @@ use yew::prelude::*;
 
 /// Props of [`CopyButton`].
 #[derive(Properties, PartialEq)]
-pub struct CopyProps {
-    pub text: AttrValue,
+pub(crate) struct CopyProps {
+    pub(crate) text: AttrValue,
     #[prop_or(AttrValue::Static("Copy"))]
-    pub label: AttrValue,
+    pub(crate) label: AttrValue,
 }
 
 /// Copies its text to the clipboard and says so.
 #[component(CopyButton)]
-pub fn copy_button(props: &CopyProps) -> Html {
+pub(crate) fn copy_button(props: &CopyProps) -> Html {
     let copied = use_state(|| false);
     let onclick = {
         let text = props.text.clone();
@@ -35,14 +35,14 @@ pub fn copy_button(props: &CopyProps) -> Html {
 
 /// Props of [`ErrorBox`].
 #[derive(Properties, PartialEq)]
-pub struct ErrorProps {
-    pub title: AttrValue,
-    pub message: AttrValue,
+pub(crate) struct ErrorProps {
+    pub(crate) title: AttrValue,
+    pub(crate) message: AttrValue,
 }
 
 /// A failure said in words, with what to do about it.
 #[component(ErrorBox)]
-pub fn error_box(props: &ErrorProps) -> Html {
+pub(crate) fn error_box(props: &ErrorProps) -> Html {
     html! {
         <div class="error-box" role="alert" data-testid="error">
             <strong>{props.title.clone()}</strong>
@@ -53,16 +53,16 @@ pub fn error_box(props: &ErrorProps) -> Html {
 
 /// Props of [`FindingsView`].
 #[derive(Properties, PartialEq)]
-pub struct FindingsProps {
-    pub findings: Vec<Finding>,
+pub(crate) struct FindingsProps {
+    pub(crate) findings: Vec<Finding>,
     /// Open every finding of this severity or worse.
     #[prop_or(Severity::Error)]
-    pub open_from: Severity,
+    pub(crate) open_from: Severity,
 }
 
 /// Findings grouped by area (the core's order), worst first within a group.
 #[component(FindingsView)]
-pub fn findings_view(props: &FindingsProps) -> Html {
+pub(crate) fn findings_view(props: &FindingsProps) -> Html {
     if props.findings.is_empty() {
         return html! { <p class="muted">{"No findings: nothing to fix here."}</p> };
     }
@@ -114,14 +114,14 @@ fn finding_item(f: &Finding, open: bool) -> Html {
 
 /// Props of [`DnsTable`].
 #[derive(Properties, PartialEq)]
-pub struct DnsProps {
+pub(crate) struct DnsProps {
     /// The report's `dns[]` evidence list.
-    pub entries: Vec<DnsEvidence>,
+    pub(crate) entries: Vec<DnsEvidence>,
 }
 
 /// Every DNS answer the verdicts rest on (name, type, rcode, data, TTL, DNSSEC AD bit).
 #[component(DnsTable)]
-pub fn dns_table(props: &DnsProps) -> Html {
+pub(crate) fn dns_table(props: &DnsProps) -> Html {
     if props.entries.is_empty() {
         return html! { <p class="muted">{"No DNS queries were needed."}</p> };
     }
@@ -163,17 +163,17 @@ fn dns_row(e: &DnsEvidence) -> Html {
 
 /// Props of [`Kv`].
 #[derive(Properties, PartialEq)]
-pub struct KvProps {
-    pub value: Value,
+pub(crate) struct KvProps {
+    pub(crate) value: Value,
     /// Fields not to show (rendered elsewhere).
     #[prop_or_default]
-    pub skip: Vec<&'static str>,
+    pub(crate) skip: Vec<&'static str>,
 }
 
 /// A report section's scalar fields as a definition list, labelled in words ([`view::label`]);
 /// fields the core adds later show up too. Build the value with [`fields`].
 #[component(Kv)]
-pub fn kv(props: &KvProps) -> Html {
+pub(crate) fn kv(props: &KvProps) -> Html {
     let Some(map) = props.value.as_object() else {
         return html! { <span>{scalar_text(&props.value).unwrap_or_default()}</span> };
     };
@@ -193,19 +193,19 @@ pub fn kv(props: &KvProps) -> Html {
 }
 
 /// A result word with its colour.
-pub fn result_word(word: &str) -> Html {
+pub(crate) fn result_word(word: &str) -> Html {
     html! { <span class={classes!("word", view::result_class(word))}>{word.to_string()}</span> }
 }
 
 /// A typed report part as the field tree [`Kv`] and [`generic`] lay out: the same fields,
 /// names and values as the exported JSON.
-pub fn fields<T: Serialize + ?Sized>(part: &T) -> Value {
+pub(crate) fn fields<T: Serialize + ?Sized>(part: &T) -> Value {
     serde_json::to_value(part).unwrap_or(Value::Null)
 }
 
 /// A scalar as text (strings as-is, numbers printed, booleans yes/no); arrays of scalars
 /// joined with ", "; objects give `None`.
-pub fn scalar_text(v: &Value) -> Option<String> {
+pub(crate) fn scalar_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(s.clone()),
         Value::Number(n) => Some(n.to_string()),
@@ -221,7 +221,7 @@ pub fn scalar_text(v: &Value) -> Option<String> {
 /// Renders a typed report part the page has no dedicated view for (headers, body,
 /// unsubscribe, the DMARC and MTA-STS sections...): its scalar fields labelled in words,
 /// then each list of objects as a table and each nested object under its own heading.
-pub fn section_fields<T: Serialize + ?Sized>(part: &T, depth: usize) -> Html {
+pub(crate) fn section_fields<T: Serialize + ?Sized>(part: &T, depth: usize) -> Html {
     generic(&fields(part), depth)
 }
 
@@ -253,7 +253,7 @@ fn generic(value: &Value, depth: usize) -> Html {
 }
 
 /// A list of typed rows as a table whose columns are their scalar fields (first 8 seen).
-pub fn rows_table<T: Serialize>(rows: &[T]) -> Html {
+pub(crate) fn rows_table<T: Serialize>(rows: &[T]) -> Html {
     let items: Vec<Value> = rows.iter().map(fields).collect();
     object_table(&items)
 }

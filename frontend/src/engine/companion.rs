@@ -10,93 +10,93 @@ use wasm_bindgen::JsCast;
 
 /// `GET /api/dnsbl/{ip-or-domain}`: one answer per blocklist.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct DnsblReport {
+pub(crate) struct DnsblReport {
     /// The address or domain asked about.
-    pub query: String,
+    pub(crate) query: String,
     /// One entry per list.
     #[serde(default)]
-    pub lists: Vec<DnsblList>,
+    pub(crate) lists: Vec<DnsblList>,
     /// The catalog findings these answers amount to (`blocklist.*`).
     #[serde(default)]
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// One list's answer.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct DnsblList {
+pub(crate) struct DnsblList {
     /// The list zone.
-    pub zone: String,
+    pub(crate) zone: String,
     /// `listed`, `not_listed` or `unknown`.
-    pub status: String,
+    pub(crate) status: String,
     /// The A records returned (return codes).
     #[serde(default)]
-    pub codes: Vec<String>,
+    pub(crate) codes: Vec<String>,
     /// The TXT reason(s), when listed.
     #[serde(default)]
-    pub txt: Vec<String>,
+    pub(crate) txt: Vec<String>,
     /// What the codes mean, or why the status is unknown.
     #[serde(default)]
-    pub meaning: Option<String>,
+    pub(crate) meaning: Option<String>,
 }
 
 /// `POST /api/probe/smtp`: one session per MX host and port.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct SmtpProbeReport {
+pub(crate) struct SmtpProbeReport {
     /// One entry per host and port tried.
     #[serde(default)]
-    pub results: Vec<SmtpSession>,
+    pub(crate) results: Vec<SmtpSession>,
     /// The catalog findings of the probe (`smtp.*`).
     #[serde(default)]
-    pub findings: Vec<Finding>,
+    pub(crate) findings: Vec<Finding>,
 }
 
 /// One SMTP session of a probe.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct SmtpSession {
+pub(crate) struct SmtpSession {
     /// The MX host name.
-    pub host: String,
+    pub(crate) host: String,
     /// The address connected to.
     #[serde(default)]
-    pub ip: String,
+    pub(crate) ip: String,
     /// The port.
-    pub port: u16,
+    pub(crate) port: u16,
     /// Whether the TCP connection opened.
     #[serde(default)]
-    pub connected: bool,
+    pub(crate) connected: bool,
     /// The banner (220 greeting) text.
     #[serde(default)]
-    pub banner: Option<String>,
+    pub(crate) banner: Option<String>,
     /// Whether STARTTLS was offered.
     #[serde(default)]
-    pub starttls: bool,
+    pub(crate) starttls: bool,
     /// The negotiated TLS version (`TLSv1.3`), when TLS was reached.
     #[serde(default)]
-    pub tls_version: Option<String>,
+    pub(crate) tls_version: Option<String>,
     /// `ok`, `inconclusive` or `fail`.
-    pub verdict: String,
+    pub(crate) verdict: String,
     /// Why the verdict.
     #[serde(default)]
-    pub verdict_reason: String,
+    pub(crate) verdict_reason: String,
     /// What went wrong, when something did.
     #[serde(default)]
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
     /// The dialogue, one line per command or reply.
     #[serde(default)]
-    pub transcript: Vec<String>,
+    pub(crate) transcript: Vec<String>,
 }
 
 /// `GET /api/mta-sts/{domain}`: the policy file fetched for the browser.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct MtaStsFetch {
+pub(crate) struct MtaStsFetch {
     /// The HTTP status of the policy URL, when it answered.
     #[serde(default)]
-    pub http_status: Option<u16>,
+    pub(crate) http_status: Option<u16>,
     /// The policy text (HTTP 200 body).
     #[serde(default)]
-    pub policy_text: Option<String>,
+    pub(crate) policy_text: Option<String>,
     /// Why the fetch failed, when it did.
     #[serde(default)]
-    pub error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 /// The error body of a refused request.
@@ -124,13 +124,13 @@ impl ErrorBody {
 }
 
 /// Blocklist look-up of an address or domain.
-pub async fn dnsbl(query: &str) -> Result<DnsblReport, UiError> {
+pub(crate) async fn dnsbl(query: &str) -> Result<DnsblReport, UiError> {
     let path = format!("/api/dnsbl/{}", js_sys::encode_uri_component(query).as_string().unwrap_or_default());
     call("GET", &path, None).await
 }
 
 /// SMTP probe of a domain's MX hosts.
-pub async fn probe_smtp(domain: &str) -> Result<SmtpProbeReport, UiError> {
+pub(crate) async fn probe_smtp(domain: &str) -> Result<SmtpProbeReport, UiError> {
     #[derive(serde::Serialize)]
     struct Request<'a> {
         domain: &'a str,
@@ -141,7 +141,7 @@ pub async fn probe_smtp(domain: &str) -> Result<SmtpProbeReport, UiError> {
 }
 
 /// The MTA-STS policy file of a domain.
-pub async fn mta_sts_policy(domain: &str) -> Result<MtaStsFetch, UiError> {
+pub(crate) async fn mta_sts_policy(domain: &str) -> Result<MtaStsFetch, UiError> {
     let path = format!("/api/mta-sts/{}", js_sys::encode_uri_component(domain));
     call("GET", &path, None).await
 }

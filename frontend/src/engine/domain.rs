@@ -12,19 +12,19 @@ use std::sync::Arc;
 
 /// What the domain form holds.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct DomainInput {
+pub(crate) struct DomainInput {
     /// The domain to check.
-    pub domain: String,
+    pub(crate) domain: String,
     /// DKIM selectors to look up (empty: the core tries common ones).
-    pub selectors: Vec<String>,
+    pub(crate) selectors: Vec<String>,
     /// Check the no-mail (parked) profile.
-    pub parked: bool,
+    pub(crate) parked: bool,
     /// Zone-file lines to overlay (what-if), relative names under `domain`.
-    pub whatif: String,
+    pub(crate) whatif: String,
 }
 
 /// Checks that a typed domain is a plausible DNS name before any query goes out.
-pub fn check_domain_name(name: &str) -> Result<(), UiError> {
+pub(crate) fn check_domain_name(name: &str) -> Result<(), UiError> {
     let bad = |why: &str| {
         UiError::new(
             "That is not a domain name",
@@ -90,7 +90,7 @@ impl PolicyFetcher for CompanionPolicyFetcher {
 /// its answers are in, the return value is the whole report. The MTA-STS policy is fetched
 /// through the companion server when the page has one (`companion_mta_sts`); otherwise the
 /// core reports it as not fetched and says why.
-pub async fn check_domain(
+pub(crate) async fn check_domain(
     input: &DomainInput,
     endpoint: &str,
     companion_mta_sts: bool,

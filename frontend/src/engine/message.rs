@@ -9,18 +9,18 @@ use std::sync::Arc;
 
 /// Envelope values the user typed (the CLI's `--ip`, `--helo`, `--mail-from`).
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Overrides {
+pub(crate) struct Overrides {
     /// The connecting client's address.
-    pub ip: Option<String>,
+    pub(crate) ip: Option<String>,
     /// The HELO/EHLO name.
-    pub helo: Option<String>,
+    pub(crate) helo: Option<String>,
     /// The envelope sender (MAIL FROM).
-    pub mail_from: Option<String>,
+    pub(crate) mail_from: Option<String>,
 }
 
 /// The bytes of a message typed or pasted into the textarea. The core converts bare LF
 /// line ends back to CRLF itself (and says so in `meta`), so the text goes as it is.
-pub fn textarea_to_wire(text: &str) -> Vec<u8> {
+pub(crate) fn textarea_to_wire(text: &str) -> Vec<u8> {
     text.as_bytes().to_vec()
 }
 
@@ -35,7 +35,7 @@ fn is_bundled_sample(raw: &[u8]) -> bool {
 /// answered from its own zone alone (`.example` never resolves) and judged as of its
 /// delivery, exactly like `inboxlens analyze --sample`: no question leaves the page.
 #[allow(clippy::arc_with_non_send_sync)]
-pub async fn analyze(raw: &[u8], endpoint: &str, ov: &Overrides) -> Result<MessageReport, UiError> {
+pub(crate) async fn analyze(raw: &[u8], endpoint: &str, ov: &Overrides) -> Result<MessageReport, UiError> {
     let sample = is_bundled_sample(raw);
     let resolver: Arc<dyn Resolver> = if sample {
         Arc::new(

@@ -7,14 +7,14 @@
 //! Submodules depend only on [`error`] and [`resolver`] (and `domain` on `companion` for
 //! the MTA-STS policy fetch); nothing here depends on the pages.
 
-pub mod bounce;
-pub mod companion;
-pub mod domain;
-pub mod error;
-pub mod message;
+pub(crate) mod bounce;
+pub(crate) mod companion;
+pub(crate) mod domain;
+pub(crate) mod error;
+pub(crate) mod message;
 mod resolver;
 
-pub use bounce::explain_bounce;
-pub use domain::{DomainInput, check_domain, check_domain_name};
-pub use error::UiError;
-pub use message::{Overrides, analyze, textarea_to_wire};
+pub(crate) use bounce::explain_bounce;
+pub(crate) use domain::{DomainInput, check_domain, check_domain_name};
+pub(crate) use error::UiError;
+pub(crate) use message::{Overrides, analyze, textarea_to_wire};

@@ -36,7 +36,7 @@ enum Outcome {
 
 /// The page.
 #[component(AnalyzePage)]
-pub fn analyze_page() -> Html {
+pub(crate) fn analyze_page() -> Html {
     let Some(ctx) = use_context::<AppCtx>() else {
         return html! {};
     };
@@ -247,16 +247,16 @@ pub fn analyze_page() -> Html {
 
 /// Props of [`Report`].
 #[derive(Properties, PartialEq)]
-pub struct ReportProps {
+pub(crate) struct ReportProps {
     /// The core's report.
-    pub report: Rc<MessageReport>,
+    pub(crate) report: Rc<MessageReport>,
     /// How long the analysis took in the page.
-    pub elapsed_ms: f64,
+    pub(crate) elapsed_ms: f64,
 }
 
 /// The message report.
 #[component(Report)]
-pub fn report_view(props: &ReportProps) -> Html {
+pub(crate) fn report_view(props: &ReportProps) -> Html {
     let Some(ctx) = use_context::<AppCtx>() else {
         return html! {};
     };

@@ -17,7 +17,7 @@ enum Outcome {
 
 /// The page.
 #[component(BouncePage)]
-pub fn bounce_page() -> Html {
+pub(crate) fn bounce_page() -> Html {
     let input = use_state(String::new);
     let outcome = use_state(|| Outcome::Idle);
     let on_input = {

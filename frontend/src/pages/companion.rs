@@ -18,14 +18,14 @@ enum State<T> {
 
 /// Props of [`DnsblBox`].
 #[derive(Properties, PartialEq)]
-pub struct DnsblProps {
+pub(crate) struct DnsblProps {
     /// An IP address or a domain.
-    pub query: AttrValue,
+    pub(crate) query: AttrValue,
 }
 
 /// Blocklist look-up of the sending IP (or a domain) through the companion server.
 #[component(DnsblBox)]
-pub fn dnsbl_box(props: &DnsblProps) -> Html {
+pub(crate) fn dnsbl_box(props: &DnsblProps) -> Html {
     let state = use_state(|| State::<DnsblReport>::Idle);
     let onclick = {
         let state = state.clone();
@@ -64,13 +64,13 @@ pub fn dnsbl_box(props: &DnsblProps) -> Html {
 
 /// Props of [`SmtpProbeBox`].
 #[derive(Properties, PartialEq)]
-pub struct SmtpProps {
-    pub domain: AttrValue,
+pub(crate) struct SmtpProps {
+    pub(crate) domain: AttrValue,
 }
 
 /// SMTP probe of a domain's MX hosts through the companion server.
 #[component(SmtpProbeBox)]
-pub fn smtp_probe_box(props: &SmtpProps) -> Html {
+pub(crate) fn smtp_probe_box(props: &SmtpProps) -> Html {
     let state = use_state(|| State::<SmtpProbeReport>::Idle);
     let onclick = {
         let state = state.clone();
@@ -183,13 +183,13 @@ fn smtp_table(v: &SmtpProbeReport) -> Html {
 
 /// Props of [`NeedsCompanion`].
 #[derive(Properties, PartialEq)]
-pub struct NeedsProps {
-    pub what: AttrValue,
+pub(crate) struct NeedsProps {
+    pub(crate) what: AttrValue,
 }
 
 /// Says what a feature needs when the companion server is absent.
 #[component(NeedsCompanion)]
-pub fn needs_companion(props: &NeedsProps) -> Html {
+pub(crate) fn needs_companion(props: &NeedsProps) -> Html {
     html! {
         <div class="notice small">
             <strong>{format!("{}: needs the Inboxlens server. ", props.what)}</strong>

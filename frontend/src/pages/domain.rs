@@ -20,9 +20,9 @@ use yew::prelude::*;
 
 /// Props of [`DomainPage`].
 #[derive(Properties, PartialEq)]
-pub struct DomainProps {
+pub(crate) struct DomainProps {
     /// The domain from a shared URL (`#/domain/example.com`): checked on arrival.
-    pub initial: Option<String>,
+    pub(crate) initial: Option<String>,
 }
 
 #[derive(Clone, PartialEq)]
@@ -62,7 +62,7 @@ impl Reducible for Live {
 
 /// The page.
 #[component(DomainPage)]
-pub fn domain_page(props: &DomainProps) -> Html {
+pub(crate) fn domain_page(props: &DomainProps) -> Html {
     let Some(ctx) = use_context::<AppCtx>() else {
         return html! {};
     };
@@ -306,14 +306,14 @@ fn live_sections(props: &LiveProps) -> Html {
 
 /// Props of [`DomainReportView`].
 #[derive(Properties, PartialEq)]
-pub struct DomainReportProps {
+pub(crate) struct DomainReportProps {
     /// The core's report.
-    pub report: Rc<DomainReport>,
+    pub(crate) report: Rc<DomainReport>,
 }
 
 /// The finished domain report.
 #[component(DomainReportView)]
-pub fn domain_report(props: &DomainReportProps) -> Html {
+pub(crate) fn domain_report(props: &DomainReportProps) -> Html {
     let r = &*props.report;
     let findings = r.findings.clone();
     let domain = r.domain.clone();
@@ -519,16 +519,16 @@ fn mx_view(mx: &[MxHost]) -> Html {
 
 /// Props of [`SpfTree`].
 #[derive(Properties, PartialEq)]
-pub struct TreeProps {
+pub(crate) struct TreeProps {
     /// The core's SPF include tree (`spf.tree`).
-    pub tree: Rc<SpfNode>,
+    pub(crate) tree: Rc<SpfNode>,
 }
 
 /// The SPF include tree, collapsible (native `<details>`: keyboard accessible): each record
 /// with its terms, what each term cost in DNS lookups (RFC 7208 §4.6.4) and the running
 /// total in evaluation order, as the core counted them.
 #[component(SpfTree)]
-pub fn spf_tree(props: &TreeProps) -> Html {
+pub(crate) fn spf_tree(props: &TreeProps) -> Html {
     html! { <ul class="tree root">{spf_node(&props.tree, 0)}</ul> }
 }
 

@@ -1,6 +1,6 @@
 //! The three pages and the companion-only features.
 
-pub mod analyze;
-pub mod bounce;
-pub mod companion;
-pub mod domain;
+pub(crate) mod analyze;
+pub(crate) mod bounce;
+pub(crate) mod companion;
+pub(crate) mod domain;

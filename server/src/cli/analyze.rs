@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 /// Analyze raw messages (RFC 5322 with headers): authentication, path, headers, content.
 #[derive(Debug, Args)]
-pub struct AnalyzeArgs {
+pub(crate) struct AnalyzeArgs {
     /// Message files, directories of messages, or `-` for stdin.
     #[arg(value_name = "FILE|DIR|-")]
     pub inputs: Vec<String>,
@@ -74,7 +74,7 @@ impl Input {
 }
 
 /// Runs the subcommand.
-pub async fn run(args: AnalyzeArgs) -> ExitCode {
+pub(crate) async fn run(args: AnalyzeArgs) -> ExitCode {
     let inputs = match collect_inputs(&args) {
         Ok(i) => i,
         Err(msg) => {

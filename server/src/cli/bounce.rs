@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 /// Explain a bounce (RFC 3464 DSN) or a pasted SMTP reply.
 #[derive(Debug, Args)]
-pub struct BounceArgs {
+pub(crate) struct BounceArgs {
     /// The bounce message or SMTP reply; `-` or nothing for stdin.
     #[arg(value_name = "FILE|-")]
     pub input: Option<String>,
@@ -18,7 +18,7 @@ pub struct BounceArgs {
 }
 
 /// Runs the subcommand.
-pub async fn run(args: BounceArgs) -> ExitCode {
+pub(crate) async fn run(args: BounceArgs) -> ExitCode {
     let bytes = match args.input.as_deref() {
         None | Some("-") => {
             let mut b = Vec::new();

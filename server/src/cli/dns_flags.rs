@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 /// Where DNS answers come from.
 #[derive(Debug, Clone, Default, Args)]
-pub struct DnsArgs {
+pub(crate) struct DnsArgs {
     /// Zone file (RFC 1035 master format) to overlay on live DNS; repeatable.
     #[arg(long = "zone", value_name = "FILE")]
     pub zones: Vec<PathBuf>,
@@ -34,7 +34,7 @@ use std::time::Duration;
 
 /// Why the DNS flags do not make a resolver.
 #[derive(Debug, thiserror::Error)]
-pub enum DnsSetupError {
+pub(crate) enum DnsSetupError {
     /// A zone file is unreadable or invalid.
     #[error(transparent)]
     Zone(#[from] inboxlens_core::dns::zone::ZoneError),
@@ -52,7 +52,7 @@ pub enum DnsSetupError {
 impl DnsArgs {
     /// The resolver these flags describe: zones alone (`--offline`), or zones overlaid
     /// on DoH / the given server / the system resolver.
-    pub fn build_resolver(&self) -> Result<Arc<dyn Resolver>, DnsSetupError> {
+    pub(crate) fn build_resolver(&self) -> Result<Arc<dyn Resolver>, DnsSetupError> {
         let timeout = Duration::from_millis(self.dns_timeout_ms.max(1));
         let zone = if self.zones.is_empty() {
             None

@@ -27,11 +27,11 @@ use std::sync::Arc;
 use std::time::Instant;
 
 /// Most domains read from a `--domains-file` (bulk checks stay bounded).
-pub const MAX_DOMAINS: usize = 100_000;
+pub(crate) const MAX_DOMAINS: usize = 100_000;
 
 /// Check domains' email DNS setup.
 #[derive(Debug, Args)]
-pub struct DomainArgs {
+pub(crate) struct DomainArgs {
     /// Domains to check.
     #[arg(value_name = "DOMAIN")]
     pub domains: Vec<String>,
@@ -128,7 +128,7 @@ fn read_domains(args: &DomainArgs) -> Result<Vec<String>, String> {
 }
 
 /// Runs the subcommand.
-pub async fn run(args: DomainArgs) -> ExitCode {
+pub(crate) async fn run(args: DomainArgs) -> ExitCode {
     let domains = match read_domains(&args) {
         Ok(d) => d,
         Err(e) => {

@@ -3,13 +3,13 @@
 //! Exit codes (contract): 0 ok; 1 an `error` finding or a score under `--fail-under`;
 //! 2 usage error or unreadable input.
 
-pub mod analyze;
-pub mod bounce;
-pub mod dns_flags;
-pub mod domain;
-pub mod render;
-pub mod serve;
-pub mod spf;
+pub(crate) mod analyze;
+pub(crate) mod bounce;
+pub(crate) mod dns_flags;
+pub(crate) mod domain;
+pub(crate) mod render;
+pub(crate) mod serve;
+pub(crate) mod spf;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -17,14 +17,14 @@ use std::process::ExitCode;
 /// Inboxlens: email deliverability analyzer.
 #[derive(Debug, Parser)]
 #[command(name = "inboxlens", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
-pub enum Command {
+pub(crate) enum Command {
     /// Analyze raw messages: authentication, delivery path, headers, content, score.
     Analyze(analyze::AnalyzeArgs),
     /// Evaluate SPF for a client IP and sender (RFC 7208).
@@ -38,12 +38,12 @@ pub enum Command {
 }
 
 /// Exit code 1: an `error` finding or a score under `--fail-under`.
-pub const EXIT_FINDINGS: u8 = 1;
+pub(crate) const EXIT_FINDINGS: u8 = 1;
 /// Exit code 2: usage error or unreadable input.
-pub const EXIT_USAGE: u8 = 2;
+pub(crate) const EXIT_USAGE: u8 = 2;
 
 /// Parses the command line and runs the subcommand on a tokio runtime.
-pub fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {

@@ -9,28 +9,28 @@ use std::io::IsTerminal;
 
 /// ANSI styling, on or off.
 #[derive(Debug, Clone, Copy)]
-pub struct Style {
+pub(crate) struct Style {
     pub color: bool,
 }
 
 impl Style {
     /// Colour when stdout is a TTY and `NO_COLOR` is not set (no-color.org).
-    pub fn detect() -> Self {
+    pub(crate) fn detect() -> Self {
         Style { color: std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none() }
     }
     fn paint(&self, code: &str, text: &str) -> String {
         if self.color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_string() }
     }
     /// Bold.
-    pub fn bold(&self, t: &str) -> String {
+    pub(crate) fn bold(&self, t: &str) -> String {
         self.paint("1", t)
     }
     /// Dimmed.
-    pub fn dim(&self, t: &str) -> String {
+    pub(crate) fn dim(&self, t: &str) -> String {
         self.paint("2", t)
     }
     /// Colour of a result word: green for pass, red for fail/permerror, yellow otherwise.
-    pub fn verdict(&self, word: &str) -> String {
+    pub(crate) fn verdict(&self, word: &str) -> String {
         let code = match word {
             "pass" | "ok" | "secure" | "not_listed" => "32",
             "fail" | "permerror" | "bogus" | "listed" => "31",
@@ -40,7 +40,7 @@ impl Style {
         self.paint(code, word)
     }
     /// Severity badge.
-    pub fn severity(&self, s: Severity) -> String {
+    pub(crate) fn severity(&self, s: Severity) -> String {
         match s {
             Severity::Error => self.paint("1;31", "error  "),
             Severity::Warning => self.paint("33", "warning"),
@@ -48,7 +48,7 @@ impl Style {
         }
     }
     /// Score with colour by band.
-    pub fn score(&self, score: f64) -> String {
+    pub(crate) fn score(&self, score: f64) -> String {
         let code = match Band::for_score(score) {
             Band::Good => "1;32",
             Band::Fair => "1;33",
@@ -59,7 +59,7 @@ impl Style {
 }
 
 /// Findings grouped by area, errors first within each group.
-pub fn findings(out: &mut String, style: Style, findings: &[Finding]) {
+pub(crate) fn findings(out: &mut String, style: Style, findings: &[Finding]) {
     if findings.is_empty() {
         let _ = writeln!(out, "  {}", style.dim("no findings"));
         return;
@@ -89,6 +89,6 @@ pub fn findings(out: &mut String, style: Style, findings: &[Finding]) {
 }
 
 /// Whether any finding is an error (exit code 1).
-pub fn has_error(findings: &[Finding]) -> bool {
+pub(crate) fn has_error(findings: &[Finding]) -> bool {
     findings.iter().any(|f| f.severity == Severity::Error)
 }

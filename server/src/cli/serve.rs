@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 /// Run the companion server (web app, API, DoH endpoint, probes).
 #[derive(Debug, Args)]
-pub struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// TOML configuration file (every key is documented in the README).
     #[arg(long, value_name = "FILE", env = "INBOXLENS_CONFIG")]
     pub config: Option<PathBuf>,
@@ -33,7 +33,7 @@ pub struct ServeArgs {
 }
 
 /// Runs the server until Ctrl-C / SIGTERM.
-pub async fn run(args: ServeArgs) -> ExitCode {
+pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     init_tracing(args.log_json);
     let mut config = match Config::load(args.config.as_deref()) {
         Ok(c) => c,

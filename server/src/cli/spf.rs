@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 /// Evaluate SPF (RFC 7208) for a client IP, MAIL FROM and HELO.
 #[derive(Debug, Args)]
-pub struct SpfArgs {
+pub(crate) struct SpfArgs {
     /// The connecting client's IP.
     #[arg(long)]
     pub ip: IpAddr,
@@ -28,7 +28,7 @@ pub struct SpfArgs {
 }
 
 /// Runs the subcommand. Exit 1 for fail/softfail/permerror/temperror.
-pub async fn run(args: SpfArgs) -> ExitCode {
+pub(crate) async fn run(args: SpfArgs) -> ExitCode {
     let resolver = match args.dns.build_resolver() {
         Ok(r) => r,
         Err(e) => {

@@ -26,22 +26,22 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 /// The rate-limit identity of the caller, put on the request by the guard middleware.
 #[derive(Debug, Clone, Copy)]
-pub struct ClientId(pub IpAddr);
+pub(crate) struct ClientId(pub IpAddr);
 
 /// Unix seconds now (the shell reads the clock; the core never does).
-pub fn now_unix() -> i64 {
+pub(crate) fn now_unix() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 /// Query string of `/api/analyze`.
 #[derive(Debug, Deserialize)]
-pub struct AnalyzeQuery {
+pub(crate) struct AnalyzeQuery {
     /// Judge signatures and dates as of this unix time instead of now.
     pub now: Option<i64>,
 }
 
 /// `POST /api/analyze`: the raw message is the body; the answer is the core's report.
-pub async fn analyze(
+pub(crate) async fn analyze(
     State(st): State<Arc<AppState>>,
     Query(q): Query<AnalyzeQuery>,
     req: Request,
@@ -70,7 +70,7 @@ pub async fn analyze(
 
 /// Query string of `/api/domain/{domain}`.
 #[derive(Debug, Deserialize)]
-pub struct DomainQuery {
+pub(crate) struct DomainQuery {
     /// DKIM selectors, comma-separated (`selector=s1,s2`); default: the common-selector probe.
     pub selector: Option<String>,
     /// Check the parked-domain profile.
@@ -84,7 +84,7 @@ const MAX_SELECTORS: usize = 20;
 /// `GET /api/domain/{domain}`: the core's domain report; with `Accept: text/event-stream`
 /// each section is sent as an SSE `section` event as it completes, then the whole
 /// report as a `report` event.
-pub async fn domain(
+pub(crate) async fn domain(
     State(st): State<Arc<AppState>>,
     Path(domain): Path<String>,
     Query(q): Query<DomainQuery>,
@@ -158,7 +158,7 @@ pub async fn domain(
 }
 
 /// `POST /api/explain-bounce`: a DSN (RFC 3464) or a pasted SMTP reply, explained by the core.
-pub async fn explain_bounce(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
+pub(crate) async fn explain_bounce(State(st): State<Arc<AppState>>, req: Request) -> Result<Response, ApiError> {
     let permit = st.concurrency.acquire(Kind::Explain).await.ok_or_else(|| ApiError::busy(Kind::Explain.as_str()))?;
     let body =
         Bytes::from_request(req, &st).await.map_err(|r| body_rejection(r, st.config.limits.analyze_body_bytes))?;
@@ -177,7 +177,7 @@ pub async fn explain_bounce(State(st): State<Arc<AppState>>, req: Request) -> Re
 }
 
 /// `POST /api/probe/smtp`.
-pub async fn probe_smtp(
+pub(crate) async fn probe_smtp(
     State(st): State<Arc<AppState>>,
     client: Option<Extension<ClientId>>,
     body: Result<Bytes, BytesRejection>,
@@ -262,7 +262,7 @@ pub async fn probe_smtp(
 /// returns the normalized request the prober gets: no field may carry a control character
 /// (CR, LF, NUL... would reach the SMTP wire) or surrounding space; `domain` / `host` are
 /// lower-cased without the trailing dot.
-pub fn validate_probe_request(
+pub(crate) fn validate_probe_request(
     mut req: SmtpProbeRequest,
     config: &crate::config::Config,
 ) -> Result<SmtpProbeRequest, ApiError> {
@@ -350,7 +350,7 @@ fn probe_error(e: ProbeError) -> ApiError {
 }
 
 /// `GET /api/dnsbl/{ip-or-domain}`.
-pub async fn dnsbl(State(st): State<Arc<AppState>>, Path(query): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn dnsbl(State(st): State<Arc<AppState>>, Path(query): Path<String>) -> Result<Response, ApiError> {
     let _permit = st.concurrency.acquire(Kind::Dnsbl).await.ok_or_else(|| ApiError::busy(Kind::Dnsbl.as_str()))?;
     let report = st.dnsbl.check(&query).await.map_err(|e| ApiError::bad_request(e.to_string()))?;
     for l in &report.lists {
@@ -367,7 +367,7 @@ pub async fn dnsbl(State(st): State<Arc<AppState>>, Path(query): Path<String>) -
 }
 
 /// `GET /api/mta-sts/{domain}`: the policy file, fetched for the browser (no CORS there).
-pub async fn mta_sts(State(st): State<Arc<AppState>>, Path(domain): Path<String>) -> Result<Response, ApiError> {
+pub(crate) async fn mta_sts(State(st): State<Arc<AppState>>, Path(domain): Path<String>) -> Result<Response, ApiError> {
     let _permit = st.concurrency.acquire(Kind::Domain).await.ok_or_else(|| ApiError::busy(Kind::Domain.as_str()))?;
     let fetched = st.mta_sts.fetch(&domain).await.map_err(ApiError::bad_request)?;
     st.metrics.probe("mta_sts", if fetched.error.is_none() { "ok" } else { "fail" });
@@ -375,7 +375,7 @@ pub async fn mta_sts(State(st): State<Arc<AppState>>, Path(domain): Path<String>
 }
 
 /// `GET /api/capabilities`: lets the web app detect the companion and its features.
-pub async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
+pub(crate) async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
     let c = &st.config;
     Json(serde_json::json!({
         "name": "inboxlens",
@@ -427,31 +427,31 @@ impl AppState {
 }
 
 /// `GET /healthz`.
-pub async fn healthz() -> Response {
+pub(crate) async fn healthz() -> Response {
     Json(serde_json::json!({"status": "ok"})).into_response()
 }
 
 /// `GET /metrics` (Prometheus text format 0.0.4).
-pub async fn metrics(State(st): State<Arc<AppState>>) -> Response {
+pub(crate) async fn metrics(State(st): State<Arc<AppState>>) -> Response {
     let mut r = st.metrics.render().into_response();
     r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4; charset=utf-8"));
     r
 }
 
 /// Unknown `/api/...` path.
-pub async fn api_not_found(uri: axum::http::Uri) -> ApiError {
+pub(crate) async fn api_not_found(uri: axum::http::Uri) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, format!("no API endpoint at {}; see /api/openapi.json", uri.path()))
 }
 
 /// Query string of `GET /dns-query`.
 #[derive(Debug, Deserialize)]
-pub struct DohQuery {
+pub(crate) struct DohQuery {
     /// The wire query, base64url without padding (RFC 8484 §4.1).
     pub dns: Option<String>,
 }
 
 /// `GET /dns-query?dns=...`.
-pub async fn doh_get(State(st): State<Arc<AppState>>, Query(q): Query<DohQuery>) -> Result<Response, ApiError> {
+pub(crate) async fn doh_get(State(st): State<Arc<AppState>>, Query(q): Query<DohQuery>) -> Result<Response, ApiError> {
     let Some(b64) = q.dns else {
         return Err(ApiError::bad_request("missing ?dns= (RFC 8484 §4.1: the query, base64url-encoded)"));
     };
@@ -465,7 +465,7 @@ pub async fn doh_get(State(st): State<Arc<AppState>>, Query(q): Query<DohQuery>)
 }
 
 /// `POST /dns-query` with `Content-Type: application/dns-message`.
-pub async fn doh_post(
+pub(crate) async fn doh_post(
     State(st): State<Arc<AppState>>,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,

@@ -11,10 +11,10 @@ use rust_embed::RustEmbed;
 #[derive(RustEmbed)]
 #[folder = "../dist/"]
 #[allow_missing = true]
-pub struct WebApp;
+pub(crate) struct WebApp;
 
 /// Shown at `/` when no web app was embedded.
-pub const NO_WEBAPP_HTML: &str = r#"<!doctype html>
+pub(crate) const NO_WEBAPP_HTML: &str = r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Inboxlens companion server</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body style="font-family: system-ui, sans-serif; max-width: 42rem; margin: 2rem auto; padding: 0 1rem">
@@ -35,12 +35,12 @@ const ASSET_EXTENSIONS: [&str; 16] = [
 ];
 
 /// Whether an `index.html` was embedded.
-pub fn has_webapp() -> bool {
+pub(crate) fn has_webapp() -> bool {
     WebApp::get("index.html").is_some()
 }
 
 /// Serves an embedded file, falling back to `index.html` for client-side routes.
-pub async fn serve(uri: Uri) -> Response {
+pub(crate) async fn serve(uri: Uri) -> Response {
     let path = uri.path().trim_start_matches('/');
     let path = if path.is_empty() { "index.html" } else { path };
     if let Some(file) = WebApp::get(path) {

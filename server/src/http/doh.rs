@@ -19,11 +19,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpStream, UdpSocket};
 
 /// Largest query accepted (RFC 8484 allows 65535; real queries are under 512 bytes).
-pub const MAX_QUERY: usize = 4096;
+pub(crate) const MAX_QUERY: usize = 4096;
 
 /// Why a query was not answered.
 #[derive(Debug, thiserror::Error)]
-pub enum DohError {
+pub(crate) enum DohError {
     /// The query is not acceptable (HTTP 400).
     #[error("{0}")]
     BadQuery(String),
@@ -37,7 +37,7 @@ pub enum DohError {
 
 /// Forwards wire-format queries to one upstream resolver.
 #[derive(Debug, Clone)]
-pub struct DohForwarder {
+pub(crate) struct DohForwarder {
     upstream: SocketAddr,
     timeout: Duration,
     policy: DohPolicy,
@@ -45,7 +45,7 @@ pub struct DohForwarder {
 
 /// What the DoH endpoint refuses to resolve for the public.
 #[derive(Debug, Clone, Default)]
-pub struct DohPolicy {
+pub(crate) struct DohPolicy {
     private_suffixes: Vec<String>,
     refuse_private_answers: bool,
 }
@@ -53,7 +53,7 @@ pub struct DohPolicy {
 impl DohPolicy {
     /// The policy of `doh.*`; with `allow_private` (labs and tests) answers pointing into
     /// private ranges are let through, names and RD=0 are still checked.
-    pub fn from_config(c: &crate::config::DohConfig, allow_private: bool) -> Self {
+    pub(crate) fn from_config(c: &crate::config::DohConfig, allow_private: bool) -> Self {
         DohPolicy {
             private_suffixes: c
                 .private_suffixes
@@ -66,7 +66,7 @@ impl DohPolicy {
     }
 
     /// Why this question is not forwarded, if it is not.
-    pub fn refuse_question(&self, q: &Question) -> Option<&'static str> {
+    pub(crate) fn refuse_question(&self, q: &Question) -> Option<&'static str> {
         if !q.recursion_desired {
             return Some("RD=0 (cache snooping) is not served");
         }
@@ -81,7 +81,7 @@ impl DohPolicy {
     }
 
     /// Whether an upstream answer points into a non-public range and must not be shown.
-    pub fn refuse_answer(&self, answer: &[u8]) -> bool {
+    pub(crate) fn refuse_answer(&self, answer: &[u8]) -> bool {
         if !self.refuse_private_answers {
             return false;
         }
@@ -143,7 +143,7 @@ fn refused(query: &[u8]) -> Vec<u8> {
 
 /// A forwarded answer.
 #[derive(Debug)]
-pub struct DohAnswer {
+pub(crate) struct DohAnswer {
     /// The wire answer, client ID restored.
     pub wire: Vec<u8>,
     /// Smallest TTL in the answer (for Cache-Control, RFC 8484 §5.1).
@@ -153,7 +153,7 @@ pub struct DohAnswer {
 }
 
 /// Parses `IP` or `IP:PORT` (port 53 by default), `[v6]:port` included.
-pub fn parse_upstream(s: &str) -> Option<SocketAddr> {
+pub(crate) fn parse_upstream(s: &str) -> Option<SocketAddr> {
     let s = s.trim();
     if let Ok(sa) = s.parse::<SocketAddr>() {
         return Some(sa);
@@ -163,7 +163,7 @@ pub fn parse_upstream(s: &str) -> Option<SocketAddr> {
 }
 
 /// The first `nameserver` of /etc/resolv.conf.
-pub fn system_upstream() -> Option<SocketAddr> {
+pub(crate) fn system_upstream() -> Option<SocketAddr> {
     let text = std::fs::read_to_string("/etc/resolv.conf").ok()?;
     text.lines()
         .filter_map(|l| l.trim().strip_prefix("nameserver"))
@@ -172,23 +172,23 @@ pub fn system_upstream() -> Option<SocketAddr> {
 
 impl DohForwarder {
     /// A forwarder to `upstream` with a per-query deadline.
-    pub fn new(upstream: SocketAddr, timeout: Duration) -> Self {
+    pub(crate) fn new(upstream: SocketAddr, timeout: Duration) -> Self {
         DohForwarder { upstream, timeout, policy: DohPolicy::default() }
     }
 
     /// The same forwarder under `policy`.
-    pub fn with_policy(mut self, policy: DohPolicy) -> Self {
+    pub(crate) fn with_policy(mut self, policy: DohPolicy) -> Self {
         self.policy = policy;
         self
     }
 
     /// The upstream address (for capabilities / logs).
-    pub fn upstream(&self) -> SocketAddr {
+    pub(crate) fn upstream(&self) -> SocketAddr {
         self.upstream
     }
 
     /// Validates `query`, forwards it and returns the answer.
-    pub async fn forward(&self, query: &[u8]) -> Result<DohAnswer, DohError> {
+    pub(crate) async fn forward(&self, query: &[u8]) -> Result<DohAnswer, DohError> {
         let question = validate_query(query)?;
         if let Some(reason) = self.policy.refuse_question(&question) {
             tracing::info!(reason, "DoH query refused by policy");
@@ -265,7 +265,7 @@ impl DohForwarder {
 
 /// The question of a query, for matching the answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Question {
+pub(crate) struct Question {
     name: String,
     rtype: RecordType,
     class: DNSClass,
@@ -274,7 +274,7 @@ pub struct Question {
 
 /// RFC 8484 §4.1 / RFC 1035 §4.1: a standard query with exactly one question, class IN,
 /// no answer records; zone transfers and ANY (RFC 8482) are refused.
-pub fn validate_query(query: &[u8]) -> Result<Question, DohError> {
+pub(crate) fn validate_query(query: &[u8]) -> Result<Question, DohError> {
     if query.len() < 12 {
         return Err(DohError::BadQuery("the DNS message is shorter than a header".into()));
     }

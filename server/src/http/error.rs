@@ -7,7 +7,7 @@ use serde::Serialize;
 
 /// An API error.
 #[derive(Debug, Clone)]
-pub struct ApiError {
+pub(crate) struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Message for a person.
@@ -26,15 +26,15 @@ struct Body<'a> {
 
 impl ApiError {
     /// An error with a status and message.
-    pub fn new(status: StatusCode, message: impl Into<String>) -> Self {
+    pub(crate) fn new(status: StatusCode, message: impl Into<String>) -> Self {
         ApiError { status, message: message.into(), retry_after: None }
     }
     /// 400.
-    pub fn bad_request(message: impl Into<String>) -> Self {
+    pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, message)
     }
     /// 429 with Retry-After.
-    pub fn rate_limited(retry_after: u64) -> Self {
+    pub(crate) fn rate_limited(retry_after: u64) -> Self {
         ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
             message: format!("too many requests from your address; try again in {retry_after} s"),
@@ -42,7 +42,7 @@ impl ApiError {
         }
     }
     /// 503 when a concurrency cap stays full.
-    pub fn busy(what: &str) -> Self {
+    pub(crate) fn busy(what: &str) -> Self {
         ApiError {
             status: StatusCode::SERVICE_UNAVAILABLE,
             message: format!("the server is busy with other {what} requests; try again in a few seconds"),
@@ -65,7 +65,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Maps an axum body rejection (too large, unreadable) to a JSON error.
-pub fn body_rejection(r: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+pub(crate) fn body_rejection(r: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
     let status = r.status();
     if status == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(status, format!("the request body is larger than the limit of {limit} bytes"))

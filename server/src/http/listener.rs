@@ -28,33 +28,14 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// Raises this process's soft limit on open files to the hard limit (Unix) and returns the
 /// soft limit in force, so the connection cap can stay below it.
-pub fn raise_fd_limit() -> Option<u64> {
-    #[cfg(unix)]
-    {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-        unsafe {
-            if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-                return None;
-            }
-            if lim.rlim_cur < lim.rlim_max {
-                let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
-                if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-                    lim.rlim_cur = lim.rlim_max;
-                }
-            }
-        }
-        Some(lim.rlim_cur)
-    }
-    #[cfg(not(unix))]
-    {
-        None
-    }
+pub(crate) fn raise_fd_limit() -> Option<u64> {
+    // `rlimit` wraps getrlimit/setrlimit safely (the workspace forbids unsafe code).
+    rlimit::increase_nofile_limit(u64::MAX).ok()
 }
 
 /// The connection caps in force: the configured global cap, kept 128 descriptors below
 /// the file limit (`fd_limit`) so probes, DNS and logs always have some.
-pub fn effective_max_connections(configured: usize, fd_limit: Option<u64>) -> usize {
+pub(crate) fn effective_max_connections(configured: usize, fd_limit: Option<u64>) -> usize {
     match fd_limit {
         Some(n) => configured.min((n.saturating_sub(128) as usize).max(16)),
         None => configured,
@@ -63,7 +44,7 @@ pub fn effective_max_connections(configured: usize, fd_limit: Option<u64>) -> us
 
 /// Serves `app` on `listener` until `shutdown` completes, then lets open connections finish
 /// their request (at most [`SHUTDOWN_GRACE`]).
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     app: Router,
     state: Arc<AppState>,

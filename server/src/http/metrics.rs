@@ -10,7 +10,7 @@ use std::time::Instant;
 
 /// Counters of the server.
 #[derive(Debug)]
-pub struct Metrics {
+pub(crate) struct Metrics {
     started: Instant,
     requests: Mutex<BTreeMap<(String, String, u16), u64>>,
     durations: Mutex<BTreeMap<String, (u64, f64)>>,
@@ -24,7 +24,7 @@ pub struct Metrics {
 
 /// The method label: one of the RFC 9110 methods (and PATCH), else `other` — a client
 /// inventing methods must not add a series per method.
-pub fn method_label(method: &str) -> &'static str {
+pub(crate) fn method_label(method: &str) -> &'static str {
     match method {
         "GET" => "GET",
         "HEAD" => "HEAD",
@@ -55,7 +55,7 @@ impl Default for Metrics {
 
 impl Metrics {
     /// Empty counters.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Metrics {
             started: Instant::now(),
             requests: Mutex::new(BTreeMap::new()),
@@ -71,7 +71,7 @@ impl Metrics {
 
     /// A request finished. `route` must be a route template or a fixed word; the method is
     /// reduced to [`method_label`].
-    pub fn request(&self, method: &str, route: &str, status: u16, secs: f64) {
+    pub(crate) fn request(&self, method: &str, route: &str, status: u16, secs: f64) {
         bump(&self.requests, (method_label(method).to_string(), route.to_string(), status));
         let mut d = match self.durations.lock() {
             Ok(g) => g,
@@ -83,7 +83,7 @@ impl Metrics {
     }
 
     /// A request started / ended (gauge).
-    pub fn in_flight(&self, delta: i64) {
+    pub(crate) fn in_flight(&self, delta: i64) {
         if delta >= 0 {
             self.in_flight.fetch_add(delta as u64, Ordering::Relaxed);
         } else {
@@ -92,7 +92,7 @@ impl Metrics {
     }
 
     /// A connection opened (`1`) or closed (`-1`) (gauge).
-    pub fn connections(&self, delta: i64) {
+    pub(crate) fn connections(&self, delta: i64) {
         if delta >= 0 {
             self.connections.fetch_add(delta as u64, Ordering::Relaxed);
         } else {
@@ -101,27 +101,27 @@ impl Metrics {
     }
 
     /// A connection was closed at accept because a cap was full (`global_cap`, `client_cap`).
-    pub fn connection_refused(&self, reason: &'static str) {
+    pub(crate) fn connection_refused(&self, reason: &'static str) {
         bump(&self.connections_refused, reason);
     }
 
     /// A probe finished with a verdict (`ok`, `fail`, `inconclusive`, `listed`...).
-    pub fn probe(&self, kind: &str, outcome: &str) {
+    pub(crate) fn probe(&self, kind: &str, outcome: &str) {
         bump(&self.probes, (kind.to_string(), outcome.to_string()));
     }
 
     /// A request was refused by a rate limit.
-    pub fn rate_limited(&self, bucket: &str) {
+    pub(crate) fn rate_limited(&self, bucket: &str) {
         bump(&self.rate_limited, bucket.to_string());
     }
 
     /// A DoH query was forwarded over `transport` (`udp`, `tcp`) or failed (`error`).
-    pub fn doh_upstream(&self, transport: &str) {
+    pub(crate) fn doh_upstream(&self, transport: &str) {
         bump(&self.doh_upstream, transport.to_string());
     }
 
     /// Renders the exposition text.
-    pub fn render(&self) -> String {
+    pub(crate) fn render(&self) -> String {
         let mut out = String::new();
         let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n");
         let _ =

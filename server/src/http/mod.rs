@@ -4,13 +4,13 @@
 //! Logs carry method, route, status, duration and client address — never a body, a query
 //! string or a header value (no message content, no token).
 
-pub mod api;
-pub mod assets;
-pub mod doh;
-pub mod error;
-pub mod listener;
-pub mod metrics;
-pub mod openapi;
+pub(crate) mod api;
+pub(crate) mod assets;
+pub(crate) mod doh;
+pub(crate) mod error;
+pub(crate) mod listener;
+pub(crate) mod metrics;
+pub(crate) mod openapi;
 
 use crate::config::Config;
 use crate::guard::TargetPolicy;
@@ -35,7 +35,7 @@ use std::time::{Duration, Instant};
 use tower_http::cors::{AllowOrigin, Any, CorsLayer};
 
 /// Everything a handler needs.
-pub struct AppState {
+pub(crate) struct AppState {
     /// The configuration in force.
     pub config: Config,
     /// The server's resolver (the core DNS seam).
@@ -72,7 +72,7 @@ pub struct AppState {
 
 /// Why the state could not be built.
 #[derive(Debug, thiserror::Error)]
-pub enum StateError {
+pub(crate) enum StateError {
     /// Trust anchors unreadable.
     #[error(transparent)]
     Tls(#[from] crate::probe::tls::TlsSetupError),
@@ -86,7 +86,7 @@ pub enum StateError {
 
 impl AppState {
     /// Builds the state from the configuration, the resolver and the DoH upstream.
-    pub fn new(
+    pub(crate) fn new(
         config: Config,
         resolver: Arc<dyn Resolver>,
         doh_upstream: Option<SocketAddr>,
@@ -146,7 +146,7 @@ impl AppState {
 }
 
 /// The whole application.
-pub fn router(state: Arc<AppState>) -> Router {
+pub(crate) fn router(state: Arc<AppState>) -> Router {
     let l = &state.config.limits;
     let other = l.other_body_bytes;
     let api = Router::new()
@@ -216,7 +216,7 @@ fn cors_for(origins: &[String], max_age: Duration) -> CorsLayer {
 /// The client address: the socket peer; with `trust_forwarded_for` and a peer that is one of
 /// `trusted_proxies`, the right-most `X-Forwarded-For` hop that is not a trusted proxy (the
 /// left part of the header is whatever the client wrote, so it is never believed).
-pub fn client_ip(state: &AppState, req: &Request) -> IpAddr {
+pub(crate) fn client_ip(state: &AppState, req: &Request) -> IpAddr {
     let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -237,7 +237,7 @@ pub fn client_ip(state: &AppState, req: &Request) -> IpAddr {
 
 /// Walks the hops right to left from `peer`: each trusted proxy vouches for the hop before it;
 /// the first untrusted one is the client. An unparsable hop ends the walk at the last trusted one.
-pub fn forwarded_client(peer: IpAddr, hops: &[&str], trusted: &[(IpAddr, u8)]) -> IpAddr {
+pub(crate) fn forwarded_client(peer: IpAddr, hops: &[&str], trusted: &[(IpAddr, u8)]) -> IpAddr {
     let is_trusted = |ip: IpAddr| trusted.iter().any(|net| cidr_contains(*net, ip));
     let mut client = peer;
     for hop in hops.iter().rev() {
@@ -255,12 +255,12 @@ pub fn forwarded_client(peer: IpAddr, hops: &[&str], trusted: &[(IpAddr, u8)]) -
 }
 
 /// The rate-limit identity of a request: [`client_ip`] keyed per IPv6 prefix.
-pub fn client_id(state: &AppState, req: &Request) -> IpAddr {
+pub(crate) fn client_id(state: &AppState, req: &Request) -> IpAddr {
     client_key(client_ip(state, req), state.config.limits.ipv6_client_prefix)
 }
 
 /// SHA-256 of a token: comparing digests takes the same time whatever the lengths.
-pub fn token_digest(token: &[u8]) -> [u8; 32] {
+pub(crate) fn token_digest(token: &[u8]) -> [u8; 32] {
     use sha2::Digest;
     sha2::Sha256::digest(token).into()
 }

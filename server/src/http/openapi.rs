@@ -23,7 +23,7 @@ fn merge(mut base: Value, extra: Value) -> Value {
 }
 
 /// The document.
-pub fn document() -> Value {
+pub(crate) fn document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -125,6 +125,6 @@ pub fn document() -> Value {
 }
 
 /// The handler.
-pub async fn openapi() -> Response {
+pub(crate) async fn openapi() -> Response {
     Json(document()).into_response()
 }

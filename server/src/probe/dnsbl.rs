@@ -11,18 +11,18 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use inboxlens_core::dnsbl::{DnsblReport, ListResult, Status, Subject};
+pub(crate) use inboxlens_core::dnsbl::{DnsblReport, ListResult, Status, Subject};
 
 /// Why a query could not run.
 #[derive(Debug, thiserror::Error)]
-pub enum DnsblError {
+pub(crate) enum DnsblError {
     /// The input is neither an IP address nor a domain name.
     #[error("{0:?} is neither an IP address nor a domain name")]
     BadQuery(String),
 }
 
 /// Parses user input: an IP address, or a domain name (lower-cased, trailing dot removed).
-pub fn parse_subject(input: &str) -> Result<Subject, DnsblError> {
+pub(crate) fn parse_subject(input: &str) -> Result<Subject, DnsblError> {
     let s = input.trim();
     if let Ok(ip) = s.parse::<IpAddr>() {
         return Ok(Subject::Ip(ip));
@@ -36,24 +36,24 @@ pub fn parse_subject(input: &str) -> Result<Subject, DnsblError> {
 }
 
 /// Runs DNSBL lookups through the server's resolver.
-pub struct DnsblChecker {
+pub(crate) struct DnsblChecker {
     resolver: Arc<dyn Resolver>,
     config: DnsblConfig,
 }
 
 impl DnsblChecker {
     /// A checker over `resolver` with the configured lists.
-    pub fn new(resolver: Arc<dyn Resolver>, config: DnsblConfig) -> Self {
+    pub(crate) fn new(resolver: Arc<dyn Resolver>, config: DnsblConfig) -> Self {
         DnsblChecker { resolver, config }
     }
 
     /// The configured lists (for `/api/capabilities`).
-    pub fn config(&self) -> &DnsblConfig {
+    pub(crate) fn config(&self) -> &DnsblConfig {
         &self.config
     }
 
     /// Looks `input` up on every list of its kind, in parallel.
-    pub async fn check(&self, input: &str) -> Result<DnsblReport, DnsblError> {
+    pub(crate) async fn check(&self, input: &str) -> Result<DnsblReport, DnsblError> {
         let subject = parse_subject(input)?;
         let lists = match &subject {
             Subject::Ip(_) => &self.config.ip_lists,

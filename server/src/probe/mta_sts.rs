@@ -16,7 +16,7 @@ const MAX_POLICY: usize = 64 * 1024;
 
 /// What the fetch returned.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct MtaStsFetch {
+pub(crate) struct MtaStsFetch {
     /// The domain.
     pub domain: String,
     /// The URL fetched.
@@ -34,7 +34,7 @@ pub struct MtaStsFetch {
 }
 
 /// Fetches MTA-STS policies.
-pub struct MtaStsFetcher {
+pub(crate) struct MtaStsFetcher {
     client: reqwest::Client,
 }
 
@@ -77,7 +77,7 @@ impl reqwest::dns::Resolve for GuardedDns {
 
 impl MtaStsFetcher {
     /// A fetcher with the given TLS config and resolver.
-    pub fn new(
+    pub(crate) fn new(
         tls: rustls::ClientConfig,
         resolver: Arc<dyn Resolver>,
         policy: TargetPolicy,
@@ -95,7 +95,7 @@ impl MtaStsFetcher {
     }
 
     /// Fetches the policy of `domain` for the API: everything that happened, as data.
-    pub async fn fetch(&self, domain: &str) -> Result<MtaStsFetch, String> {
+    pub(crate) async fn fetch(&self, domain: &str) -> Result<MtaStsFetch, String> {
         let domain = domain.trim().trim_end_matches('.').to_ascii_lowercase();
         if !is_valid_dns_name(&domain) {
             return Err(format!("{domain:?} is not a valid domain name"));

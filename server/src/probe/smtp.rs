@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-pub use inboxlens_core::smtp::report::{MxHost, Skipped, SmtpProbeReport, SmtpResult, Verdict};
+pub(crate) use inboxlens_core::smtp::report::{MxHost, Skipped, SmtpProbeReport, SmtpResult, Verdict};
 
 /// Longest reply line accepted (RFC 5321 §4.5.3.1.5 says 512 octets; servers exceed it).
 const MAX_LINE: usize = 4096;
@@ -41,7 +41,7 @@ const QUIT_DEADLINE_MS: u64 = 2_000;
 /// `POST /api/probe/smtp` body.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Default)]
 #[serde(deny_unknown_fields)]
-pub struct SmtpProbeRequest {
+pub(crate) struct SmtpProbeRequest {
     /// Probe the MX hosts of this domain.
     #[serde(default)]
     pub domain: Option<String>,
@@ -64,7 +64,7 @@ pub struct SmtpProbeRequest {
 
 /// Why a probe request could not run at all.
 #[derive(Debug, thiserror::Error)]
-pub enum ProbeError {
+pub(crate) enum ProbeError {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
@@ -81,7 +81,7 @@ pub enum ProbeError {
 
 /// Syntax check for an address given to RCPT TO: `local@domain`, no spaces, brackets or
 /// line breaks (no command injection), RFC 5321 §4.5.3.1 length limits.
-pub fn valid_address(addr: &str) -> bool {
+pub(crate) fn valid_address(addr: &str) -> bool {
     let Some((local, domain)) = addr.rsplit_once('@') else { return false };
     !local.is_empty()
         && local.len() <= 64
@@ -93,7 +93,7 @@ pub fn valid_address(addr: &str) -> bool {
 /// What a probe request reaches, resolved and policy-checked, before any session: made by
 /// [`SmtpProber::plan`], consumed by [`SmtpProber::run`].
 #[derive(Debug)]
-pub struct ProbePlan {
+pub(crate) struct ProbePlan {
     /// The report skeleton (MX list, null / implicit MX, skipped addresses).
     report: SmtpProbeReport,
     /// Hosts in MX preference order with the addresses the policy allows.
@@ -104,13 +104,13 @@ pub struct ProbePlan {
 
 impl ProbePlan {
     /// Every address a session will be opened to.
-    pub fn addresses(&self) -> Vec<IpAddr> {
+    pub(crate) fn addresses(&self) -> Vec<IpAddr> {
         self.hosts.iter().flat_map(|(_, ips)| ips.iter().copied()).collect()
     }
 }
 
 /// The SMTP prober: resolver, trust material, policy and settings.
-pub struct SmtpProber {
+pub(crate) struct SmtpProber {
     resolver: Arc<dyn Resolver>,
     host_budget: RateLimiter,
     tls: TlsSettings,
@@ -123,7 +123,7 @@ pub struct SmtpProber {
 impl SmtpProber {
     /// A prober using `resolver` for MX/A/AAAA/PTR/TLSA lookups.
     /// `host_budget` bounds the sessions to one address, server-wide.
-    pub fn new(
+    pub(crate) fn new(
         resolver: Arc<dyn Resolver>,
         tls: TlsSettings,
         policy: TargetPolicy,
@@ -143,7 +143,7 @@ impl SmtpProber {
     }
 
     /// Validates a request and returns the cooldown key of its target (domain or host).
-    pub fn target_key(req: &SmtpProbeRequest) -> Result<String, ProbeError> {
+    pub(crate) fn target_key(req: &SmtpProbeRequest) -> Result<String, ProbeError> {
         match (&req.domain, &req.host) {
             (Some(d), None) => Ok(format!("domain:{}", d.trim().trim_end_matches('.').to_ascii_lowercase())),
             (None, Some(h)) => Ok(format!("host:{}", h.trim().trim_end_matches('.').to_ascii_lowercase())),
@@ -155,7 +155,7 @@ impl SmtpProber {
     /// filtered by the target policy), dialling nothing. The HTTP layer keys its cooldown by
     /// [`ProbePlan::addresses`] and then hands the same plan to [`SmtpProber::run`], so the
     /// addresses reserved are exactly the addresses probed (no second lookup to rebind).
-    pub async fn plan(&self, req: &SmtpProbeRequest) -> Result<ProbePlan, ProbeError> {
+    pub(crate) async fn plan(&self, req: &SmtpProbeRequest) -> Result<ProbePlan, ProbeError> {
         Self::target_key(req)?;
         let ports = req.ports.clone().unwrap_or_else(|| self.settings.default_ports.clone());
         if ports.is_empty() || ports.len() > 4 {
@@ -287,7 +287,7 @@ impl SmtpProber {
     }
 
     /// Runs the sessions of a plan made by [`SmtpProber::plan`] and judges them.
-    pub async fn run(&self, plan: ProbePlan, req: &SmtpProbeRequest, now_unix: u64) -> SmtpProbeReport {
+    pub(crate) async fn run(&self, plan: ProbePlan, req: &SmtpProbeRequest, now_unix: u64) -> SmtpProbeReport {
         let ProbePlan { mut report, hosts, ports } = plan;
         // 3. PTR names, once per address.
         let all_ips: Vec<IpAddr> = hosts.iter().flat_map(|(_, ips)| ips.iter().copied()).collect();

@@ -17,11 +17,11 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use inboxlens_core::smtp::report::{CertInfo, ChainEntry, DaneInfo, Tlsa};
+pub(crate) use inboxlens_core::smtp::report::{CertInfo, ChainEntry, DaneInfo, Tlsa};
 
 /// Trust material and crypto shared by every probe.
 #[derive(Debug, Clone)]
-pub struct TlsSettings {
+pub(crate) struct TlsSettings {
     /// The rustls provider (aws-lc-rs).
     pub provider: Arc<CryptoProvider>,
     /// webpki (Mozilla) roots plus the configured extra anchors.
@@ -32,7 +32,7 @@ pub struct TlsSettings {
 
 /// Why the trust material could not be loaded.
 #[derive(Debug, thiserror::Error)]
-pub enum TlsSetupError {
+pub(crate) enum TlsSetupError {
     /// An anchor file could not be read or parsed.
     #[error("trust anchor file {path}: {message}")]
     Anchor { path: String, message: String },
@@ -40,7 +40,7 @@ pub enum TlsSetupError {
 
 impl TlsSettings {
     /// Builds the root store from webpki-roots plus the PEM files in `extra`.
-    pub fn new(extra: &[impl AsRef<Path>]) -> Result<Self, TlsSetupError> {
+    pub(crate) fn new(extra: &[impl AsRef<Path>]) -> Result<Self, TlsSetupError> {
         let mut roots = RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.to_vec() };
         let mut count = 0;
         for path in extra {
@@ -67,7 +67,7 @@ impl TlsSettings {
 
     /// Client config used by probes: any certificate is accepted during the handshake (signatures
     /// are verified), and trust is judged afterwards by [`TlsSettings::assess`].
-    pub fn probe_client_config(&self) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
+    pub(crate) fn probe_client_config(&self) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
         let verifier = Arc::new(AcceptAnyCert { provider: self.provider.clone() });
         let cfg = rustls::ClientConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()?
@@ -78,7 +78,7 @@ impl TlsSettings {
     }
 
     /// Client config that verifies normally (used for HTTPS fetches such as MTA-STS policies).
-    pub fn verifying_client_config(&self) -> Result<rustls::ClientConfig, rustls::Error> {
+    pub(crate) fn verifying_client_config(&self) -> Result<rustls::ClientConfig, rustls::Error> {
         Ok(rustls::ClientConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()?
             .with_root_certificates(self.roots.clone())
@@ -86,7 +86,7 @@ impl TlsSettings {
     }
 
     /// Judges a presented chain for `host` (a DNS name or an IP literal).
-    pub fn assess(&self, host: &str, chain: &[CertificateDer<'_>], now_unix: u64) -> CertInfo {
+    pub(crate) fn assess(&self, host: &str, chain: &[CertificateDer<'_>], now_unix: u64) -> CertInfo {
         let mut info = CertInfo::default();
         let Some(leaf) = chain.first() else {
             info.trust_error = Some("the server presented no certificate".into());
@@ -190,7 +190,7 @@ fn describe(der: &CertificateDer<'_>) -> Option<Described> {
 }
 
 /// Formats unix seconds as RFC 3339 UTC (`2026-11-23T11:00:00Z`), proleptic Gregorian.
-pub fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     let days = unix.div_euclid(86_400);
     let secs = unix.rem_euclid(86_400);
     // Howard Hinnant's civil_from_days.
@@ -209,7 +209,7 @@ pub fn rfc3339(unix: i64) -> String {
 
 /// RFC 6125 §6.4: does one of `sans` match `host`? A wildcard is only the whole left-most
 /// label and matches exactly one label. IP hosts match IP SANs only.
-pub fn name_matches(host: &str, sans: &[String]) -> bool {
+pub(crate) fn name_matches(host: &str, sans: &[String]) -> bool {
     let host = host.trim_end_matches('.').to_ascii_lowercase();
     if let Ok(ip) = host.parse::<IpAddr>() {
         return sans.iter().any(|s| s.parse::<IpAddr>().ok() == Some(ip));
@@ -230,7 +230,7 @@ pub fn name_matches(host: &str, sans: &[String]) -> bool {
 /// Matches TLSA records against a chain (leaf first): usage 3 (DANE-EE) against the leaf,
 /// usage 2 (DANE-TA) against the other certificates; usages 0/1 are not used for SMTP
 /// (RFC 7672 §3.1.3) and never count as a match.
-pub fn dane_match(records: &[Tlsa], chain: &[CertificateDer<'_>]) -> Option<String> {
+pub(crate) fn dane_match(records: &[Tlsa], chain: &[CertificateDer<'_>]) -> Option<String> {
     for rec in records {
         let Some(want) = unhex(&rec.data) else { continue };
         let candidates: Vec<&CertificateDer<'_>> = match rec.usage {

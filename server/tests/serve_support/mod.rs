@@ -13,7 +13,7 @@ use std::time::Duration;
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
 /// A running server, killed (by its own handle) when dropped.
-pub struct Server {
+pub(crate) struct Server {
     child: Child,
     /// `http://127.0.0.1:PORT`.
     pub base: String,
@@ -24,12 +24,12 @@ pub struct Server {
 
 impl Server {
     /// Starts `inboxlens serve --listen 127.0.0.1:0 --config <generated> <args>`.
-    pub fn start(config_toml: &str, args: &[&str]) -> Server {
+    pub(crate) fn start(config_toml: &str, args: &[&str]) -> Server {
         Self::start_env(config_toml, args, &[])
     }
 
     /// Same, with extra environment variables.
-    pub fn start_env(config_toml: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
+    pub(crate) fn start_env(config_toml: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
         let n = COUNTER.fetch_add(1, Ordering::SeqCst);
         let dir = std::env::temp_dir().join(format!("inboxlens-serve-test-{}-{n}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
@@ -74,22 +74,22 @@ impl Server {
     }
 
     /// The server's process id (for /proc readings such as peak RSS).
-    pub fn pid(&self) -> u32 {
+    pub(crate) fn pid(&self) -> u32 {
         self.child.id()
     }
 
     /// `base + path`.
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
 
     /// The server's log so far.
-    pub fn log_text(&self) -> String {
+    pub(crate) fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
     /// A file in this server's temp dir.
-    pub fn write_file(&self, name: &str, text: &str) -> PathBuf {
+    pub(crate) fn write_file(&self, name: &str, text: &str) -> PathBuf {
         let p = self.dir.join(name);
         std::fs::write(&p, text).expect("write file");
         p
@@ -105,7 +105,7 @@ impl Drop for Server {
 }
 
 /// A file in a fresh temp dir (for zone files given on the command line).
-pub fn temp_file(name: &str, text: &str) -> PathBuf {
+pub(crate) fn temp_file(name: &str, text: &str) -> PathBuf {
     let n = COUNTER.fetch_add(1, Ordering::SeqCst);
     let dir = std::env::temp_dir().join(format!("inboxlens-serve-file-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -120,7 +120,7 @@ fn port_open(addr: &str) -> bool {
 
 /// Whether the mail lab answers (unbound on 127.0.0.1:53, Postfix on 127.0.0.10:25).
 /// When it does not: a loud SKIPPED line and `false`, or a panic under `INBOXLENS_REQUIRE_LAB=1`.
-pub fn lab_or_skip(test: &str) -> bool {
+pub(crate) fn lab_or_skip(test: &str) -> bool {
     if port_open("127.0.0.1:53") && port_open("127.0.0.10:25") {
         return true;
     }
@@ -133,7 +133,7 @@ pub fn lab_or_skip(test: &str) -> bool {
 
 /// The lab CA certificate: `$LAB_STATE/keys/tls/ca.crt`, else the default state directories
 /// of the project's lab copy and of the shared lab.
-pub fn lab_ca() -> Option<PathBuf> {
+pub(crate) fn lab_ca() -> Option<PathBuf> {
     let mut candidates = Vec::new();
     if let Ok(s) = std::env::var("LAB_STATE") {
         candidates.push(PathBuf::from(s));
@@ -144,7 +144,7 @@ pub fn lab_ca() -> Option<PathBuf> {
 }
 
 /// Config for lab tests: short deadlines, the lab DNSBLs, the lab CA as anchor.
-pub fn lab_config(extra: &str) -> String {
+pub(crate) fn lab_config(extra: &str) -> String {
     let anchors =
         lab_ca().map(|p| format!("extra_trust_anchors = [{:?}]\n", p.display().to_string())).unwrap_or_default();
     format!(
@@ -173,12 +173,12 @@ api_burst = 1000
 }
 
 /// An async HTTP client without proxies.
-pub fn client() -> reqwest::Client {
+pub(crate) fn client() -> reqwest::Client {
     reqwest::Client::builder().no_proxy().timeout(Duration::from_secs(60)).build().expect("client")
 }
 
 /// Peak resident set size of a process in KiB (`VmHWM` of /proc/PID/status; Linux).
-pub fn peak_rss_kib(pid: u32) -> Option<u64> {
+pub(crate) fn peak_rss_kib(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     status
         .lines()
@@ -187,15 +187,6 @@ pub fn peak_rss_kib(pid: u32) -> Option<u64> {
 }
 
 /// Raises this process's soft open-file limit to the hard limit; returns the new soft limit.
-pub fn raise_nofile() -> u64 {
-    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-    // SAFETY: getrlimit/setrlimit only read and write the struct passed.
-    unsafe {
-        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
-        let want = libc::rlimit { rlim_cur: lim.rlim_max, rlim_max: lim.rlim_max };
-        if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-            lim.rlim_cur = lim.rlim_max;
-        }
-    }
-    lim.rlim_cur
+pub(crate) fn raise_nofile() -> u64 {
+    rlimit::increase_nofile_limit(u64::MAX).unwrap_or(1024)
 }

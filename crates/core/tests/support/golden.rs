@@ -18,13 +18,13 @@ use std::path::{Path, PathBuf};
 /// path in the `path = value` notation of the diff, `[*]` standing for any array index;
 /// it matches that key and everything below it. Add a pattern here (with the issue that
 /// introduces the field) instead of re-blessing when a field is added.
-pub const ALLOWED_ADDITIONS: &[&str] = &[
+pub(crate) const ALLOWED_ADDITIONS: &[&str] = &[
     // issue 9 §4: findings get a structured `publish` {name, type, value} for copy-paste records.
     "findings[*].publish",
 ];
 
 /// The golden folder.
-pub fn golden_dir() -> PathBuf {
+pub(crate) fn golden_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(golden_rel())
 }
 
@@ -38,13 +38,13 @@ fn golden_rel() -> &'static str {
 }
 
 /// `INBOXLENS_BLESS=1`: write the current output as the new golden files.
-pub fn blessing() -> bool {
+pub(crate) fn blessing() -> bool {
     std::env::var("INBOXLENS_BLESS").as_deref() == Ok("1")
 }
 
 /// Compares `actual` (the full text, as the CLI would print it) with `golden/<name>`;
 /// under `INBOXLENS_BLESS=1` writes it instead. Panics with a diff on a mismatch.
-pub fn check(name: &str, actual: &str) {
+pub(crate) fn check(name: &str, actual: &str) {
     let path = golden_dir().join(name);
     if blessing() {
         std::fs::create_dir_all(path.parent().expect("golden dir")).expect("create golden dir");
@@ -65,7 +65,7 @@ pub fn check(name: &str, actual: &str) {
 
 /// `Ok` when `actual` equals `golden` byte for byte, or differs only by keys of
 /// [`ALLOWED_ADDITIONS`] that `golden` lacks; else the diff.
-pub fn compare(golden: &str, actual: &str) -> Result<(), String> {
+pub(crate) fn compare(golden: &str, actual: &str) -> Result<(), String> {
     if golden == actual {
         return Ok(());
     }
@@ -86,7 +86,7 @@ pub fn compare(golden: &str, actual: &str) -> Result<(), String> {
 /// `actual` without any key of [`ALLOWED_ADDITIONS`], re-rendered in serde_json's pretty
 /// form (identical to `actual` when it has none): what the corpus hashes are taken of, so
 /// an allowed new field does not change them.
-pub fn without_allowed(actual: &str) -> String {
+pub(crate) fn without_allowed(actual: &str) -> String {
     let mut a = parse(actual).expect("output is JSON");
     strip_allowed(&mut a, None, "");
     render(&a)
@@ -94,7 +94,7 @@ pub fn without_allowed(actual: &str) -> String {
 
 /// A JSON document as written: object keys in order, strings and numbers as their source text.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub(crate) enum Node {
     /// `{...}`: (key with its quotes, value) in order.
     Object(Vec<(String, Node)>),
     /// `[...]`.
@@ -104,7 +104,7 @@ pub enum Node {
 }
 
 /// Parses JSON text into an order-preserving [`Node`] tree.
-pub fn parse(text: &str) -> Result<Node, String> {
+pub(crate) fn parse(text: &str) -> Result<Node, String> {
     let b = text.as_bytes();
     let mut i = 0;
     let node = parse_value(b, &mut i)?;
@@ -193,7 +193,7 @@ fn parse_value(b: &[u8], i: &mut usize) -> Result<Node, String> {
 }
 
 /// serde_json's pretty form (two-space indent, `"key": value`, `[]` / `{}` when empty).
-pub fn render(node: &Node) -> String {
+pub(crate) fn render(node: &Node) -> String {
     let mut out = String::new();
     render_into(node, 0, &mut out);
     out
@@ -231,7 +231,7 @@ fn render_into(node: &Node, depth: usize, out: &mut String) {
 }
 
 /// serde_json's compact form of `node` (what axum's `Json` sends).
-pub fn render_compact(node: &Node) -> String {
+pub(crate) fn render_compact(node: &Node) -> String {
     match node {
         Node::Scalar(s) => s.clone(),
         Node::Object(entries) => format!(
@@ -304,7 +304,7 @@ fn strip_allowed(actual: &mut Node, golden: Option<&Node>, path: &str) -> usize 
 }
 
 /// `path = value` lines in document order (empty containers as `{}` / `[]`).
-pub fn flatten(node: &Node) -> Vec<String> {
+pub(crate) fn flatten(node: &Node) -> Vec<String> {
     let mut out = Vec::new();
     flatten_into(node, "", &mut out);
     out
@@ -329,7 +329,7 @@ fn flatten_into(node: &Node, path: &str, out: &mut Vec<String>) {
 }
 
 /// A line diff (`-` golden, `+` actual, with up to 3 lines of context), at most 80 lines.
-pub fn diff(golden: &[String], actual: &[String]) -> String {
+pub(crate) fn diff(golden: &[String], actual: &[String]) -> String {
     let prefix = golden.iter().zip(actual).take_while(|(a, b)| a == b).count();
     let suffix = golden[prefix..].iter().rev().zip(actual[prefix..].iter().rev()).take_while(|(a, b)| a == b).count();
     let g = &golden[prefix..golden.len() - suffix];
