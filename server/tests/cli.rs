@@ -162,3 +162,33 @@ fn every_corpus_message_analyzes_without_panic() {
     eprintln!("analyzed {total} corpus messages");
     assert!(total > 100, "only {total} messages analyzed");
 }
+
+/// `inboxlens analyze --jsonl … | head -0`: a reader that goes away is not a crash (no panic
+/// text, exit 0), whether the pipe closes before the first write or in the middle.
+#[test]
+fn closed_stdout_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    let dir = std::env::temp_dir().join(format!("inboxlens-pipe-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/core/assets/sample.eml");
+    let raw = std::fs::read(&sample).unwrap();
+    // enough output (~40 reports) to overrun the 64 KiB pipe buffer
+    for i in 0..40 {
+        std::fs::write(dir.join(format!("m{i}.eml")), &raw).unwrap();
+    }
+    let zone = Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/core/assets/sample.zone");
+    let mut child = bin()
+        .args(["analyze", "--jsonl", "--offline", "--zone"])
+        .arg(&zone)
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader leaves at once
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "panic on a closed pipe: {stderr}");
+    assert!(out.status.success(), "exit {:?}, stderr: {stderr}", out.status);
+    std::fs::remove_dir_all(&dir).ok();
+}
