@@ -117,6 +117,9 @@ pub struct VerifyArgs {
     /// Rows read ahead of the first unwritten row (memory bound).
     #[arg(long, value_name = "N", default_value_t = DEFAULT_WINDOW, hide = true)]
     pub window: usize,
+    /// Rows written between two journal checkpoints.
+    #[arg(long, value_name = "N", default_value_t = CHECKPOINT_ROWS, hide = true)]
+    pub checkpoint_rows: u64,
     #[command(flatten)]
     pub dns: DnsArgs,
 }
@@ -140,6 +143,7 @@ pub type SessionFuture = Pin<Box<dyn Future<Output = SessionResult> + Send>>;
 
 /// What an SMTP session needs besides the scheduler's batches.
 #[derive(Debug, Clone)]
+#[allow(dead_code, reason = "read by the SessionRunner implementation, which lands with the SMTP engine (issue 9)")]
 pub struct SessionSettings {
     /// MAIL FROM (empty: `<>`).
     pub from_address: String,
@@ -758,6 +762,12 @@ impl Journal {
 enum Event {
     Mx(String, MxLookup),
     Session(u64, SessionResult),
+    /// An input row (from the reader thread).
+    Row(RowId, Row),
+    /// The input ended after this many rows.
+    InputEnd(RowId),
+    /// The input could not be read.
+    InputError(VerifyError),
 }
 
 /// Counts per verdict, for the summary.
@@ -826,7 +836,8 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         greylist_retry_ms: args.greylist_retry_s.saturating_mul(1000).max(1000),
         ..SchedulerConfig::default()
     };
-    let mut input = open_input(&args)?;
+    let input = open_input(&args)?;
+    let label = input.label.clone();
     let window = args.window.clamp(1, 1 << 20);
 
     // journal and output
@@ -961,12 +972,43 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     let now = || clock.elapsed().as_millis() as Millis;
     let mut sched = Scheduler::new(cfg);
     let (tx, rx) = mpsc::channel::<Event>();
-    let mut in_flight = 0usize;
+    // The reader thread may hold at most `window` rows read and not yet written: one permit per
+    // row, given back when the row is written.
+    let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = permit_tx.try_send(());
+    }
+    let skip_rows = resume_from.rows;
+    let reader_tx = tx.clone();
+    let mut source = input.source;
+    let reader = std::thread::spawn(move || {
+        let mut id: RowId = 0;
+        loop {
+            if id >= skip_rows && permit_rx.recv().is_err() {
+                return;
+            }
+            match source.next() {
+                Ok(Some(row)) => {
+                    if id >= skip_rows && reader_tx.send(Event::Row(id, row)).is_err() {
+                        return;
+                    }
+                    id += 1;
+                }
+                Ok(None) => {
+                    let _ = reader_tx.send(Event::InputEnd(id));
+                    return;
+                }
+                Err(e) => {
+                    let _ = reader_tx.send(Event::InputError(e));
+                    return;
+                }
+            }
+        }
+    });
     // rows read and not yet written: row -> (raw, result when known)
     let mut pending: BTreeMap<RowId, (Option<Vec<u8>>, Option<VerifyResult>)> = BTreeMap::new();
-    let mut next_row: RowId = 0; // next row to read
     let mut next_emit: RowId = resume_from.rows;
-    let mut input_done = false;
+    let mut input_end: Option<RowId> = None;
     let mut since_checkpoint = 0u64;
     let mut last_checkpoint = Instant::now();
     let mut counts = Counts::default();
@@ -978,49 +1020,33 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     let dns_deadline = Duration::from_millis(args.dns.dns_timeout_ms.max(1).saturating_mul(6));
     let session_deadline = |rcpts: usize| settings.step_timeout.saturating_mul(4 + 2 * rcpts as u32);
     let no_smtp_note = if smtp_missing { Some("(no SMTP session driver in this build yet).") } else { None };
+    let checkpoint_rows = args.checkpoint_rows.max(1);
 
-    loop {
-        // 1. feed the window
-        while !input_done && pending.len() < window {
-            match input.source.next()? {
-                None => input_done = true,
-                Some(row) => {
-                    let id = next_row;
-                    next_row += 1;
-                    if id < resume_from.rows {
-                        continue; // already in the output
-                    }
-                    if let Some(r) = resume_from.ahead.remove(&id) {
-                        pending.insert(id, (row.raw, Some(r)));
-                    } else {
-                        pending.insert(id, (row.raw, None));
-                        sched.add(id, &row.address);
-                    }
-                }
-            }
-        }
-        // 2. start what the scheduler asks for
-        let mut wait: Option<Duration> = None;
+    let result: Result<(), VerifyError> = loop {
+        // 1. start what the scheduler asks for
+        let mut wait = Duration::from_secs(1);
         let mut sched_done = false;
         loop {
             let t = now();
             match sched.next_action(t) {
                 Action::ResolveMx { domain } => {
-                    in_flight += 1;
                     let (tx, resolver) = (tx.clone(), Arc::clone(&resolver));
                     rt.spawn(async move {
-                        let lookup = match tokio::time::timeout(dns_deadline, resolve_mx(resolver.as_ref(), &domain)).await {
-                            Ok(l) => l,
-                            Err(_) => MxLookup::Failed(format!("no answer within {} ms", dns_deadline.as_millis())),
-                        };
+                        let lookup =
+                            match tokio::time::timeout(dns_deadline, resolve_mx(resolver.as_ref(), &domain)).await {
+                                Ok(l) => l,
+                                Err(_) => {
+                                    MxLookup::Failed(format!("no answer within {} ms", dns_deadline.as_millis()))
+                                }
+                            };
                         let _ = tx.send(Event::Mx(domain, lookup));
                     });
                 }
                 Action::OpenSession { id, mx, batches } => {
-                    in_flight += 1;
                     let tx = tx.clone();
                     let rcpts = batches.iter().map(Vec::len).sum();
                     let deadline = session_deadline(rcpts);
+                    // `runner` is Some whenever the scheduler asks for SMTP (cfg.smtp)
                     let fut = match &runner {
                         Some(r) => r.run(mx, batches, settings.clone()),
                         None => Box::pin(async {
@@ -1048,20 +1074,18 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                     });
                 }
                 Action::WaitUntil(until) => {
-                    wait = Some(Duration::from_millis(until.saturating_sub(t)));
+                    wait = Duration::from_millis(until.saturating_sub(t)).min(wait);
                     break;
                 }
-                Action::AwaitResults => {
-                    wait = Some(Duration::from_secs(1));
-                    break;
-                }
+                Action::AwaitResults => break,
                 Action::Done => {
                     sched_done = true;
                     break;
                 }
             }
         }
-        // 3. results into the reorder buffer, then write the ready prefix in order
+        // 2. results into the reorder buffer, then write the ready prefix in order
+        let mut write_error = None;
         for (row, mut r) in sched.drain_results() {
             if let Some(note) = no_smtp_note
                 && r.reason == Reason::MailboxNotChecked
@@ -1069,21 +1093,28 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
             {
                 r.detail = format!("{stem}{note}");
             }
-            if let Some(j) = journal.as_mut() {
-                j.line(&JournalLine::Result { row, result: r.clone() })?;
+            if let Some(j) = journal.as_mut()
+                && let Err(e) = j.line(&JournalLine::Result { row, result: r.clone() })
+            {
+                write_error = Some(e);
             }
             if let Some(slot) = pending.get_mut(&row) {
                 slot.1 = Some(r);
             }
         }
-        while let Some(entry) = pending.first_entry() {
+        while write_error.is_none()
+            && let Some(entry) = pending.first_entry()
+        {
             if *entry.key() != next_emit || entry.get().1.is_none() {
                 break;
             }
             let (raw, r) = entry.remove();
             let Some(r) = r else { break };
-            if let Some(o) = out.as_mut() {
-                o.row(raw.as_deref(), &r)?;
+            if let Some(o) = out.as_mut()
+                && let Err(e) = o.row(raw.as_deref(), &r)
+            {
+                write_error = Some(e);
+                break;
             }
             *counts.by_verdict.entry(r.verdict.as_str()).or_default() += 1;
             *counts.by_reason.entry(r.reason.as_str()).or_default() += 1;
@@ -1115,48 +1146,70 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
             }
             next_emit += 1;
             since_checkpoint += 1;
+            let _ = permit_tx.try_send(());
             if let Some(pb) = &progress {
                 pb.inc(1);
             }
         }
-        if since_checkpoint >= CHECKPOINT_ROWS
+        if let Some(e) = write_error {
+            break Err(e);
+        }
+        if since_checkpoint >= checkpoint_rows
             || (since_checkpoint > 0 && last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL)
         {
-            checkpoint(&mut out, &mut journal, next_emit, false)?;
+            if let Err(e) = checkpoint(&mut out, &mut journal, next_emit, false) {
+                break Err(e);
+            }
             let _ = stdout.flush();
             since_checkpoint = 0;
             last_checkpoint = Instant::now();
         }
-        // 4. finished?
-        if sched_done && input_done {
-            if !pending.is_empty() {
-                return Err(VerifyError::Usage(format!(
-                    "internal error: {} rows have no result after the scheduler finished",
-                    pending.len()
-                )));
-            }
-            break;
+        // 3. finished?
+        if sched_done && input_end == Some(next_emit) {
+            break Ok(());
         }
-        if sched_done {
-            continue; // the window has room again
+        if sched_done && let Some(end) = input_end
+            && pending.is_empty()
+            && next_emit < end
+        {
+            break Err(VerifyError::Usage(format!(
+                "internal error: rows {next_emit}..{end} have no result after the scheduler finished"
+            )));
         }
-        // 5. wait for a task (or the scheduler's timer)
-        let first = match wait {
-            Some(d) if in_flight > 0 || !d.is_zero() => rx.recv_timeout(d.min(Duration::from_secs(1))).ok(),
-            _ => None,
+        // 4. wait for a row, a task or the scheduler's timer
+        let mut got = match rx.recv_timeout(wait) {
+            Ok(ev) => Some(ev),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break Err(VerifyError::Usage("internal error: channel closed".into())),
         };
-        let apply = |ev: Event, sched: &mut Scheduler| match ev {
-            Event::Mx(domain, lookup) => sched.on_mx(&domain, lookup, &random_local(), now()),
-            Event::Session(id, result) => sched.on_session_result(id, result, now()),
-        };
-        if let Some(ev) = first {
-            in_flight = in_flight.saturating_sub(1);
-            apply(ev, &mut sched);
-            while let Ok(ev) = rx.try_recv() {
-                in_flight = in_flight.saturating_sub(1);
-                apply(ev, &mut sched);
+        let mut failed = None;
+        while let Some(ev) = got.take() {
+            match ev {
+                Event::Mx(domain, lookup) => sched.on_mx(&domain, lookup, &random_local(), now()),
+                Event::Session(id, result) => sched.on_session_result(id, result, now()),
+                Event::Row(id, row) => {
+                    if let Some(r) = resume_from.ahead.remove(&id) {
+                        pending.insert(id, (row.raw, Some(r)));
+                    } else {
+                        pending.insert(id, (row.raw, None));
+                        sched.add(id, &row.address);
+                    }
+                }
+                Event::InputEnd(n) => input_end = Some(n.max(resume_from.rows)),
+                Event::InputError(e) => failed = Some(e),
             }
+            got = rx.try_recv().ok();
         }
+        if let Some(e) = failed {
+            break Err(e);
+        }
+    };
+    drop(permit_tx);
+    let _ = reader.join();
+    if let Err(e) = result {
+        // what is written so far stays resumable
+        let _ = checkpoint(&mut out, &mut journal, next_emit, false);
+        return Err(e);
     }
     checkpoint(&mut out, &mut journal, next_emit, true)?;
     if let StdoutMode::Json { single: false } = mode {
@@ -1172,7 +1225,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         eprintln!(
             "inboxlens verify: {} rows from {}: {} ({})",
             next_emit - resume_from.rows,
-            input.label,
+            label,
             verdicts.join(", "),
             reasons.join(", ")
         );
