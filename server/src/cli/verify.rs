@@ -246,8 +246,11 @@ pub enum VerifyError {
 struct Row {
     /// The record as read, without its line terminator (CSV), or None (text input).
     raw: Option<Vec<u8>>,
-    /// The address cell (lossy UTF-8).
+    /// The address cell.
     address: String,
+    /// The cell was not valid UTF-8 (`address` is its lossy decoding): a syntax error, not an
+    /// address to look up.
+    not_utf8: bool,
 }
 
 /// A CSV record reader that keeps each record's raw bytes (original quoting intact).
@@ -357,7 +360,7 @@ enum Source {
 impl Source {
     fn next(&mut self) -> Result<Option<Row>, VerifyError> {
         match self {
-            Source::Args(it) => Ok(it.next().map(|a| Row { raw: None, address: a })),
+            Source::Args(it) => Ok(it.next().map(|a| Row { raw: None, address: a, not_utf8: false })),
             Source::Text { inner, path, line } => loop {
                 let mut buf = Vec::new();
                 let n = inner
@@ -376,16 +379,21 @@ impl Source {
                         why: format!("a line longer than {MAX_RECORD_BYTES} bytes"),
                     });
                 }
+                let not_utf8 = std::str::from_utf8(&buf).is_err();
                 let text = String::from_utf8_lossy(&buf);
                 let text = text.trim_start_matches('\u{feff}').trim();
                 if text.is_empty() {
                     continue;
                 }
-                return Ok(Some(Row { raw: None, address: text.to_string() }));
+                return Ok(Some(Row { raw: None, address: text.to_string(), not_utf8 }));
             },
-            Source::Csv { records, column } => Ok(records.next()?.map(|(raw, fields)| Row {
-                raw: Some(raw),
-                address: fields.get(*column).map(|f| String::from_utf8_lossy(f).into_owned()).unwrap_or_default(),
+            Source::Csv { records, column } => Ok(records.next()?.map(|(raw, fields)| {
+                let cell = fields.get(*column).map(Vec::as_slice).unwrap_or_default();
+                Row {
+                    raw: Some(raw),
+                    address: String::from_utf8_lossy(cell).into_owned(),
+                    not_utf8: std::str::from_utf8(cell).is_err(),
+                }
             })),
         }
     }
@@ -404,18 +412,23 @@ struct Input {
 
 const SNIFF_BYTES: usize = 8192;
 
-/// Rejects input that is not text: NUL bytes or invalid UTF-8 in the first 8 KiB.
+/// Rejects input that is not text: a NUL byte, control characters (other than tab, CR, LF, form
+/// feed) in more than 1 % of the first 8 KiB, or invalid UTF-8 with more than 30 % high bytes. A
+/// Latin-1 list (mostly ASCII, a few high bytes) is text: its non-UTF-8 cells become syntax errors.
 fn check_text(head: &[u8], label: &str) -> Result<(), VerifyError> {
+    let binary = |why: String| Err(VerifyError::Binary { path: label.into(), why });
     if let Some(p) = head.iter().position(|&b| b == 0) {
-        return Err(VerifyError::Binary { path: label.into(), why: format!("a NUL byte at offset {p}") });
+        return binary(format!("a NUL byte at offset {p}"));
+    }
+    let controls = head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c)) || b == 0x7f).count();
+    if controls * 100 > head.len() {
+        return binary(format!("{controls} control bytes in the first {} bytes", head.len()));
     }
     if let Err(e) = std::str::from_utf8(head) {
-        // a multi-byte character cut by the sniff window is fine
-        if e.error_len().is_some() || head.len() < SNIFF_BYTES {
-            return Err(VerifyError::Binary {
-                path: label.into(),
-                why: format!("invalid UTF-8 at offset {}", e.valid_up_to()),
-            });
+        let cut_char = e.error_len().is_none() && head.len() >= SNIFF_BYTES;
+        let high = head.iter().filter(|&&b| b >= 0x80).count();
+        if !cut_char && high * 100 > head.len() * 30 {
+            return binary(format!("invalid UTF-8 at offset {} and {high} high bytes", e.valid_up_to()));
         }
     }
     Ok(())
@@ -1190,6 +1203,17 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                 Event::Row(id, row) => {
                     if let Some(r) = resume_from.ahead.remove(&id) {
                         pending.insert(id, (row.raw, Some(r)));
+                    } else if row.not_utf8 {
+                        let r = VerifyResult::new(
+                            row.address.trim(),
+                            None,
+                            Reason::Syntax,
+                            "Invalid address: the cell is not valid UTF-8 (is the file in another encoding?).",
+                        );
+                        if let Some(j) = journal.as_mut() {
+                            let _ = j.line(&JournalLine::Result { row: id, result: r.clone() });
+                        }
+                        pending.insert(id, (row.raw, Some(r)));
                     } else {
                         pending.insert(id, (row.raw, None));
                         sched.add(id, &row.address);
@@ -1299,7 +1323,9 @@ mod tests {
     #[test]
     fn binary_input_is_refused() {
         assert!(check_text(b"PK\x03\x04\x00\x00", "x").is_err());
-        assert!(check_text(b"\xff\xfe\xfd abc", "x").is_err());
+        assert!(check_text(b"\xff\xfe\xfd\xfc abc", "x").is_err());
+        assert!(check_text(b"\x1b\x02\x03\x04\x05 abc", "x").is_err());
+        assert!(check_text(b"name,email\nRen\xe9,r@x.test\n", "x").is_ok(), "Latin-1 is text");
         assert!(check_text("ok,é\n".as_bytes(), "x").is_ok());
     }
 }
