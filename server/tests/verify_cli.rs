@@ -316,8 +316,14 @@ fn make_list(rows: usize) -> Vec<u8> {
     s.into_bytes()
 }
 
-fn count_checkpoints(journal: &Path) -> usize {
-    std::fs::read(journal).map(|b| b.windows(8).filter(|w| w == b"{\"rows\":").count()).unwrap_or(0)
+/// (rows, bytes) the journal's last checkpoint says are durable in the output ((0, 0) without one).
+fn last_checkpoint(journal: &Path) -> (u64, u64) {
+    let text = String::from_utf8_lossy(&std::fs::read(journal).unwrap_or_default()).into_owned();
+    let Some(at) = text.rfind("{\"rows\":") else { return (0, 0) };
+    let num = |from: &str| from.chars().take_while(char::is_ascii_digit).collect::<String>().parse().unwrap_or(0);
+    let rows = num(&text[at + 8..]);
+    let bytes = text[at..].find("\"bytes\":").map_or(0, |b| num(&text[at + b + 8..]));
+    (rows, bytes)
 }
 
 #[test]
@@ -338,6 +344,7 @@ fn kill_9_at_many_points_then_resume_gives_every_row_exactly_once() {
     let journal = dir.join("killed.csv.journal");
     let mut kills = 0;
     let mut finished = false;
+    let mut uncovered_kills = 0;
     for round in 0..200 {
         let mut args = zone_flags(&dir);
         args.extend(
@@ -349,7 +356,9 @@ fn kill_9_at_many_points_then_resume_gives_every_row_exactly_once() {
                 "--window",
                 "64",
                 "--checkpoint-rows",
-                "40",
+                "500",
+                "--journal-compact-bytes",
+                "30000",
             ]
             .map(String::from),
         );
@@ -361,21 +370,29 @@ fn kill_9_at_many_points_then_resume_gives_every_row_exactly_once() {
         let mut stdin = child.stdin.take().unwrap();
         let feed = list.clone();
         let writer = std::thread::spawn(move || {
-            for chunk in feed.chunks(4096) {
+            for chunk in feed.chunks(2048) {
                 if stdin.write_all(chunk).is_err() {
                     return;
                 }
-                std::thread::sleep(Duration::from_millis(3));
+                std::thread::sleep(Duration::from_millis(2));
             }
         });
-        let before = count_checkpoints(&journal);
-        // round 0 is killed at once (before anything is durable); later rounds after progress
-        let target = if round == 0 { before } else { before + 1 + round % 4 };
+        // round 0 is killed at once (before anything is durable); odd rounds after some progress
+        // (a different amount each time); even rounds as soon as the output holds rows that no
+        // checkpoint covers yet (a 500-row checkpoint is larger than the 64 KiB write buffer)
+        let target = if round == 0 { 0 } else { last_checkpoint(&journal).0 + 150 + (round * 37 % 150) as u64 };
         let status = loop {
             if let Some(st) = child.try_wait().unwrap() {
                 break Some(st);
             }
-            if count_checkpoints(&journal) >= target {
+            let (done, bytes) = last_checkpoint(&journal);
+            let uncovered = round % 2 == 0
+                && round > 0
+                && std::fs::metadata(&outp).map(|m| m.len()).unwrap_or(0) > bytes.max(1);
+            if uncovered {
+                uncovered_kills += 1;
+            }
+            if (round % 2 == 1 || round == 0) && done >= target || uncovered {
                 child.kill().unwrap(); // SIGKILL
                 child.wait().unwrap();
                 kills += 1;
@@ -392,10 +409,15 @@ fn kill_9_at_many_points_then_resume_gives_every_row_exactly_once() {
             break;
         }
     }
+    eprintln!("killed {kills} times ({uncovered_kills} with rows past the last checkpoint) before a run finished");
+    assert!(uncovered_kills >= 1, "at least one kill with uncheckpointed rows in the output");
     assert!(finished, "the resumed runs finish");
-    assert!(kills >= 2, "killed mid-run at least twice ({kills})");
+    assert!(kills >= 4, "killed mid-run several times ({kills})");
     let got = std::fs::read(&outp).unwrap();
     assert!(got == want, "after {kills} kills the output equals an uninterrupted run");
+    let j = std::fs::read_to_string(&journal).unwrap();
+    assert!(j.len() < 200_000, "the journal was compacted ({} bytes)", j.len());
+    assert!(j.lines().last().unwrap().contains("\"done\":true"), "the journal ends with the final checkpoint");
     let recs = read_csv(&outp);
     let ids: Vec<&str> = recs.iter().skip(1).map(|r| r[0].as_str()).collect();
     assert_eq!(ids, (0..rows).map(|i| i.to_string()).collect::<Vec<_>>(), "every row exactly once, in order");

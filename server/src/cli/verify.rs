@@ -48,6 +48,8 @@ pub const MAX_FIELDS: usize = 10_000;
 pub const CHECKPOINT_ROWS: u64 = 512;
 /// Longest time between two journal checkpoints while rows are being written.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// Journal size that triggers a compaction (bounded disk use on any list length).
+pub const JOURNAL_COMPACT_BYTES: u64 = 64 << 20;
 /// The columns added to every output row, in this order.
 pub const ADDED_COLUMNS: [&str; 8] = ["verdict", "reason", "detail", "mx", "catch_all", "disposable", "role", "free"];
 /// Default MAIL FROM: the null reverse-path `<>` (RFC 5321 §4.5.5), which every receiver must
@@ -120,6 +122,9 @@ pub struct VerifyArgs {
     /// Rows written between two journal checkpoints.
     #[arg(long, value_name = "N", default_value_t = CHECKPOINT_ROWS, hide = true)]
     pub checkpoint_rows: u64,
+    /// The journal is compacted when it grows past this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = JOURNAL_COMPACT_BYTES, hide = true)]
+    pub journal_compact_bytes: u64,
     #[command(flatten)]
     pub dns: DnsArgs,
 }
@@ -749,16 +754,69 @@ fn read_journal(path: &Path, input: &Input, args: &VerifyArgs) -> Result<Option<
     Ok(Some(st))
 }
 
+/// The append-only journal: results in completion order and checkpoints. Compacted (rewritten to
+/// a temporary file and renamed over, so a kill leaves either file whole) when it grows past
+/// `compact_bytes`, so its size stays bounded on any list length.
 struct Journal {
     file: BufWriter<File>,
     path: String,
+    path_buf: PathBuf,
+    /// The header line's content: (input, input length, column).
+    header: (String, Option<u64>, Option<String>),
+    bytes: u64,
+    compact_bytes: u64,
 }
 
 impl Journal {
+    fn header_line(&self) -> JournalLine {
+        JournalLine::Header {
+            inboxlens_verify_journal: JOURNAL_VERSION,
+            input: self.header.0.clone(),
+            input_len: self.header.1,
+            column: self.header.2.clone(),
+        }
+    }
+
     fn line(&mut self, l: &JournalLine) -> Result<(), VerifyError> {
         let mut s = serde_json::to_vec(l).unwrap_or_default();
         s.push(b'\n');
+        self.bytes += s.len() as u64;
         self.file.write_all(&s).map_err(|source| VerifyError::Write { path: self.path.clone(), source })
+    }
+
+    /// Rewrites the journal as header + `checkpoint` + the results still ahead of it.
+    fn compact<'a>(
+        &mut self,
+        checkpoint: JournalLine,
+        ahead: impl Iterator<Item = (RowId, &'a VerifyResult)>,
+    ) -> Result<(), VerifyError> {
+        let err = |source| VerifyError::Write { path: self.path.clone(), source };
+        let mut tmp_path = self.path_buf.clone().into_os_string();
+        tmp_path.push(".tmp");
+        let tmp_path = PathBuf::from(tmp_path);
+        let tmp = File::create(&tmp_path).map_err(err)?;
+        let mut next = Journal {
+            file: BufWriter::new(tmp),
+            path: self.path.clone(),
+            path_buf: self.path_buf.clone(),
+            header: self.header.clone(),
+            bytes: 0,
+            compact_bytes: self.compact_bytes,
+        };
+        next.line(&self.header_line())?;
+        next.line(&checkpoint)?;
+        for (row, result) in ahead {
+            next.line(&JournalLine::Result { row, result: result.clone() })?;
+        }
+        next.sync()?;
+        std::fs::rename(&tmp_path, &self.path_buf).map_err(err)?;
+        if let Some(dir) = self.path_buf.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        *self = next;
+        Ok(())
     }
 
     fn sync(&mut self) -> Result<(), VerifyError> {
@@ -935,14 +993,16 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                 .map_err(|source| VerifyError::Write { path: label.clone(), source })?;
             f.set_len(resume_from.valid_len).map_err(|source| VerifyError::Write { path: label.clone(), source })?;
             f.seek(SeekFrom::End(0)).map_err(|source| VerifyError::Write { path: label.clone(), source })?;
-            let mut j = Journal { file: BufWriter::new(f), path: label };
+            let mut j = Journal {
+                file: BufWriter::new(f),
+                path: label,
+                path_buf: jp.clone(),
+                header: (input.label.clone(), input.file_len, args.column.clone()),
+                bytes: resume_from.valid_len,
+                compact_bytes: args.journal_compact_bytes.max(1),
+            };
             if !resume_from.header_seen {
-                j.line(&JournalLine::Header {
-                    inboxlens_verify_journal: JOURNAL_VERSION,
-                    input: input.label.clone(),
-                    input_len: input.file_len,
-                    column: args.column.clone(),
-                })?;
+                j.line(&j.header_line())?;
             }
             Some(j)
         }
@@ -1019,7 +1079,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         }
     });
     // rows read and not yet written: row -> (raw, result when known)
-    let mut pending: BTreeMap<RowId, (Option<Vec<u8>>, Option<VerifyResult>)> = BTreeMap::new();
+    let mut pending: Pending = BTreeMap::new();
     let mut next_emit: RowId = resume_from.rows;
     let mut input_end: Option<RowId> = None;
     let mut since_checkpoint = 0u64;
@@ -1170,7 +1230,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         if since_checkpoint >= checkpoint_rows
             || (since_checkpoint > 0 && last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL)
         {
-            if let Err(e) = checkpoint(&mut out, &mut journal, next_emit, false) {
+            if let Err(e) = checkpoint(&mut out, &mut journal, next_emit, false, &pending) {
                 break Err(e);
             }
             let _ = stdout.flush();
@@ -1232,10 +1292,10 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     let _ = reader.join();
     if let Err(e) = result {
         // what is written so far stays resumable
-        let _ = checkpoint(&mut out, &mut journal, next_emit, false);
+        let _ = checkpoint(&mut out, &mut journal, next_emit, false, &pending);
         return Err(e);
     }
-    checkpoint(&mut out, &mut journal, next_emit, true)?;
+    checkpoint(&mut out, &mut journal, next_emit, true, &pending)?;
     if let StdoutMode::Json { single: false } = mode {
         let _ = writeln!(stdout, "\n]");
     }
@@ -1267,15 +1327,24 @@ fn checkpoint(
     journal: &mut Option<Journal>,
     rows: u64,
     done: bool,
+    pending: &Pending,
 ) -> Result<(), VerifyError> {
     let Some(o) = out.as_mut() else { return Ok(()) };
     o.sync()?;
     if let Some(j) = journal.as_mut() {
-        j.line(&JournalLine::Checkpoint { rows, bytes: o.bytes, done })?;
-        j.sync()?;
+        let cp = JournalLine::Checkpoint { rows, bytes: o.bytes, done };
+        if j.bytes > j.compact_bytes {
+            j.compact(cp, pending.iter().filter_map(|(&row, (_, r))| r.as_ref().map(|r| (row, r))))?;
+        } else {
+            j.line(&cp)?;
+            j.sync()?;
+        }
     }
     Ok(())
 }
+
+/// Rows read and not yet written: row -> (raw record, result when known).
+type Pending = BTreeMap<RowId, (Option<Vec<u8>>, Option<VerifyResult>)>;
 
 /// Rows in a regular input file (for the progress bar's total); None for stdin or on any error.
 fn count_rows(args: &VerifyArgs) -> Option<u64> {
