@@ -123,7 +123,9 @@ fn arguments_give_one_result_per_address_in_order_with_the_contract_fields() {
     let text = String::from_utf8_lossy(&out.stdout);
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
-    assert!(lines[0].starts_with("a@ok.v.test") && lines[0].contains("unknown") && lines[0].contains("mailbox_not_checked"));
+    assert!(
+        lines[0].starts_with("a@ok.v.test") && lines[0].contains("unknown") && lines[0].contains("mailbox_not_checked")
+    );
     assert!(lines[1].contains("undeliverable") && lines[1].contains("no_mail_domain"));
     assert!(!text.contains('\x1b'), "no colour when stdout is not a terminal");
 
@@ -152,9 +154,7 @@ fn without_an_smtp_driver_the_run_says_so_and_invents_no_verdict() {
 /// The output CSV's records through the csv crate (cells lossy UTF-8).
 fn read_csv(path: &Path) -> Vec<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_path(path).unwrap();
-    r.byte_records()
-        .map(|x| x.unwrap().iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect())
-        .collect()
+    r.byte_records().map(|x| x.unwrap().iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect()).collect()
 }
 
 #[test]
@@ -229,10 +229,8 @@ fn semicolon_csv_and_explicit_column() {
     let inp = dir.join("l.csv");
     std::fs::write(&inp, "id;Work Mail;x\n1;a@ok.v.test;\"p;q\"\n").unwrap();
     let outp = dir.join("o.csv");
-    let out = run(
-        &dir,
-        &["--input", inp.to_str().unwrap(), "--column", "work mail", "--output", outp.to_str().unwrap()],
-    );
+    let out =
+        run(&dir, &["--input", inp.to_str().unwrap(), "--column", "work mail", "--output", outp.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = std::fs::read_to_string(&outp).unwrap();
     let lines: Vec<&str> = text.lines().collect();
@@ -274,7 +272,10 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     let out = run(&dir, &["--input", inp.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
-    assert!(e.contains("\"first\"") && e.contains("\"last\"") && e.contains("\"phone\"") && e.contains("--column"), "{e}");
+    assert!(
+        e.contains("\"first\"") && e.contains("\"last\"") && e.contains("\"phone\"") && e.contains("--column"),
+        "{e}"
+    );
     let out = run(&dir, &["--input", inp.to_str().unwrap(), "--column", "email"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("\"email\""), "{}", stderr(&out));
@@ -386,9 +387,8 @@ fn kill_9_at_many_points_then_resume_gives_every_row_exactly_once() {
                 break Some(st);
             }
             let (done, bytes) = last_checkpoint(&journal);
-            let uncovered = round % 2 == 0
-                && round > 0
-                && std::fs::metadata(&outp).map(|m| m.len()).unwrap_or(0) > bytes.max(1);
+            let uncovered =
+                round % 2 == 0 && round > 0 && std::fs::metadata(&outp).map(|m| m.len()).unwrap_or(0) > bytes.max(1);
             if uncovered {
                 uncovered_kills += 1;
             }
@@ -498,7 +498,9 @@ fn lab_verify_test_domains_through_the_lab_resolver() {
         if std::env::var("INBOXLENS_REQUIRE_LAB").as_deref() == Ok("1") {
             panic!("the lab resolver does not answer accept.verify.test MX (INBOXLENS_REQUIRE_LAB=1)");
         }
-        eprintln!("SKIPPED: lab_verify_test_domains_through_the_lab_resolver: verify.test does not resolve on the lab resolver (tests/lab/up.sh)");
+        eprintln!(
+            "SKIPPED: lab_verify_test_domains_through_the_lab_resolver: verify.test does not resolve on the lab resolver (tests/lab/up.sh)"
+        );
         return;
     }
     let server = std::env::var("LAB_RESOLVER").unwrap_or_else(|_| "127.0.0.1".into());

@@ -258,6 +258,9 @@ struct Row {
     not_utf8: bool,
 }
 
+/// A CSV record: its raw bytes (without terminator) and its decoded fields.
+type RawRecord = (Vec<u8>, Vec<Vec<u8>>);
+
 /// A CSV record reader that keeps each record's raw bytes (original quoting intact).
 struct CsvRecords {
     inner: Box<dyn BufRead + Send>,
@@ -285,17 +288,15 @@ impl CsvRecords {
     }
 
     /// The next record: (raw bytes without leading blank lines and trailing terminator, fields).
-    fn next(&mut self) -> Result<Option<(Vec<u8>, Vec<Vec<u8>>)>, VerifyError> {
+    fn next(&mut self) -> Result<Option<RawRecord>, VerifyError> {
         self.raw.clear();
         let (mut outlen, mut nend) = (0usize, 0usize);
         loop {
             let chunk: Vec<u8> = if self.eof {
                 Vec::new()
             } else {
-                let buf = self
-                    .inner
-                    .fill_buf()
-                    .map_err(|source| VerifyError::Read { path: self.path.clone(), source })?;
+                let buf =
+                    self.inner.fill_buf().map_err(|source| VerifyError::Read { path: self.path.clone(), source })?;
                 buf.to_vec()
             };
             if chunk.is_empty() {
@@ -359,7 +360,7 @@ enum Source {
     /// One address per line.
     Text { inner: Box<dyn BufRead + Send>, path: String, line: u64 },
     /// CSV: the address is field `column`.
-    Csv { records: CsvRecords, column: usize },
+    Csv { records: Box<CsvRecords>, column: usize },
 }
 
 impl Source {
@@ -425,7 +426,8 @@ fn check_text(head: &[u8], label: &str) -> Result<(), VerifyError> {
     if let Some(p) = head.iter().position(|&b| b == 0) {
         return binary(format!("a NUL byte at offset {p}"));
     }
-    let controls = head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c)) || b == 0x7f).count();
+    let controls =
+        head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c)) || b == 0x7f).count();
     if controls * 100 > head.len() {
         return binary(format!("{controls} control bytes in the first {} bytes", head.len()));
     }
@@ -454,7 +456,7 @@ fn sniff_delimiter(head: &[u8]) -> u8 {
         }
     }
     let best = (0..3).max_by_key(|&k| (counts[k], usize::from(k == 0))).unwrap_or(0);
-    if counts[best] == 0 { b',' } else { [b',', b';', b'\t'][best] }
+    if counts[best] == 0 { b',' } else { b",;\t"[best] }
 }
 
 /// Whether the header names an address column.
@@ -490,15 +492,10 @@ fn open_input(args: &VerifyArgs) -> Result<Input, VerifyError> {
         (Box::new(BufReader::with_capacity(1 << 16, f)), len)
     };
     // look at the head without consuming it
+    // one fill of the buffer is enough for the sniff
     let head: Vec<u8> = {
-        let mut head = Vec::new();
-        loop {
-            let buf = reader.fill_buf().map_err(|source| VerifyError::Read { path: label.clone(), source })?;
-            head.extend_from_slice(&buf[..buf.len().min(SNIFF_BYTES - head.len())]);
-            // BufReader::fill_buf returns what is buffered; one fill is enough for the sniff
-            break;
-        }
-        head
+        let buf = reader.fill_buf().map_err(|source| VerifyError::Read { path: label.clone(), source })?;
+        buf[..buf.len().min(SNIFF_BYTES)].to_vec()
     };
     check_text(&head, &label)?;
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
@@ -528,7 +525,7 @@ fn open_input(args: &VerifyArgs) -> Result<Input, VerifyError> {
         });
     }
     let delimiter = if ext.as_deref() == Some("tsv") { b'\t' } else { sniff_delimiter(head_text) };
-    let mut records = CsvRecords::new(reader, delimiter, label.clone());
+    let mut records = Box::new(CsvRecords::new(reader, delimiter, label.clone()));
     let Some((header_raw, header)) = records.next()? else {
         return Err(VerifyError::EmptyCsv(label));
     };
@@ -555,7 +552,14 @@ fn open_input(args: &VerifyArgs) -> Result<Input, VerifyError> {
     } else {
         header_raw
     };
-    Ok(Input { source: Source::Csv { records, column }, header_raw: Some(header_raw), delimiter, terminator, label, file_len })
+    Ok(Input {
+        source: Source::Csv { records, column },
+        header_raw: Some(header_raw),
+        delimiter,
+        terminator,
+        label,
+        file_len,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -919,14 +923,8 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
             PathBuf::from(p)
         })
     });
-    let mut resume_from = JournalState {
-        rows: 0,
-        bytes: 0,
-        done: false,
-        ahead: HashMap::new(),
-        valid_len: 0,
-        header_seen: false,
-    };
+    let mut resume_from =
+        JournalState { rows: 0, bytes: 0, done: false, ahead: HashMap::new(), valid_len: 0, header_seen: false };
     if let Some(jp) = &journal_path {
         let existing = read_journal(jp, &input, &args)?;
         match (existing, args.resume) {
@@ -1108,9 +1106,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                         let lookup =
                             match tokio::time::timeout(dns_deadline, resolve_mx(resolver.as_ref(), &domain)).await {
                                 Ok(l) => l,
-                                Err(_) => {
-                                    MxLookup::Failed(format!("no answer within {} ms", dns_deadline.as_millis()))
-                                }
+                                Err(_) => MxLookup::Failed(format!("no answer within {} ms", dns_deadline.as_millis())),
                             };
                         let _ = tx.send(Event::Mx(domain, lookup));
                     });
@@ -1241,7 +1237,8 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         if sched_done && input_end == Some(next_emit) {
             break Ok(());
         }
-        if sched_done && let Some(end) = input_end
+        if sched_done
+            && let Some(end) = input_end
             && pending.is_empty()
             && next_emit < end
         {
@@ -1253,7 +1250,9 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         let mut got = match rx.recv_timeout(wait) {
             Ok(ev) => Some(ev),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break Err(VerifyError::Usage("internal error: channel closed".into())),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break Err(VerifyError::Usage("internal error: channel closed".into()));
+            }
         };
         let mut failed = None;
         while let Some(ev) = got.take() {
