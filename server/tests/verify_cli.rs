@@ -532,3 +532,20 @@ fn lab_verify_test_domains_through_the_lab_resolver() {
     assert_eq!(r[6]["normalized"], "user@xn--mnchen-3ya.verify.test");
     assert_eq!(r[7]["mx"], "mx.dead.verify.test", "preference order: the dead primary first");
 }
+
+#[test]
+fn tiny_windows_give_the_same_rows_in_the_same_order() {
+    let dir = tmpdir("window");
+    let inp = dir.join("l.csv");
+    std::fs::write(&inp, make_list(400)).unwrap();
+    let mut outputs = Vec::new();
+    for window in ["1", "3", "4096"] {
+        let outp = dir.join(format!("o{window}.csv"));
+        let out =
+            run(&dir, &["--input", inp.to_str().unwrap(), "--output", outp.to_str().unwrap(), "--window", window]);
+        assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+        outputs.push(std::fs::read(&outp).unwrap());
+    }
+    assert_eq!(read_csv(&dir.join("o1.csv")).len(), 401);
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "the window changes nothing but memory");
+}

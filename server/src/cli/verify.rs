@@ -672,7 +672,8 @@ fn human_line(style: Style, r: &VerifyResult) -> String {
         flags.push("disposable");
     }
     let flags = if flags.is_empty() { String::new() } else { format!(" [{}]", flags.join(",")) };
-    format!("{}  {verdict} {:<20}{flags} {}", r.address, r.reason.as_str(), style.dim(&r.detail))
+    let address = if r.address.is_empty() { "\"\"" } else { r.address.as_str() };
+    format!("{address:<32} {verdict} {:<20}{flags} {}", r.reason.as_str(), style.dim(&r.detail))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1026,8 +1027,11 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     let progress = if std::io::stderr().is_terminal() && (args.input.is_some() || args.addresses.len() > 1) {
         let pb = indicatif::ProgressBar::new(0);
         if let Ok(s) = indicatif::ProgressStyle::with_template(
-            "{spinner} [{bar:30}] {pos}/{len} addresses, {per_sec}, ETA {eta} {msg}",
+            "{spinner} [{bar:30}] {pos}/{len} addresses, {rate}, ETA {eta} {msg}",
         ) {
+            let s = s.with_key("rate", |st: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", st.per_sec());
+            });
             pb.set_style(s.progress_chars("=> "));
         }
         if let Some(total) = count_rows(&args) {
@@ -1288,7 +1292,10 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         }
     };
     drop(permit_tx);
-    let _ = reader.join();
+    if result.is_ok() {
+        // on an error the reader may be blocked on stdin: the process exits without it
+        let _ = reader.join();
+    }
     if let Err(e) = result {
         // what is written so far stays resumable
         let _ = checkpoint(&mut out, &mut journal, next_emit, false, &pending);
