@@ -1089,6 +1089,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     let mut counts = Counts::default();
     let mut stdout = std::io::stdout().lock();
     let mut json_first = true;
+    let mut stdout_closed = false;
     if let StdoutMode::Json { single: false } = mode {
         let _ = write!(stdout, "[");
     }
@@ -1176,6 +1177,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
             }
         }
         while write_error.is_none()
+            && !stdout_closed
             && let Some(entry) = pending.first_entry()
         {
             if *entry.key() != next_emit || entry.get().1.is_none() {
@@ -1191,31 +1193,29 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
             }
             *counts.by_verdict.entry(r.verdict.as_str()).or_default() += 1;
             *counts.by_reason.entry(r.reason.as_str()).or_default() += 1;
-            match mode {
+            let written = match mode {
                 StdoutMode::Human => {
                     let line = human_line(style, &r);
                     match &progress {
-                        Some(pb) => pb.suspend(|| {
-                            let _ = writeln!(stdout, "{line}");
-                        }),
-                        None => {
-                            let _ = writeln!(stdout, "{line}");
-                        }
+                        Some(pb) => pb.suspend(|| writeln!(stdout, "{line}")),
+                        None => writeln!(stdout, "{line}"),
                     }
                 }
-                StdoutMode::Jsonl => {
-                    let _ = writeln!(stdout, "{}", serde_json::to_string(&r).unwrap_or_default());
-                }
+                StdoutMode::Jsonl => writeln!(stdout, "{}", serde_json::to_string(&r).unwrap_or_default()),
                 StdoutMode::Json { single } => {
                     let text = serde_json::to_string_pretty(&r).unwrap_or_default();
                     if single {
-                        let _ = writeln!(stdout, "{text}");
+                        writeln!(stdout, "{text}")
                     } else {
-                        let _ = write!(stdout, "{}\n{text}", if json_first { "" } else { "," });
-                        json_first = false;
+                        let first = std::mem::replace(&mut json_first, false);
+                        write!(stdout, "{}\n{text}", if first { "" } else { "," })
                     }
                 }
-                StdoutMode::Quiet => {}
+                StdoutMode::Quiet => Ok(()),
+            };
+            // stdout closed (`| head`) and no output file: nobody reads the rest, stop
+            if written.is_err() && out.is_none() {
+                stdout_closed = true;
             }
             next_emit += 1;
             since_checkpoint += 1;
@@ -1226,6 +1226,9 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         }
         if let Some(e) = write_error {
             break Err(e);
+        }
+        if stdout_closed {
+            break Ok(());
         }
         if since_checkpoint >= checkpoint_rows
             || (since_checkpoint > 0 && last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL)
@@ -1292,7 +1295,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         }
     };
     drop(permit_tx);
-    if result.is_ok() {
+    if result.is_ok() && !stdout_closed {
         // on an error the reader may be blocked on stdin: the process exits without it
         let _ = reader.join();
     }
