@@ -534,18 +534,21 @@ fn lab_verify_test_domains_through_the_lab_resolver() {
 }
 
 #[test]
-fn tiny_windows_give_the_same_rows_in_the_same_order() {
+fn tiny_windows_and_scheduler_generations_give_the_same_rows_in_the_same_order() {
     let dir = tmpdir("window");
     let inp = dir.join("l.csv");
     std::fs::write(&inp, make_list(400)).unwrap();
     let mut outputs = Vec::new();
-    for window in ["1", "3", "4096"] {
-        let outp = dir.join(format!("o{window}.csv"));
+    for (k, (window, generation)) in
+        [("1", "100000"), ("3", "100000"), ("4096", "100000"), ("64", "7"), ("5", "2")].into_iter().enumerate()
+    {
+        let outp = dir.join(format!("o{k}.csv"));
+        let flags = ["--window", window, "--generation-rows", generation];
         let out =
-            run(&dir, &["--input", inp.to_str().unwrap(), "--output", outp.to_str().unwrap(), "--window", window]);
+            run(&dir, &[&["--input", inp.to_str().unwrap(), "--output", outp.to_str().unwrap()][..], &flags].concat());
         assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
         outputs.push(std::fs::read(&outp).unwrap());
     }
-    assert_eq!(read_csv(&dir.join("o1.csv")).len(), 401);
-    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "the window changes nothing but memory");
+    assert_eq!(read_csv(&dir.join("o0.csv")).len(), 401);
+    assert!(outputs.windows(2).all(|w| w[0] == w[1]), "window and scheduler generations change nothing but memory");
 }

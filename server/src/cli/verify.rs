@@ -48,6 +48,9 @@ pub const MAX_FIELDS: usize = 10_000;
 pub const CHECKPOINT_ROWS: u64 = 512;
 /// Longest time between two journal checkpoints while rows are being written.
 pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// Rows given to one scheduler before it is drained and replaced (see `drive`): the core
+/// scheduler retains about 1 KB per distinct address, so this bounds it near 100 MB.
+pub const GENERATION_ROWS: u64 = 100_000;
 /// Journal size that triggers a compaction (bounded disk use on any list length).
 pub const JOURNAL_COMPACT_BYTES: u64 = 64 << 20;
 /// The columns added to every output row, in this order.
@@ -122,6 +125,9 @@ pub struct VerifyArgs {
     /// Rows written between two journal checkpoints.
     #[arg(long, value_name = "N", default_value_t = CHECKPOINT_ROWS, hide = true)]
     pub checkpoint_rows: u64,
+    /// Rows per scheduler generation (bounds the scheduler's memory on long lists).
+    #[arg(long, value_name = "N", default_value_t = GENERATION_ROWS, hide = true)]
+    pub generation_rows: u64,
     /// The journal is compacted when it grows past this many bytes.
     #[arg(long, value_name = "BYTES", default_value_t = JOURNAL_COMPACT_BYTES, hide = true)]
     pub journal_compact_bytes: u64,
@@ -1045,7 +1051,15 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
 
     let clock = Instant::now();
     let now = || clock.elapsed().as_millis() as Millis;
-    let mut sched = Scheduler::new(cfg);
+    let mut sched = Scheduler::new(cfg.clone());
+    // The core scheduler keeps every distinct address it was given (to answer duplicates), so a
+    // long list runs in generations: after `generation_rows` rows the scheduler gets no more,
+    // drains, and is replaced by a fresh one; rows read meanwhile wait in `held` (within the
+    // window). Duplicates are answered once per generation.
+    let generation_rows = args.generation_rows.max(1);
+    let mut added_in_generation = 0u64;
+    let mut carried: Vec<(RowId, VerifyResult)> = Vec::new();
+    let mut held: std::collections::VecDeque<(RowId, String)> = std::collections::VecDeque::new();
     let (tx, rx) = mpsc::channel::<Event>();
     // The reader thread may hold at most `window` rows read and not yet written: one permit per
     // row, given back when the row is written.
@@ -1152,6 +1166,19 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                     break;
                 }
                 Action::AwaitResults => break,
+                Action::Done if !held.is_empty() => {
+                    // the drained generation is dropped with everything it retained (its last
+                    // results are taken first)
+                    carried.extend(sched.drain_results());
+                    sched = Scheduler::new(cfg.clone());
+                    added_in_generation = 0;
+                    while added_in_generation < generation_rows
+                        && let Some((id, address)) = held.pop_front()
+                    {
+                        sched.add(id, &address);
+                        added_in_generation += 1;
+                    }
+                }
                 Action::Done => {
                     sched_done = true;
                     break;
@@ -1160,7 +1187,9 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         }
         // 2. results into the reorder buffer, then write the ready prefix in order
         let mut write_error = None;
-        for (row, mut r) in sched.drain_results() {
+        let mut ready = std::mem::take(&mut carried);
+        ready.extend(sched.drain_results());
+        for (row, mut r) in ready {
             if let Some(note) = no_smtp_note
                 && r.reason == Reason::MailboxNotChecked
                 && let Some(stem) = r.detail.strip_suffix("(--no-smtp).")
@@ -1244,13 +1273,13 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         if sched_done && input_end == Some(next_emit) {
             break Ok(());
         }
+        // a row the finished scheduler never answered would stall the run: fail loudly instead
         if sched_done
-            && let Some(end) = input_end
-            && pending.is_empty()
-            && next_emit < end
+            && held.is_empty()
+            && let Some((row, _)) = pending.iter().find(|(_, (_, r))| r.is_none())
         {
             break Err(VerifyError::Usage(format!(
-                "internal error: rows {next_emit}..{end} have no result after the scheduler finished"
+                "internal error: row {row} has no result after the scheduler finished (the output is resumable)"
             )));
         }
         // 4. wait for a row, a task or the scheduler's timer
@@ -1282,7 +1311,12 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                         pending.insert(id, (row.raw, Some(r)));
                     } else {
                         pending.insert(id, (row.raw, None));
-                        sched.add(id, &row.address);
+                        if added_in_generation < generation_rows {
+                            sched.add(id, &row.address);
+                            added_in_generation += 1;
+                        } else {
+                            held.push_back((id, row.address));
+                        }
                     }
                 }
                 Event::InputEnd(n) => input_end = Some(n.max(resume_from.rows)),
