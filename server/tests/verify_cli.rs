@@ -47,7 +47,36 @@ fn zone_flags(dir: &Path) -> Vec<String> {
 fn run(dir: &Path, extra: &[&str]) -> Output {
     let mut args = zone_flags(dir);
     args.extend(extra.iter().map(|s| s.to_string()));
-    bin().args(&args).output().expect("run inboxlens")
+    output_within_deadline(bin().args(&args))
+}
+
+/// Runs the command to its end, failing the test instead of hanging when a run stalls (a run
+/// here takes well under a second; the deadline is generous for a loaded machine).
+fn output_within_deadline(cmd: &mut Command) -> Output {
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut pipes = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
+    let out_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut pipes.0, &mut b);
+        b
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut b = Vec::new();
+        let _ = std::io::Read::read_to_end(&mut pipes.1, &mut b);
+        b
+    });
+    let start = std::time::Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(180) {
+            let _ = child.kill();
+            panic!("inboxlens verify stalled: {cmd:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output { status, stdout: out_t.join().unwrap(), stderr: err_t.join().unwrap() }
 }
 
 fn jsonl(out: &Output) -> Vec<Value> {
@@ -143,7 +172,7 @@ fn without_an_smtp_driver_the_run_says_so_and_invents_no_verdict() {
     let mut args = zone_flags(&dir);
     args.retain(|a| a != "--no-smtp");
     args.extend(["--jsonl".into(), "a@ok.v.test".into()]);
-    let out = bin().args(&args).output().unwrap();
+    let out = output_within_deadline(bin().args(&args));
     assert_eq!(out.status.code(), Some(0));
     let r = &jsonl(&out)[0];
     assert_eq!((r["verdict"].as_str(), r["reason"].as_str()), (Some("unknown"), Some("mailbox_not_checked")));
@@ -516,7 +545,7 @@ fn lab_verify_test_domains_through_the_lab_resolver() {
     ];
     let mut args = vec!["verify", "--no-smtp", "--allow-private", "--resolver", &server, "--jsonl"];
     args.extend(inputs);
-    let out = bin().args(&args).output().unwrap();
+    let out = output_within_deadline(bin().args(&args));
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let r = jsonl(&out);
     assert_eq!(r.len(), inputs.len());
