@@ -96,8 +96,8 @@ pub struct VerifyArgs {
     #[arg(long)]
     pub no_smtp: bool,
     /// MAIL FROM address for the probes (default: the null sender `<>`).
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_FROM_ADDRESS)]
-    pub from_address: String,
+    #[arg(long, value_name = "ADDR")]
+    pub from_address: Option<String>,
     /// EHLO name (default: the machine's host name).
     #[arg(long, value_name = "NAME")]
     pub helo: Option<String>,
@@ -904,7 +904,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         );
     }
     let settings = SessionSettings {
-        from_address: args.from_address.clone(),
+        from_address: args.from_address.clone().unwrap_or_else(|| DEFAULT_FROM_ADDRESS.to_string()),
         helo: args.helo.clone().unwrap_or_else(default_helo),
         allow_private: args.allow_private,
         step_timeout: Duration::from_secs(args.timeout_s.max(1)),
