@@ -321,6 +321,12 @@ fn bad_input_is_a_clear_error_with_exit_2() {
     std::fs::write(&empty, "").unwrap();
     let out = run(&dir, &["--input", empty.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
+    // the output may not overwrite the input
+    let same = dir.join("same.csv");
+    std::fs::write(&same, "email\na@ok.v.test\n").unwrap();
+    let out = run(&dir, &["--input", same.to_str().unwrap(), "--output", same.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&same).unwrap(), "email\na@ok.v.test\n");
     // unreadable input, no input at all
     assert_eq!(run(&dir, &["--input", "/nonexistent/list.csv"]).status.code(), Some(2));
     assert_eq!(run(&dir, &[]).status.code(), Some(2));

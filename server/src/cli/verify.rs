@@ -918,6 +918,12 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         greylist_retry_ms: args.greylist_retry_s.saturating_mul(1000).max(1000),
         ..SchedulerConfig::default()
     };
+    if let (Some(i), Some(o)) = (&args.input, &args.output)
+        && let (Ok(i), Ok(o)) = (std::fs::canonicalize(i), std::fs::canonicalize(o))
+        && i == o
+    {
+        return Err(VerifyError::Usage(format!("--output {} is the input file; write elsewhere", o.display())));
+    }
     let input = open_input(&args)?;
     let label = input.label.clone();
     let window = args.window.clamp(1, 1 << 20);
