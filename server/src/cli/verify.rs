@@ -8,6 +8,11 @@
 //! reorder buffer, and keeps a journal so that `--resume` continues an interrupted run with every
 //! row exactly once in the output.
 //!
+//! Memory: the window bounds the rows held here; the core scheduler retains every distinct
+//! address it was given, so it runs in generations of `--generation-rows` (drained, then
+//! replaced). With SMTP this means one catch-all probe per domain per generation and a drain at
+//! each boundary; a core scheduler that forgets finished items would remove both.
+//!
 //! The SMTP session driver (the sans-IO SMTP engine of issue 9 plus sockets) is not wired in yet:
 //! [`session_runner`] returns `None`, and then every address whose domain takes mail is answered
 //! `unknown` / `mailbox_not_checked` ("the mailbox was not asked") — never a guessed verdict.
@@ -168,7 +173,10 @@ pub struct SessionSettings {
 
 /// Where the scheduler's `OpenSession` actions go: connect to `mx`, EHLO (STARTTLS when offered),
 /// and per batch MAIL FROM + RCPT TO each probe (RSET between batches), answering every probe by
-/// its id. The driver adds an overall deadline around the future.
+/// its id. The driver adds an overall deadline around the future. An implementation checks each
+/// MX address with `guard::TargetPolicy { allow_private: settings.allow_private }` before
+/// connecting, and reports refused / timed-out connects as `SessionEnd::Refused` /
+/// `SessionEnd::ConnectTimeout` so the scheduler falls back to the next MX.
 pub trait SessionRunner: Send + Sync {
     /// Runs one session.
     fn run(&self, mx: String, batches: Vec<Vec<Probe>>, settings: SessionSettings) -> SessionFuture;
