@@ -10,6 +10,7 @@ pub(crate) mod domain;
 pub(crate) mod render;
 pub(crate) mod serve;
 pub(crate) mod spf;
+pub(crate) mod verify;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ pub(crate) enum Command {
     ExplainBounce(bounce::BounceArgs),
     /// Check a domain's email DNS setup (SPF, DMARC, DKIM, MX, MTA-STS, TLS-RPT, BIMI, DNSSEC, DANE).
     Domain(domain::DomainArgs),
+    /// Verify mailboxes and clean address lists (syntax, MX, SMTP RCPT), resumable.
+    Verify(verify::VerifyArgs),
     /// Run the companion server (web app, API, DoH endpoint, probes).
     Serve(serve::ServeArgs),
 }
@@ -65,6 +68,7 @@ pub(crate) fn main() -> ExitCode {
             Command::Spf(args) => spf::run(args).await,
             Command::ExplainBounce(args) => bounce::run(args).await,
             Command::Domain(args) => domain::run(args).await,
+            Command::Verify(args) => verify::run(args).await,
             Command::Serve(args) => serve::run(args).await,
         }
     })

@@ -1,0 +1,1457 @@
+//! `inboxlens verify`: mailbox verification and list cleaning (issue 11), the I/O shell around the
+//! core's sans-IO scheduler ([`inboxlens_core::verify::scheduler`]).
+//!
+//! What this file does: reads addresses (arguments, a `.txt` list, a CSV with its original rows
+//! kept byte for byte, or stdin), feeds them to the scheduler through a bounded window, resolves
+//! MX through the DNS seam (`--zone`, `--offline`, `--resolver`, `--doh`), hands the scheduler's
+//! SMTP sessions to a [`SessionRunner`], writes the results back in input order through a bounded
+//! reorder buffer, and keeps a journal so that `--resume` continues an interrupted run with every
+//! row exactly once in the output.
+//!
+//! Memory: the window bounds the rows held here; the core scheduler retains every distinct
+//! address it was given, so it runs in generations of `--generation-rows` (drained, then
+//! replaced). With SMTP this means one catch-all probe per domain per generation and a drain at
+//! each boundary; a core scheduler that forgets finished items would remove both.
+//!
+//! The SMTP session driver (the sans-IO SMTP engine of issue 9 plus sockets) is not wired in yet:
+//! [`session_runner`] returns `None`, and then every address whose domain takes mail is answered
+//! `unknown` / `mailbox_not_checked` ("the mailbox was not asked") — never a guessed verdict.
+//!
+//! Exit codes: 0 the run completed (whatever the verdicts); 2 usage error, unreadable or binary
+//! input, missing CSV column, journal mismatch.
+
+use super::EXIT_USAGE;
+use super::dns_flags::DnsArgs;
+use super::render::Style;
+use clap::Args;
+use inboxlens_core::dns::Resolver;
+use inboxlens_core::verify::dns::resolve_mx;
+use inboxlens_core::verify::model::{Reason, Verdict, VerifyResult};
+use inboxlens_core::verify::scheduler::{
+    Action, Millis, MxLookup, Probe, RowId, Scheduler, SchedulerConfig, SessionEnd, SessionResult,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{File, OpenOptions};
+use std::future::Future;
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// Rows read ahead of the first row not yet written: bounds the scheduler's open items and the
+/// reorder buffer (memory stays flat on any list length).
+pub const DEFAULT_WINDOW: usize = 4096;
+/// Longest input record (a CSV row, with quoted newlines, or a text line). An unbalanced quote
+/// would otherwise swallow the rest of the file into one record.
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
+/// Most fields in one CSV record.
+pub const MAX_FIELDS: usize = 10_000;
+/// Rows written between two journal checkpoints (each checkpoint fsyncs output and journal).
+pub const CHECKPOINT_ROWS: u64 = 512;
+/// Longest time between two journal checkpoints while rows are being written.
+pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+/// Rows given to one scheduler before it is drained and replaced (see `drive`): the core
+/// scheduler retains about 1 KB per distinct address, so this bounds it near 100 MB.
+pub const GENERATION_ROWS: u64 = 100_000;
+/// Journal size that triggers a compaction (bounded disk use on any list length).
+pub const JOURNAL_COMPACT_BYTES: u64 = 64 << 20;
+/// The columns added to every output row, in this order.
+pub const ADDED_COLUMNS: [&str; 8] = ["verdict", "reason", "detail", "mx", "catch_all", "disposable", "role", "free"];
+/// Default MAIL FROM: the null reverse-path `<>` (RFC 5321 §4.5.5), which every receiver must
+/// accept and which cannot make a bounce go to somebody else.
+pub const DEFAULT_FROM_ADDRESS: &str = "";
+
+/// Verify mailboxes and clean lists.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// Addresses to verify.
+    #[arg(value_name = "ADDRESS")]
+    pub addresses: Vec<String>,
+    /// Read addresses from FILE: a CSV (with a header row), a .txt list (one per line), or `-`
+    /// for stdin.
+    #[arg(long, short = 'i', value_name = "FILE")]
+    pub input: Option<PathBuf>,
+    /// The CSV column holding the address (default: a column named email / e-mail / mail /
+    /// address, or the only column).
+    #[arg(long, value_name = "NAME")]
+    pub column: Option<String>,
+    /// Input format; `auto` reads the extension (.csv / .txt) and otherwise the first line.
+    #[arg(long, value_enum, default_value_t = InputFormat::Auto)]
+    pub format: InputFormat,
+    /// Write the cleaned CSV here: every input row in input order with its original columns and
+    /// quoting, plus verdict,reason,detail,mx,catch_all,disposable,role,free.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The journal that makes the run resumable (default: the output path + `.journal`).
+    #[arg(long, value_name = "FILE", requires = "output")]
+    pub journal: Option<PathBuf>,
+    /// Continue an interrupted run from its journal: finished rows are not probed again.
+    #[arg(long, requires = "output")]
+    pub resume: bool,
+    /// Print all results as JSON (one object for one address, else an array).
+    #[arg(long, conflicts_with = "jsonl")]
+    pub json: bool,
+    /// Print one JSON result per input row and line, in input order.
+    #[arg(long)]
+    pub jsonl: bool,
+    /// Syntax and DNS only: never open an SMTP session.
+    #[arg(long)]
+    pub no_smtp: bool,
+    /// MAIL FROM address for the probes (default: the null sender `<>`).
+    #[arg(long, value_name = "ADDR")]
+    pub from_address: Option<String>,
+    /// EHLO name (default: the machine's host name).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
+    /// Allow MX hosts on private / loopback addresses (labs and tests only).
+    #[arg(long)]
+    pub allow_private: bool,
+    /// SMTP sessions open at once (all MX together); MX lookups in flight are 4x this.
+    #[arg(long, value_name = "N", default_value_t = 16)]
+    pub concurrency: usize,
+    /// SMTP sessions open at once to one MX host.
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    pub per_domain_concurrency: usize,
+    /// Deadline of one SMTP step (connect, banner, one command), in seconds.
+    #[arg(long, value_name = "S", default_value_t = 30)]
+    pub timeout_s: u64,
+    /// Retry of a greylisted address when the server gives no hint, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 60)]
+    pub greylist_retry_s: u64,
+    /// Longest an address may stay deferred (greylisting, rate limits), in seconds.
+    #[arg(long, value_name = "S", default_value_t = 600)]
+    pub max_wait_s: u64,
+    /// Rows read ahead of the first unwritten row (memory bound).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_WINDOW, hide = true)]
+    pub window: usize,
+    /// Rows written between two journal checkpoints.
+    #[arg(long, value_name = "N", default_value_t = CHECKPOINT_ROWS, hide = true)]
+    pub checkpoint_rows: u64,
+    /// Rows per scheduler generation (bounds the scheduler's memory on long lists).
+    #[arg(long, value_name = "N", default_value_t = GENERATION_ROWS, hide = true)]
+    pub generation_rows: u64,
+    /// The journal is compacted when it grows past this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = JOURNAL_COMPACT_BYTES, hide = true)]
+    pub journal_compact_bytes: u64,
+    #[command(flatten)]
+    pub dns: DnsArgs,
+}
+
+/// How the input file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InputFormat {
+    /// By extension, else by the first line (a delimiter or quote means CSV).
+    Auto,
+    /// CSV with a header row.
+    Csv,
+    /// One address per line; blank lines are skipped.
+    Txt,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The SMTP hook
+
+/// A boxed SMTP session future.
+pub type SessionFuture = Pin<Box<dyn Future<Output = SessionResult> + Send>>;
+
+/// What an SMTP session needs besides the scheduler's batches.
+#[derive(Debug, Clone)]
+#[allow(dead_code, reason = "read by the SessionRunner implementation, which lands with the SMTP engine (issue 9)")]
+pub struct SessionSettings {
+    /// MAIL FROM (empty: `<>`).
+    pub from_address: String,
+    /// EHLO name.
+    pub helo: String,
+    /// Allow private / loopback MX addresses.
+    pub allow_private: bool,
+    /// Deadline of one step.
+    pub step_timeout: Duration,
+}
+
+/// Where the scheduler's `OpenSession` actions go: connect to `mx`, EHLO (STARTTLS when offered),
+/// and per batch MAIL FROM + RCPT TO each probe (RSET between batches), answering every probe by
+/// its id. The driver adds an overall deadline around the future. An implementation checks each
+/// MX address with `guard::TargetPolicy { allow_private: settings.allow_private }` before
+/// connecting, and reports refused / timed-out connects as `SessionEnd::Refused` /
+/// `SessionEnd::ConnectTimeout` so the scheduler falls back to the next MX.
+pub trait SessionRunner: Send + Sync {
+    /// Runs one session.
+    fn run(&self, mx: String, batches: Vec<Vec<Probe>>, settings: SessionSettings) -> SessionFuture;
+}
+
+/// The SMTP session driver of this build: none yet. The sans-IO SMTP engine (issue 9 §1) plugs in
+/// here; until then `verify` runs as `--no-smtp` and says so.
+pub fn session_runner() -> Option<Arc<dyn SessionRunner>> {
+    None
+}
+
+// ---------------------------------------------------------------------------------------------
+// Errors
+
+/// Why a run cannot start or go on (exit 2).
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// Reading the input failed.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The input.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// Writing the output or journal failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The input is not text.
+    #[error("{path} is not a text/CSV file: {why}")]
+    Binary {
+        /// The input.
+        path: String,
+        /// What gave it away.
+        why: String,
+    },
+    /// A record is longer than [`MAX_RECORD_BYTES`] or has too many fields.
+    #[error("{path}: record {record} is too large ({why}); an unbalanced quote?")]
+    RecordTooLarge {
+        /// The input.
+        path: String,
+        /// 1-based record number.
+        record: u64,
+        /// What exceeded its bound.
+        why: String,
+    },
+    /// The address column is not in the header.
+    #[error("{path}: no column {wanted}; the columns found are: {found}. Choose one with --column NAME.")]
+    MissingColumn {
+        /// The input.
+        path: String,
+        /// What was looked for.
+        wanted: String,
+        /// The header's columns.
+        found: String,
+    },
+    /// The CSV has no header row.
+    #[error("{0}: the CSV is empty (no header row)")]
+    EmptyCsv(String),
+    /// The journal does not belong to this run or is unreadable.
+    #[error("journal {path}: {why}")]
+    Journal {
+        /// The journal.
+        path: String,
+        /// What is wrong.
+        why: String,
+    },
+    /// Nothing to verify.
+    #[error("no address given (ADDRESS... or --input FILE)")]
+    NoInput,
+    /// Bad flags.
+    #[error("{0}")]
+    Usage(String),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Input
+
+/// One input row: the raw bytes to re-emit (CSV) and the address cell.
+#[derive(Debug)]
+struct Row {
+    /// The record as read, without its line terminator (CSV), or None (text input).
+    raw: Option<Vec<u8>>,
+    /// The address cell.
+    address: String,
+    /// The cell was not valid UTF-8 (`address` is its lossy decoding): a syntax error, not an
+    /// address to look up.
+    not_utf8: bool,
+}
+
+/// A CSV record: its raw bytes (without terminator) and its decoded fields.
+type RawRecord = (Vec<u8>, Vec<Vec<u8>>);
+
+/// A CSV record reader that keeps each record's raw bytes (original quoting intact).
+struct CsvRecords {
+    inner: Box<dyn BufRead + Send>,
+    core: csv_core::Reader,
+    raw: Vec<u8>,
+    out: Vec<u8>,
+    ends: Vec<usize>,
+    eof: bool,
+    records: u64,
+    path: String,
+}
+
+impl CsvRecords {
+    fn new(inner: Box<dyn BufRead + Send>, delimiter: u8, path: String) -> Self {
+        CsvRecords {
+            inner,
+            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            raw: Vec::new(),
+            out: vec![0; 4096],
+            ends: vec![0; 64],
+            eof: false,
+            records: 0,
+            path,
+        }
+    }
+
+    /// The next record: (raw bytes without leading blank lines and trailing terminator, fields).
+    fn next(&mut self) -> Result<Option<RawRecord>, VerifyError> {
+        self.raw.clear();
+        let (mut outlen, mut nend) = (0usize, 0usize);
+        loop {
+            let chunk: Vec<u8> = if self.eof {
+                Vec::new()
+            } else {
+                let buf =
+                    self.inner.fill_buf().map_err(|source| VerifyError::Read { path: self.path.clone(), source })?;
+                buf.to_vec()
+            };
+            if chunk.is_empty() {
+                self.eof = true;
+            }
+            let (res, nin, nout, nends) =
+                self.core.read_record(&chunk, &mut self.out[outlen..], &mut self.ends[nend..]);
+            self.raw.extend_from_slice(&chunk[..nin]);
+            if !self.eof {
+                self.inner.consume(nin);
+            }
+            outlen += nout;
+            nend += nends;
+            if self.raw.len() > MAX_RECORD_BYTES {
+                return Err(self.too_large(format!("more than {MAX_RECORD_BYTES} bytes")));
+            }
+            match res {
+                csv_core::ReadRecordResult::InputEmpty => {}
+                csv_core::ReadRecordResult::OutputFull => {
+                    let n = self.out.len() * 2;
+                    self.out.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::OutputEndsFull => {
+                    if self.ends.len() >= MAX_FIELDS {
+                        return Err(self.too_large(format!("more than {MAX_FIELDS} fields")));
+                    }
+                    let n = self.ends.len() * 2;
+                    self.ends.resize(n, 0);
+                }
+                csv_core::ReadRecordResult::Record => {
+                    self.records += 1;
+                    let mut fields = Vec::with_capacity(nend);
+                    let mut start = 0;
+                    for &e in &self.ends[..nend] {
+                        fields.push(self.out[start..e].to_vec());
+                        start = e;
+                    }
+                    return Ok(Some((trim_terminators(&self.raw).to_vec(), fields)));
+                }
+                csv_core::ReadRecordResult::End => return Ok(None),
+            }
+        }
+    }
+
+    fn too_large(&self, why: String) -> VerifyError {
+        VerifyError::RecordTooLarge { path: self.path.clone(), record: self.records + 1, why }
+    }
+}
+
+/// The record without the blank lines csv-core skipped before it and without its terminator.
+fn trim_terminators(raw: &[u8]) -> &[u8] {
+    let start = raw.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(raw.len());
+    let end = raw.iter().rposition(|&b| b != b'\r' && b != b'\n').map_or(start, |p| p + 1);
+    &raw[start..end.max(start)]
+}
+
+/// Where rows come from.
+enum Source {
+    /// Command-line arguments.
+    Args(std::vec::IntoIter<String>),
+    /// One address per line.
+    Text { inner: Box<dyn BufRead + Send>, path: String, line: u64 },
+    /// CSV: the address is field `column`.
+    Csv { records: Box<CsvRecords>, column: usize },
+}
+
+impl Source {
+    fn next(&mut self) -> Result<Option<Row>, VerifyError> {
+        match self {
+            Source::Args(it) => Ok(it.next().map(|a| Row { raw: None, address: a, not_utf8: false })),
+            Source::Text { inner, path, line } => loop {
+                let mut buf = Vec::new();
+                let n = inner
+                    .by_ref()
+                    .take(MAX_RECORD_BYTES as u64 + 1)
+                    .read_until(b'\n', &mut buf)
+                    .map_err(|source| VerifyError::Read { path: path.clone(), source })?;
+                if n == 0 {
+                    return Ok(None);
+                }
+                *line += 1;
+                if buf.len() > MAX_RECORD_BYTES {
+                    return Err(VerifyError::RecordTooLarge {
+                        path: path.clone(),
+                        record: *line,
+                        why: format!("a line longer than {MAX_RECORD_BYTES} bytes"),
+                    });
+                }
+                let not_utf8 = std::str::from_utf8(&buf).is_err();
+                let text = String::from_utf8_lossy(&buf);
+                let text = text.trim_start_matches('\u{feff}').trim();
+                if text.is_empty() {
+                    continue;
+                }
+                return Ok(Some(Row { raw: None, address: text.to_string(), not_utf8 }));
+            },
+            Source::Csv { records, column } => Ok(records.next()?.map(|(raw, fields)| {
+                let cell = fields.get(*column).map(Vec::as_slice).unwrap_or_default();
+                Row {
+                    raw: Some(raw),
+                    address: String::from_utf8_lossy(cell).into_owned(),
+                    not_utf8: std::str::from_utf8(cell).is_err(),
+                }
+            })),
+        }
+    }
+}
+
+/// The opened input: its rows, the CSV header (raw, for the output), delimiter and terminator.
+struct Input {
+    source: Source,
+    header_raw: Option<Vec<u8>>,
+    delimiter: u8,
+    terminator: &'static [u8],
+    label: String,
+    /// Length of a regular input file (journal fingerprint).
+    file_len: Option<u64>,
+}
+
+const SNIFF_BYTES: usize = 8192;
+
+/// Rejects input that is not text: a NUL byte, control characters (other than tab, CR, LF, form
+/// feed) in more than 1 % of the first 8 KiB, or invalid UTF-8 with more than 30 % high bytes. A
+/// Latin-1 list (mostly ASCII, a few high bytes) is text: its non-UTF-8 cells become syntax errors.
+fn check_text(head: &[u8], label: &str) -> Result<(), VerifyError> {
+    let binary = |why: String| Err(VerifyError::Binary { path: label.into(), why });
+    if let Some(p) = head.iter().position(|&b| b == 0) {
+        return binary(format!("a NUL byte at offset {p}"));
+    }
+    let controls =
+        head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c)) || b == 0x7f).count();
+    if controls * 100 > head.len() {
+        return binary(format!("{controls} control bytes in the first {} bytes", head.len()));
+    }
+    if let Err(e) = std::str::from_utf8(head) {
+        let cut_char = e.error_len().is_none() && head.len() >= SNIFF_BYTES;
+        let high = head.iter().filter(|&&b| b >= 0x80).count();
+        if !cut_char && high * 100 > head.len() * 30 {
+            return binary(format!("invalid UTF-8 at offset {} and {high} high bytes", e.valid_up_to()));
+        }
+    }
+    Ok(())
+}
+
+/// The delimiter of the first line: the most frequent of `,` `;` tab outside quotes (`,` on a tie).
+fn sniff_delimiter(head: &[u8]) -> u8 {
+    let mut counts = [0usize; 3];
+    let mut quoted = false;
+    for &b in head {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' | b'\r' if !quoted => break,
+            b',' if !quoted => counts[0] += 1,
+            b';' if !quoted => counts[1] += 1,
+            b'\t' if !quoted => counts[2] += 1,
+            _ => {}
+        }
+    }
+    let best = (0..3).max_by_key(|&k| (counts[k], usize::from(k == 0))).unwrap_or(0);
+    if counts[best] == 0 { b',' } else { b",;\t"[best] }
+}
+
+/// Whether the header names an address column.
+fn is_address_header(name: &str) -> bool {
+    let n = name.trim().to_ascii_lowercase().replace(['-', '_', ' '], "");
+    matches!(n.as_str(), "email" | "emailaddress" | "mail" | "address" | "emails" | "mailaddress")
+}
+
+fn open_input(args: &VerifyArgs) -> Result<Input, VerifyError> {
+    let Some(path) = &args.input else {
+        if args.addresses.is_empty() {
+            return Err(VerifyError::NoInput);
+        }
+        return Ok(Input {
+            source: Source::Args(args.addresses.clone().into_iter()),
+            header_raw: None,
+            delimiter: b',',
+            terminator: b"\n",
+            label: "arguments".into(),
+            file_len: None,
+        });
+    };
+    if !args.addresses.is_empty() {
+        return Err(VerifyError::Usage("give addresses as arguments or with --input, not both".into()));
+    }
+    let stdin = path.as_os_str() == "-";
+    let label = if stdin { "stdin".to_string() } else { path.display().to_string() };
+    let (mut reader, file_len): (Box<dyn BufRead + Send>, Option<u64>) = if stdin {
+        (Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())), None)
+    } else {
+        let f = File::open(path).map_err(|source| VerifyError::Read { path: label.clone(), source })?;
+        let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
+        (Box::new(BufReader::with_capacity(1 << 16, f)), len)
+    };
+    // look at the head without consuming it
+    // one fill of the buffer is enough for the sniff
+    let head: Vec<u8> = {
+        let buf = reader.fill_buf().map_err(|source| VerifyError::Read { path: label.clone(), source })?;
+        buf[..buf.len().min(SNIFF_BYTES)].to_vec()
+    };
+    check_text(&head, &label)?;
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let head_text = head.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&head);
+    let first_line = head_text.split(|&b| b == b'\n').next().unwrap_or(&[]);
+    let csv = match args.format {
+        InputFormat::Csv => true,
+        InputFormat::Txt => false,
+        InputFormat::Auto => match ext.as_deref() {
+            Some("csv") | Some("tsv") => true,
+            Some("txt") | Some("lst") | Some("list") => false,
+            _ => first_line.iter().any(|&b| matches!(b, b',' | b';' | b'\t' | b'"')),
+        },
+    };
+    let terminator: &'static [u8] = if head.windows(2).any(|w| w == b"\r\n") { b"\r\n" } else { b"\n" };
+    if !csv {
+        if args.column.is_some() {
+            return Err(VerifyError::Usage(format!("--column applies to CSV input; {label} is read as text")));
+        }
+        return Ok(Input {
+            source: Source::Text { inner: reader, path: label.clone(), line: 0 },
+            header_raw: None,
+            delimiter: b',',
+            terminator,
+            label,
+            file_len,
+        });
+    }
+    let delimiter = if ext.as_deref() == Some("tsv") { b'\t' } else { sniff_delimiter(head_text) };
+    let mut records = Box::new(CsvRecords::new(reader, delimiter, label.clone()));
+    let Some((header_raw, header)) = records.next()? else {
+        return Err(VerifyError::EmptyCsv(label));
+    };
+    let names: Vec<String> = header.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect();
+    let column = match &args.column {
+        Some(want) => names.iter().position(|n| n == want).or_else(|| {
+            let w = want.to_lowercase();
+            names.iter().position(|n| n.to_lowercase() == w)
+        }),
+        None if names.len() == 1 => Some(0),
+        None => names.iter().position(|n| is_address_header(n)),
+    };
+    let Some(column) = column else {
+        let wanted = match &args.column {
+            Some(w) => format!("{w:?}"),
+            None => "named email, e-mail, mail or address".into(),
+        };
+        let found = names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
+        return Err(VerifyError::MissingColumn { path: label, wanted, found });
+    };
+    // the BOM (if any) is part of header_raw: csv-core consumed it with the first record
+    let header_raw = if head.starts_with(b"\xef\xbb\xbf") && !header_raw.starts_with(b"\xef\xbb\xbf") {
+        [b"\xef\xbb\xbf".as_slice(), &header_raw].concat()
+    } else {
+        header_raw
+    };
+    Ok(Input {
+        source: Source::Csv { records, column },
+        header_raw: Some(header_raw),
+        delimiter,
+        terminator,
+        label,
+        file_len,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+/// The cleaned CSV, with a byte count for the journal's checkpoints.
+struct CsvOut {
+    file: BufWriter<File>,
+    path: String,
+    bytes: u64,
+    delimiter: u8,
+    terminator: &'static [u8],
+}
+
+impl CsvOut {
+    fn write_all(&mut self, b: &[u8]) -> Result<(), VerifyError> {
+        self.file.write_all(b).map_err(|source| VerifyError::Write { path: self.path.clone(), source })?;
+        self.bytes += b.len() as u64;
+        Ok(())
+    }
+
+    /// Fields encoded with the csv crate (quoted only where needed), without a terminator.
+    fn encode(&self, fields: &[&str]) -> Vec<u8> {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(self.delimiter)
+            .quote_style(csv::QuoteStyle::Necessary)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        let _ = w.write_record(fields);
+        let mut v = w.into_inner().unwrap_or_default();
+        if v.last() == Some(&b'\n') {
+            v.pop();
+        }
+        v
+    }
+
+    fn header(&mut self, original: Option<&[u8]>) -> Result<(), VerifyError> {
+        let mut line = match original {
+            Some(raw) => raw.to_vec(),
+            None => self.encode(&["address"]),
+        };
+        line.push(self.delimiter);
+        line.extend_from_slice(&self.encode(&ADDED_COLUMNS));
+        line.extend_from_slice(self.terminator);
+        self.write_all(&line)
+    }
+
+    fn row(&mut self, raw: Option<&[u8]>, r: &VerifyResult) -> Result<(), VerifyError> {
+        let mut line = match raw {
+            Some(raw) => raw.to_vec(),
+            None => self.encode(&[&r.address]),
+        };
+        line.push(self.delimiter);
+        let b = |v: bool| if v { "true" } else { "false" };
+        let catch_all = r.catch_all.map(b).unwrap_or("");
+        line.extend_from_slice(&self.encode(&[
+            r.verdict.as_str(),
+            r.reason.as_str(),
+            &r.detail,
+            r.mx.as_deref().unwrap_or(""),
+            catch_all,
+            b(r.disposable),
+            b(r.role),
+            b(r.free),
+        ]));
+        line.extend_from_slice(self.terminator);
+        self.write_all(&line)
+    }
+
+    fn sync(&mut self) -> Result<(), VerifyError> {
+        let path = self.path.clone();
+        self.file.flush().map_err(|source| VerifyError::Write { path: path.clone(), source })?;
+        self.file.get_ref().sync_data().map_err(|source| VerifyError::Write { path, source })
+    }
+}
+
+/// What goes to stdout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StdoutMode {
+    /// One coloured line per address.
+    Human,
+    /// JSON lines.
+    Jsonl,
+    /// A JSON array (or one object for one argument).
+    Json { single: bool },
+    /// Nothing per row (a summary on stderr): `--output` without `--jsonl`.
+    Quiet,
+}
+
+fn human_line(style: Style, r: &VerifyResult) -> String {
+    let code = match r.verdict {
+        Verdict::Deliverable => "32",
+        Verdict::Undeliverable => "31",
+        Verdict::Risky => "33",
+        Verdict::Unknown => "2",
+    };
+    let verdict = if style.color {
+        format!("\x1b[{code}m{:<13}\x1b[0m", r.verdict.as_str())
+    } else {
+        format!("{:<13}", r.verdict.as_str())
+    };
+    let mut flags = Vec::new();
+    if r.role {
+        flags.push("role");
+    }
+    if r.free {
+        flags.push("free");
+    }
+    if r.disposable {
+        flags.push("disposable");
+    }
+    let flags = if flags.is_empty() { String::new() } else { format!(" [{}]", flags.join(",")) };
+    let address = if r.address.is_empty() { "\"\"" } else { r.address.as_str() };
+    format!("{address:<32} {verdict} {:<20}{flags} {}", r.reason.as_str(), style.dim(&r.detail))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Journal
+
+/// One journal line.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+enum JournalLine {
+    /// First line: what run this journal belongs to.
+    Header { inboxlens_verify_journal: u32, input: String, input_len: Option<u64>, column: Option<String> },
+    /// The output holds exactly rows `[0, rows)` in its first `bytes` bytes (both fsync'd).
+    Checkpoint { rows: u64, bytes: u64, done: bool },
+    /// A finished row (completion order).
+    Result { row: RowId, result: VerifyResult },
+}
+
+const JOURNAL_VERSION: u32 = 1;
+
+/// What a journal says about an interrupted run.
+struct JournalState {
+    rows: u64,
+    bytes: u64,
+    done: bool,
+    /// Results of rows at or past `rows` (at most the window).
+    ahead: HashMap<RowId, VerifyResult>,
+    /// Length of the journal's valid prefix (a torn last line is cut off).
+    valid_len: u64,
+    header_seen: bool,
+}
+
+fn read_journal(path: &Path, input: &Input, args: &VerifyArgs) -> Result<Option<JournalState>, VerifyError> {
+    let label = path.display().to_string();
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(source) => return Err(VerifyError::Read { path: label, source }),
+    };
+    let mut st =
+        JournalState { rows: 0, bytes: 0, done: false, ahead: HashMap::new(), valid_len: 0, header_seen: false };
+    let mut r = BufReader::new(f);
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        let n = r.read_until(b'\n', &mut line).map_err(|source| VerifyError::Read { path: label.clone(), source })?;
+        if n == 0 || line.last() != Some(&b'\n') {
+            break; // end, or a torn last line
+        }
+        let Ok(parsed) = serde_json::from_slice::<JournalLine>(&line) else { break };
+        match parsed {
+            JournalLine::Header { inboxlens_verify_journal, input: inp, input_len, column } => {
+                let mismatch = if inboxlens_verify_journal != JOURNAL_VERSION {
+                    Some(format!("version {inboxlens_verify_journal}, this build writes {JOURNAL_VERSION}"))
+                } else if inp != input.label || column != args.column {
+                    Some(format!("it belongs to a run on {inp:?} (column {column:?})"))
+                } else if input_len.is_some() && input.file_len.is_some() && input_len != input.file_len {
+                    Some(format!("the input changed size since ({input_len:?} -> {:?} bytes)", input.file_len))
+                } else {
+                    None
+                };
+                if let Some(why) = mismatch {
+                    return Err(VerifyError::Journal {
+                        path: label,
+                        why: format!("{why}; delete it (and the output) to start over"),
+                    });
+                }
+                st.header_seen = true;
+            }
+            JournalLine::Checkpoint { rows, bytes, done } => {
+                st.rows = rows;
+                st.bytes = bytes;
+                st.done = done;
+                st.ahead.retain(|&k, _| k >= rows);
+            }
+            JournalLine::Result { row, result } => {
+                if row >= st.rows {
+                    st.ahead.insert(row, result);
+                }
+            }
+        }
+        st.valid_len += n as u64;
+    }
+    Ok(Some(st))
+}
+
+/// The append-only journal: results in completion order and checkpoints. Compacted (rewritten to
+/// a temporary file and renamed over, so a kill leaves either file whole) when it grows past
+/// `compact_bytes`, so its size stays bounded on any list length.
+struct Journal {
+    file: BufWriter<File>,
+    path: String,
+    path_buf: PathBuf,
+    /// The header line's content: (input, input length, column).
+    header: (String, Option<u64>, Option<String>),
+    bytes: u64,
+    compact_bytes: u64,
+}
+
+impl Journal {
+    fn header_line(&self) -> JournalLine {
+        JournalLine::Header {
+            inboxlens_verify_journal: JOURNAL_VERSION,
+            input: self.header.0.clone(),
+            input_len: self.header.1,
+            column: self.header.2.clone(),
+        }
+    }
+
+    fn line(&mut self, l: &JournalLine) -> Result<(), VerifyError> {
+        let mut s = serde_json::to_vec(l).unwrap_or_default();
+        s.push(b'\n');
+        self.bytes += s.len() as u64;
+        self.file.write_all(&s).map_err(|source| VerifyError::Write { path: self.path.clone(), source })
+    }
+
+    /// Rewrites the journal as header + `checkpoint` + the results still ahead of it.
+    fn compact<'a>(
+        &mut self,
+        checkpoint: JournalLine,
+        ahead: impl Iterator<Item = (RowId, &'a VerifyResult)>,
+    ) -> Result<(), VerifyError> {
+        let err = |source| VerifyError::Write { path: self.path.clone(), source };
+        let mut tmp_path = self.path_buf.clone().into_os_string();
+        tmp_path.push(".tmp");
+        let tmp_path = PathBuf::from(tmp_path);
+        let tmp = File::create(&tmp_path).map_err(err)?;
+        let mut next = Journal {
+            file: BufWriter::new(tmp),
+            path: self.path.clone(),
+            path_buf: self.path_buf.clone(),
+            header: self.header.clone(),
+            bytes: 0,
+            compact_bytes: self.compact_bytes,
+        };
+        next.line(&self.header_line())?;
+        next.line(&checkpoint)?;
+        for (row, result) in ahead {
+            next.line(&JournalLine::Result { row, result: result.clone() })?;
+        }
+        next.sync()?;
+        std::fs::rename(&tmp_path, &self.path_buf).map_err(err)?;
+        if let Some(dir) = self.path_buf.parent().filter(|d| !d.as_os_str().is_empty())
+            && let Ok(d) = File::open(dir)
+        {
+            let _ = d.sync_all();
+        }
+        *self = next;
+        Ok(())
+    }
+
+    fn sync(&mut self) -> Result<(), VerifyError> {
+        let path = self.path.clone();
+        self.file.flush().map_err(|source| VerifyError::Write { path: path.clone(), source })?;
+        self.file.get_ref().sync_data().map_err(|source| VerifyError::Write { path, source })
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The driver
+
+/// What the spawned DNS / SMTP tasks send back.
+enum Event {
+    Mx(String, MxLookup),
+    Session(u64, SessionResult),
+    /// An input row (from the reader thread).
+    Row(RowId, Row),
+    /// The input ended after this many rows.
+    InputEnd(RowId),
+    /// The input could not be read.
+    InputError(VerifyError),
+}
+
+/// Counts per verdict, for the summary.
+#[derive(Default)]
+struct Counts {
+    by_verdict: BTreeMap<&'static str, u64>,
+    by_reason: BTreeMap<&'static str, u64>,
+}
+
+fn random_local() -> String {
+    use rand::Rng;
+    let mut rng = rand::rng();
+    (0..14).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)])).collect()
+}
+
+/// Runs the subcommand.
+pub async fn run(args: VerifyArgs) -> ExitCode {
+    let handle = tokio::runtime::Handle::current();
+    match tokio::task::spawn_blocking(move || drive(args, handle)).await {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("inboxlens verify: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+        Err(e) => {
+            eprintln!("inboxlens verify: the run failed: {e}");
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
+fn default_helo() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| s.contains('.'))
+        .unwrap_or_else(|| "localhost.localdomain".into())
+}
+
+/// The synchronous driver loop (blocking reads and writes; DNS and SMTP run as tasks on `rt`).
+fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError> {
+    if args.window == 0 || args.concurrency == 0 || args.per_domain_concurrency == 0 {
+        return Err(VerifyError::Usage("--concurrency, --per-domain-concurrency and the window must be > 0".into()));
+    }
+    let resolver: Arc<dyn Resolver> = args.dns.build_resolver().map_err(|e| VerifyError::Usage(e.to_string()))?;
+    let runner = if args.no_smtp { None } else { session_runner() };
+    let smtp_missing = !args.no_smtp && runner.is_none();
+    if smtp_missing {
+        eprintln!(
+            "inboxlens verify: note: this build has no SMTP session driver yet; mailboxes are not asked \
+             (as with --no-smtp): addresses whose domain takes mail are reported unknown / mailbox_not_checked."
+        );
+    }
+    let settings = SessionSettings {
+        from_address: args.from_address.clone().unwrap_or_else(|| DEFAULT_FROM_ADDRESS.to_string()),
+        helo: args.helo.clone().unwrap_or_else(default_helo),
+        allow_private: args.allow_private,
+        step_timeout: Duration::from_secs(args.timeout_s.max(1)),
+    };
+    let cfg = SchedulerConfig {
+        smtp: runner.is_some(),
+        max_sessions: args.concurrency.clamp(1, 1024),
+        max_sessions_per_mx: args.per_domain_concurrency.clamp(1, 64),
+        max_dns_in_flight: (args.concurrency * 4).clamp(4, 512),
+        max_wait_ms: args.max_wait_s.saturating_mul(1000),
+        greylist_retry_ms: args.greylist_retry_s.saturating_mul(1000).max(1000),
+        ..SchedulerConfig::default()
+    };
+    if let (Some(i), Some(o)) = (&args.input, &args.output)
+        && let (Ok(i), Ok(o)) = (std::fs::canonicalize(i), std::fs::canonicalize(o))
+        && i == o
+    {
+        return Err(VerifyError::Usage(format!("--output {} is the input file; write elsewhere", o.display())));
+    }
+    let input = open_input(&args)?;
+    let label = input.label.clone();
+    let window = args.window.clamp(1, 1 << 20);
+
+    // journal and output
+    let journal_path = args.journal.clone().or_else(|| {
+        args.output.as_ref().map(|o| {
+            let mut p = o.clone().into_os_string();
+            p.push(".journal");
+            PathBuf::from(p)
+        })
+    });
+    let mut resume_from =
+        JournalState { rows: 0, bytes: 0, done: false, ahead: HashMap::new(), valid_len: 0, header_seen: false };
+    if let Some(jp) = &journal_path {
+        let existing = read_journal(jp, &input, &args)?;
+        match (existing, args.resume) {
+            (Some(st), true) if st.done => {
+                eprintln!(
+                    "inboxlens verify: {} is complete ({} rows, journal {}); nothing to resume.",
+                    args.output.as_ref().map(|p| p.display().to_string()).unwrap_or_default(),
+                    st.rows,
+                    jp.display()
+                );
+                return Ok(());
+            }
+            (Some(st), true) => resume_from = st,
+            (Some(st), false) if !st.done && st.header_seen => {
+                return Err(VerifyError::Journal {
+                    path: jp.display().to_string(),
+                    why: format!(
+                        "records an unfinished run ({} rows written); pass --resume to continue it, or delete the \
+                         journal to start over",
+                        st.rows
+                    ),
+                });
+            }
+            (None, true) => eprintln!("inboxlens verify: no journal at {}; starting from the beginning.", jp.display()),
+            _ => {}
+        }
+    }
+    let mut out = match &args.output {
+        Some(p) => {
+            let label = p.display().to_string();
+            let mut f = OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(p)
+                .map_err(|source| VerifyError::Write { path: label.clone(), source })?;
+            let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+            if resume_from.bytes > len {
+                return Err(VerifyError::Journal {
+                    path: journal_path.as_ref().map(|j| j.display().to_string()).unwrap_or_default(),
+                    why: format!("{label} is shorter ({len} bytes) than the journal says ({})", resume_from.bytes),
+                });
+            }
+            f.set_len(resume_from.bytes).map_err(|source| VerifyError::Write { path: label.clone(), source })?;
+            f.seek(SeekFrom::End(0)).map_err(|source| VerifyError::Write { path: label.clone(), source })?;
+            Some(CsvOut {
+                file: BufWriter::with_capacity(1 << 16, f),
+                path: label,
+                bytes: resume_from.bytes,
+                delimiter: input.delimiter,
+                terminator: input.terminator,
+            })
+        }
+        None => None,
+    };
+    let mut journal = match &journal_path {
+        Some(jp) => {
+            let label = jp.display().to_string();
+            let mut f = OpenOptions::new()
+                .create(true)
+                .write(true)
+                .truncate(false)
+                .open(jp)
+                .map_err(|source| VerifyError::Write { path: label.clone(), source })?;
+            f.set_len(resume_from.valid_len).map_err(|source| VerifyError::Write { path: label.clone(), source })?;
+            f.seek(SeekFrom::End(0)).map_err(|source| VerifyError::Write { path: label.clone(), source })?;
+            let mut j = Journal {
+                file: BufWriter::new(f),
+                path: label,
+                path_buf: jp.clone(),
+                header: (input.label.clone(), input.file_len, args.column.clone()),
+                bytes: resume_from.valid_len,
+                compact_bytes: args.journal_compact_bytes.max(1),
+            };
+            if !resume_from.header_seen {
+                j.line(&j.header_line())?;
+            }
+            Some(j)
+        }
+        None => None,
+    };
+    if let Some(o) = out.as_mut()
+        && resume_from.rows == 0
+        && resume_from.bytes == 0
+    {
+        o.header(input.header_raw.as_deref())?;
+    }
+
+    let mode = if args.jsonl {
+        StdoutMode::Jsonl
+    } else if args.json {
+        StdoutMode::Json { single: args.input.is_none() && args.addresses.len() == 1 }
+    } else if args.output.is_some() {
+        StdoutMode::Quiet
+    } else {
+        StdoutMode::Human
+    };
+    let style = Style::detect();
+    let progress = if std::io::stderr().is_terminal() && (args.input.is_some() || args.addresses.len() > 1) {
+        let pb = indicatif::ProgressBar::new(0);
+        if let Ok(s) = indicatif::ProgressStyle::with_template(
+            "{spinner} [{bar:30}] {pos}/{len} addresses, {rate}, ETA {eta} {msg}",
+        ) {
+            let s = s.with_key("rate", |st: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                let _ = write!(w, "{:.0}/s", st.per_sec());
+            });
+            pb.set_style(s.progress_chars("=> "));
+        }
+        if let Some(total) = count_rows(&args) {
+            pb.set_length(total);
+        }
+        pb.set_position(resume_from.rows);
+        Some(pb)
+    } else {
+        None
+    };
+
+    let clock = Instant::now();
+    let now = || clock.elapsed().as_millis() as Millis;
+    let mut sched = Scheduler::new(cfg.clone());
+    // The core scheduler keeps every distinct address it was given (to answer duplicates), so a
+    // long list runs in generations: after `generation_rows` rows the scheduler gets no more,
+    // drains, and is replaced by a fresh one; rows read meanwhile wait in `held` (within the
+    // window). Duplicates are answered once per generation.
+    let generation_rows = args.generation_rows.max(1);
+    let mut added_in_generation = 0u64;
+    let mut carried: Vec<(RowId, VerifyResult)> = Vec::new();
+    let mut held: std::collections::VecDeque<(RowId, String)> = std::collections::VecDeque::new();
+    let (tx, rx) = mpsc::channel::<Event>();
+    // The reader thread may hold at most `window` rows read and not yet written: one permit per
+    // row, given back when the row is written.
+    let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
+    for _ in 0..window {
+        let _ = permit_tx.try_send(());
+    }
+    let skip_rows = resume_from.rows;
+    let reader_tx = tx.clone();
+    let mut source = input.source;
+    let reader = std::thread::spawn(move || {
+        let mut id: RowId = 0;
+        loop {
+            if id >= skip_rows && permit_rx.recv().is_err() {
+                return;
+            }
+            match source.next() {
+                Ok(Some(row)) => {
+                    if id >= skip_rows && reader_tx.send(Event::Row(id, row)).is_err() {
+                        return;
+                    }
+                    id += 1;
+                }
+                Ok(None) => {
+                    let _ = reader_tx.send(Event::InputEnd(id));
+                    return;
+                }
+                Err(e) => {
+                    let _ = reader_tx.send(Event::InputError(e));
+                    return;
+                }
+            }
+        }
+    });
+    // rows read and not yet written: row -> (raw, result when known)
+    let mut pending: Pending = BTreeMap::new();
+    let mut next_emit: RowId = resume_from.rows;
+    let mut input_end: Option<RowId> = None;
+    let mut since_checkpoint = 0u64;
+    let mut last_checkpoint = Instant::now();
+    let mut counts = Counts::default();
+    let mut stdout = std::io::stdout().lock();
+    let mut json_first = true;
+    let mut stdout_closed = false;
+    if let StdoutMode::Json { single: false } = mode {
+        let _ = write!(stdout, "[");
+    }
+    let dns_deadline = Duration::from_millis(args.dns.dns_timeout_ms.max(1).saturating_mul(6));
+    let session_deadline = |rcpts: usize| settings.step_timeout.saturating_mul(4 + 2 * rcpts as u32);
+    let no_smtp_note = if smtp_missing { Some("(no SMTP session driver in this build yet).") } else { None };
+    let checkpoint_rows = args.checkpoint_rows.max(1);
+
+    let result: Result<(), VerifyError> = loop {
+        // 1. start what the scheduler asks for
+        let mut wait = Duration::from_secs(1);
+        let mut sched_done = false;
+        loop {
+            let t = now();
+            match sched.next_action(t) {
+                Action::ResolveMx { domain } => {
+                    let (tx, resolver) = (tx.clone(), Arc::clone(&resolver));
+                    rt.spawn(async move {
+                        let lookup =
+                            match tokio::time::timeout(dns_deadline, resolve_mx(resolver.as_ref(), &domain)).await {
+                                Ok(l) => l,
+                                Err(_) => MxLookup::Failed(format!("no answer within {} ms", dns_deadline.as_millis())),
+                            };
+                        let _ = tx.send(Event::Mx(domain, lookup));
+                    });
+                }
+                Action::OpenSession { id, mx, batches } => {
+                    let tx = tx.clone();
+                    let rcpts = batches.iter().map(Vec::len).sum();
+                    let deadline = session_deadline(rcpts);
+                    // `runner` is Some whenever the scheduler asks for SMTP (cfg.smtp)
+                    let fut = match &runner {
+                        Some(r) => r.run(mx, batches, settings.clone()),
+                        None => Box::pin(async {
+                            SessionResult {
+                                end: SessionEnd::Failed {
+                                    reason: Reason::SmtpError,
+                                    detail: "no SMTP session driver".into(),
+                                },
+                                replies: Vec::new(),
+                            }
+                        }),
+                    };
+                    rt.spawn(async move {
+                        let result = match tokio::time::timeout(deadline, fut).await {
+                            Ok(r) => r,
+                            Err(_) => SessionResult {
+                                end: SessionEnd::Failed {
+                                    reason: Reason::Timeout,
+                                    detail: format!("The session did not finish within {} s", deadline.as_secs()),
+                                },
+                                replies: Vec::new(),
+                            },
+                        };
+                        let _ = tx.send(Event::Session(id, result));
+                    });
+                }
+                Action::WaitUntil(until) => {
+                    wait = Duration::from_millis(until.saturating_sub(t)).min(wait);
+                    break;
+                }
+                Action::AwaitResults => break,
+                Action::Done if !held.is_empty() => {
+                    // the drained generation is dropped with everything it retained (its last
+                    // results are taken first)
+                    carried.extend(sched.drain_results());
+                    sched = Scheduler::new(cfg.clone());
+                    added_in_generation = 0;
+                    while added_in_generation < generation_rows
+                        && let Some((id, address)) = held.pop_front()
+                    {
+                        sched.add(id, &address);
+                        added_in_generation += 1;
+                    }
+                }
+                Action::Done => {
+                    sched_done = true;
+                    break;
+                }
+            }
+        }
+        // 2. results into the reorder buffer, then write the ready prefix in order
+        let mut write_error = None;
+        let mut ready = std::mem::take(&mut carried);
+        ready.extend(sched.drain_results());
+        for (row, mut r) in ready {
+            if let Some(note) = no_smtp_note
+                && r.reason == Reason::MailboxNotChecked
+                && let Some(stem) = r.detail.strip_suffix("(--no-smtp).")
+            {
+                r.detail = format!("{stem}{note}");
+            }
+            if let Some(j) = journal.as_mut()
+                && let Err(e) = j.line(&JournalLine::Result { row, result: r.clone() })
+            {
+                write_error = Some(e);
+            }
+            if let Some(slot) = pending.get_mut(&row) {
+                slot.1 = Some(r);
+            }
+        }
+        while write_error.is_none()
+            && !stdout_closed
+            && let Some(entry) = pending.first_entry()
+        {
+            if *entry.key() != next_emit || entry.get().1.is_none() {
+                break;
+            }
+            let (raw, r) = entry.remove();
+            let Some(r) = r else { break };
+            if let Some(o) = out.as_mut()
+                && let Err(e) = o.row(raw.as_deref(), &r)
+            {
+                write_error = Some(e);
+                break;
+            }
+            *counts.by_verdict.entry(r.verdict.as_str()).or_default() += 1;
+            *counts.by_reason.entry(r.reason.as_str()).or_default() += 1;
+            let written = match mode {
+                StdoutMode::Human => {
+                    let line = human_line(style, &r);
+                    match &progress {
+                        Some(pb) => pb.suspend(|| writeln!(stdout, "{line}")),
+                        None => writeln!(stdout, "{line}"),
+                    }
+                }
+                StdoutMode::Jsonl => writeln!(stdout, "{}", serde_json::to_string(&r).unwrap_or_default()),
+                StdoutMode::Json { single } => {
+                    let text = serde_json::to_string_pretty(&r).unwrap_or_default();
+                    if single {
+                        writeln!(stdout, "{text}")
+                    } else {
+                        let first = std::mem::replace(&mut json_first, false);
+                        write!(stdout, "{}\n{text}", if first { "" } else { "," })
+                    }
+                }
+                StdoutMode::Quiet => Ok(()),
+            };
+            // stdout closed (`| head`) and no output file: nobody reads the rest, stop
+            if written.is_err() && out.is_none() {
+                stdout_closed = true;
+            }
+            next_emit += 1;
+            since_checkpoint += 1;
+            let _ = permit_tx.try_send(());
+            if let Some(pb) = &progress {
+                pb.inc(1);
+            }
+        }
+        if let Some(e) = write_error {
+            break Err(e);
+        }
+        if stdout_closed {
+            break Ok(());
+        }
+        if since_checkpoint >= checkpoint_rows
+            || (since_checkpoint > 0 && last_checkpoint.elapsed() >= CHECKPOINT_INTERVAL)
+        {
+            if let Err(e) = checkpoint(&mut out, &mut journal, next_emit, false, &pending) {
+                break Err(e);
+            }
+            let _ = stdout.flush();
+            since_checkpoint = 0;
+            last_checkpoint = Instant::now();
+        }
+        // 3. finished?
+        if sched_done && input_end == Some(next_emit) {
+            break Ok(());
+        }
+        // a row the finished scheduler never answered would stall the run: fail loudly instead
+        if sched_done
+            && held.is_empty()
+            && let Some((row, _)) = pending.iter().find(|(_, (_, r))| r.is_none())
+        {
+            break Err(VerifyError::Usage(format!(
+                "internal error: row {row} has no result after the scheduler finished (the output is resumable)"
+            )));
+        }
+        // 4. wait for a row, a task or the scheduler's timer
+        let mut got = match rx.recv_timeout(wait) {
+            Ok(ev) => Some(ev),
+            Err(mpsc::RecvTimeoutError::Timeout) => None,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break Err(VerifyError::Usage("internal error: channel closed".into()));
+            }
+        };
+        let mut failed = None;
+        while let Some(ev) = got.take() {
+            match ev {
+                Event::Mx(domain, lookup) => sched.on_mx(&domain, lookup, &random_local(), now()),
+                Event::Session(id, result) => sched.on_session_result(id, result, now()),
+                Event::Row(id, row) => {
+                    if let Some(r) = resume_from.ahead.remove(&id) {
+                        pending.insert(id, (row.raw, Some(r)));
+                    } else if row.not_utf8 {
+                        let r = VerifyResult::new(
+                            row.address.trim(),
+                            None,
+                            Reason::Syntax,
+                            "Invalid address: the cell is not valid UTF-8 (is the file in another encoding?).",
+                        );
+                        if let Some(j) = journal.as_mut() {
+                            let _ = j.line(&JournalLine::Result { row: id, result: r.clone() });
+                        }
+                        pending.insert(id, (row.raw, Some(r)));
+                    } else {
+                        pending.insert(id, (row.raw, None));
+                        if added_in_generation < generation_rows {
+                            sched.add(id, &row.address);
+                            added_in_generation += 1;
+                        } else {
+                            held.push_back((id, row.address));
+                        }
+                    }
+                }
+                Event::InputEnd(n) => input_end = Some(n.max(resume_from.rows)),
+                Event::InputError(e) => failed = Some(e),
+            }
+            got = rx.try_recv().ok();
+        }
+        if let Some(e) = failed {
+            break Err(e);
+        }
+    };
+    drop(permit_tx);
+    if result.is_ok() && !stdout_closed {
+        // on an error the reader may be blocked on stdin: the process exits without it
+        let _ = reader.join();
+    }
+    if let Err(e) = result {
+        // what is written so far stays resumable
+        let _ = checkpoint(&mut out, &mut journal, next_emit, false, &pending);
+        return Err(e);
+    }
+    checkpoint(&mut out, &mut journal, next_emit, true, &pending)?;
+    if let StdoutMode::Json { single: false } = mode {
+        let _ = writeln!(stdout, "\n]");
+    }
+    let _ = stdout.flush();
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    if mode == StdoutMode::Quiet || progress_summary_wanted(&args) {
+        let verdicts: Vec<String> = counts.by_verdict.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let reasons: Vec<String> = counts.by_reason.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        eprintln!(
+            "inboxlens verify: {} rows from {}: {} ({})",
+            next_emit - resume_from.rows,
+            label,
+            verdicts.join(", "),
+            reasons.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn progress_summary_wanted(args: &VerifyArgs) -> bool {
+    args.output.is_some()
+}
+
+/// Makes the written prefix durable: output first, then the checkpoint that names it.
+fn checkpoint(
+    out: &mut Option<CsvOut>,
+    journal: &mut Option<Journal>,
+    rows: u64,
+    done: bool,
+    pending: &Pending,
+) -> Result<(), VerifyError> {
+    let Some(o) = out.as_mut() else { return Ok(()) };
+    o.sync()?;
+    if let Some(j) = journal.as_mut() {
+        let cp = JournalLine::Checkpoint { rows, bytes: o.bytes, done };
+        if j.bytes > j.compact_bytes {
+            j.compact(cp, pending.iter().filter_map(|(&row, (_, r))| r.as_ref().map(|r| (row, r))))?;
+        } else {
+            j.line(&cp)?;
+            j.sync()?;
+        }
+    }
+    Ok(())
+}
+
+/// Rows read and not yet written: row -> (raw record, result when known).
+type Pending = BTreeMap<RowId, (Option<Vec<u8>>, Option<VerifyResult>)>;
+
+/// Rows in a regular input file (for the progress bar's total); None for stdin or on any error.
+fn count_rows(args: &VerifyArgs) -> Option<u64> {
+    let path = args.input.as_ref()?;
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    let mut input = open_input(args).ok()?;
+    let mut n = 0u64;
+    while let Ok(Some(_)) = input.source.next() {
+        n += 1;
+    }
+    Some(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn raw_records_keep_their_quoting_and_fields_are_decoded() {
+        let data = "\u{feff}name,email\r\n\"Smith, J\",\"j@x.test\"\r\n\r\n\"multi\nline\",a@b.test\nlast,  c@d.test";
+        let mut r = CsvRecords::new(Box::new(std::io::Cursor::new(data.as_bytes().to_vec())), b',', "t".into());
+        let (raw, f) = r.next().unwrap().unwrap();
+        assert_eq!(raw, "\u{feff}name,email".as_bytes());
+        assert_eq!(f, [b"name".to_vec(), b"email".to_vec()]);
+        let (raw, f) = r.next().unwrap().unwrap();
+        assert_eq!(raw, b"\"Smith, J\",\"j@x.test\"");
+        assert_eq!(f[1], b"j@x.test");
+        let (raw, f) = r.next().unwrap().unwrap();
+        assert_eq!(raw, b"\"multi\nline\",a@b.test");
+        assert_eq!(f[0], b"multi\nline");
+        let (raw, _) = r.next().unwrap().unwrap();
+        assert_eq!(raw, b"last,  c@d.test");
+        assert!(r.next().unwrap().is_none());
+    }
+
+    #[test]
+    fn delimiter_sniffing_ignores_quoted_delimiters() {
+        assert_eq!(sniff_delimiter(b"a;b;\"c,d,e,f\"\n1,2,3"), b';');
+        assert_eq!(sniff_delimiter(b"email\n"), b',');
+        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
+    }
+
+    #[test]
+    fn binary_input_is_refused() {
+        assert!(check_text(b"PK\x03\x04\x00\x00", "x").is_err());
+        assert!(check_text(b"\xff\xfe\xfd\xfc abc", "x").is_err());
+        assert!(check_text(b"\x1b\x02\x03\x04\x05 abc", "x").is_err());
+        assert!(check_text(b"name,email\nRen\xe9,r@x.test\n", "x").is_ok(), "Latin-1 is text");
+        assert!(check_text("ok,é\n".as_bytes(), "x").is_ok());
+    }
+}
