@@ -61,6 +61,12 @@ word_enum! {
         ListUnsubscribe => "list_unsubscribe",
         /// Marketing mail supports one-click unsubscribe (RFC 8058).
         OneClickUnsubscribe => "one_click_unsubscribe",
+        /// User-reported spam stays below 0.3% (only the providers' dashboards show it).
+        SpamRate => "spam_rate",
+        /// Unsubscribe requests are honored within 2 days (a list-processing matter).
+        UnsubscribeHonored => "unsubscribe_honored",
+        /// Invalid addresses are removed and mail goes only to those who asked for it (Microsoft).
+        ListHygiene => "list_hygiene",
     }
 }
 
@@ -365,21 +371,21 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     });
     // Not visible from one message
     items.push(item(
-        "spam_rate",
+        ChecklistId::SpamRate,
         "User-reported spam rate stays below 0.3% (aim for under 0.1%).",
         format!("{GMAIL}; {YAHOO}"),
         ChecklistStatus::NotVisible,
         "Check Google Postmaster Tools and Yahoo's Complaint Feedback Loop.".into(),
     ));
     items.push(item(
-        "unsubscribe_honored",
+        ChecklistId::UnsubscribeHonored,
         "Unsubscribe requests are honored within 2 days.",
         format!("{GMAIL}; {YAHOO}"),
         ChecklistStatus::NotVisible,
         "Depends on the sender's list processing.".into(),
     ));
     items.push(item(
-        "list_hygiene",
+        ChecklistId::ListHygiene,
         "Invalid addresses are removed; mail goes only to recipients who asked for it.",
         MICROSOFT.into(),
         ChecklistStatus::NotVisible,
@@ -403,6 +409,8 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
             ChecklistId::MessageId => &cat::BULK_NO_MESSAGE_ID,
             ChecklistId::ListUnsubscribe => &cat::BULK_NO_LIST_UNSUBSCRIBE,
             ChecklistId::OneClickUnsubscribe => &cat::BULK_NO_ONE_CLICK,
+            // Not visible from one message: no finding.
+            ChecklistId::SpamRate | ChecklistId::UnsubscribeHonored | ChecklistId::ListHygiene => continue,
         };
         let mut fi = spec.emit().detail(it.detail.clone());
         if it.id == ChecklistId::DmarcRecord {
