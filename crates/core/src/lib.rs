@@ -4,6 +4,8 @@
 //! The core performs no I/O except through the DNS seam ([`dns::Resolver`]) and
 //! reads no clock: the caller passes `now`. See `ARCHITECTURE.md` for the codemap.
 
+#![warn(missing_docs)]
+
 pub mod analyze;
 pub mod auth;
 pub mod bounce;

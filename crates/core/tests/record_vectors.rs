@@ -238,7 +238,7 @@ fn mta_sts_policy(input: &str, expected: Option<&Value>) -> (bool, Result<(), St
     let check = || -> Result<(), String> {
         let one = |k: &str| exp.get(k).and_then(Value::as_str).map(str::to_string).into_iter().collect::<Vec<_>>();
         same("version", &p.version.clone().into_iter().collect::<Vec<_>>(), &one("version"))?;
-        same("mode", &p.mode.clone().into_iter().collect::<Vec<_>>(), &one("mode"))?;
+        same("mode", &p.mode.iter().map(|m| m.to_string()).collect::<Vec<_>>(), &one("mode"))?;
         same("mx", &p.mx, &strs(exp.get("mx").unwrap_or(&Value::Null)))?;
         if p.max_age != exp.get("max_age").and_then(Value::as_u64) {
             return Err(format!("max_age: got {:?}", p.max_age));

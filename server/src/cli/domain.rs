@@ -388,7 +388,11 @@ fn human(out: &mut String, s: Style, r: &DomainReport, ms: u128) {
         r.mta_sts
             .policy
             .as_ref()
-            .map(|p| format!("mode {}, max_age {}", p.mode.clone().unwrap_or_default(), p.max_age.unwrap_or(0)))
+            .map(|p| format!(
+                "mode {}, max_age {}",
+                p.mode.as_ref().map(|m| m.as_str()).unwrap_or_default(),
+                p.max_age.unwrap_or(0)
+            ))
             .unwrap_or_else(|| r.mta_sts.policy_error.clone().unwrap_or_default())
     );
     let _ = writeln!(out, "  {:<9} {}", "TLS-RPT", s.verdict(status_word(r.tls_rpt.status)));

@@ -12,7 +12,9 @@ pub const DNS_MESSAGE: &str = "application/dns-message";
 /// GET (`?dns=` base64url, cache-friendly) or POST (body).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DohMethod {
+    /// The query base64url-encoded in the `dns` parameter (RFC 8484 §4.1): HTTP caches can keep answers.
     Get,
+    /// The query as the request body, `application/dns-message` (RFC 8484 §4.1).
     Post,
 }
 

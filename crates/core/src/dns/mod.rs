@@ -29,27 +29,39 @@ use std::pin::Pin;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum RecordType {
+    /// IPv4 address (RFC 1035 §3.4.1): where mail hosts live, and the answer form of DNSBL lookups.
     A,
+    /// IPv6 address (RFC 3596).
     #[serde(rename = "AAAA")]
     Aaaa,
+    /// Mail exchanger (RFC 1035 §3.3.9): the hosts that receive mail for a domain (RFC 5321 §5.1).
     #[serde(rename = "MX")]
     Mx,
+    /// Text record (RFC 1035 §3.3.14): SPF, DKIM keys, DMARC, MTA-STS, TLS-RPT and BIMI live here.
     #[serde(rename = "TXT")]
     Txt,
+    /// Reverse-DNS pointer (RFC 1035 §3.3.12): the name of an IP address, for forward-confirmed rDNS.
     #[serde(rename = "PTR")]
     Ptr,
+    /// Alias (RFC 1035 §3.3.1): the name is another name; resolvers follow it.
     #[serde(rename = "CNAME")]
     Cname,
+    /// Name server of a zone (RFC 1035 §3.3.11).
     #[serde(rename = "NS")]
     Ns,
+    /// Start of a zone of authority (RFC 1035 §3.3.13): tells where a zone begins.
     #[serde(rename = "SOA")]
     Soa,
+    /// TLS certificate association (RFC 6698): DANE for SMTP at `_25._tcp.<mx host>` (RFC 7672).
     #[serde(rename = "TLSA")]
     Tlsa,
+    /// Certification authority authorization (RFC 8659): which CAs may issue for the name.
     #[serde(rename = "CAA")]
     Caa,
+    /// Delegation signer (RFC 4034 §5): the parent's hash of a child zone's key, the link of the DNSSEC chain.
     #[serde(rename = "DS")]
     Ds,
+    /// A zone's public DNSSEC key (RFC 4034 §2).
     #[serde(rename = "DNSKEY")]
     Dnskey,
 }
@@ -103,12 +115,20 @@ impl fmt::Display for RecordType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Rcode {
+    /// 0: the query was answered; with no records it is NODATA (the name exists without this type).
     NoError,
+    /// 1: the server could not parse the query.
     FormErr,
+    /// 2: the server failed (often a DNSSEC validation failure or an unreachable authority): a
+    /// temporary error, never "no record".
     ServFail,
+    /// 3: the name does not exist.
     NxDomain,
+    /// 4: the server does not implement this kind of query.
     NotImp,
+    /// 5: the server refuses to answer (policy, e.g. a DNSBL refusing public resolvers).
     Refused,
+    /// Any other code (IANA DNS RCODE registry, RFC 6895), by number.
     Other(u16),
 }
 
@@ -157,53 +177,78 @@ impl fmt::Display for Rcode {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "UPPERCASE")]
 pub enum RecordData {
+    /// IPv4 address record.
     A {
+        /// The address the name resolves to.
         address: Ipv4Addr,
     },
+    /// IPv6 address record.
     #[serde(rename = "AAAA")]
     Aaaa {
+        /// The address the name resolves to.
         address: Ipv6Addr,
     },
+    /// Mail exchanger record.
     #[serde(rename = "MX")]
     Mx {
+        /// Lower values are tried first (RFC 5321 §5.1); equal values share the load.
         preference: u16,
+        /// The mail host, lower case without the trailing dot; empty for a null MX (`.`, RFC 7505).
         exchange: String,
     },
     /// The character-strings of one TXT record, as raw bytes (RFC 1035 §3.3.14).
     /// RFC 7208 §3.3: SPF (and DKIM/DMARC) readers concatenate them with nothing between.
     #[serde(rename = "TXT")]
     Txt {
+        /// The character-strings (each at most 255 bytes), in record order.
         strings: Vec<Vec<u8>>,
     },
+    /// Reverse-DNS pointer record.
     #[serde(rename = "PTR")]
     Ptr {
+        /// The host name the address points to, lower case without the trailing dot.
         name: String,
     },
+    /// Alias record.
     #[serde(rename = "CNAME")]
     Cname {
+        /// The canonical name the alias points to.
         name: String,
     },
+    /// Name server record.
     #[serde(rename = "NS")]
     Ns {
+        /// The host name of the name server.
         name: String,
     },
+    /// DANE TLSA record (RFC 6698 §2.1).
     #[serde(rename = "TLSA")]
     Tlsa {
+        /// Certificate usage: 0 PKIX-TA, 1 PKIX-EE, 2 DANE-TA, 3 DANE-EE; SMTP uses 2 and 3 (RFC 7672 §3.1).
         usage: u8,
+        /// Which part of the certificate is matched: 0 the whole certificate, 1 its SubjectPublicKeyInfo.
         selector: u8,
+        /// How `data` is compared: 0 the bytes themselves, 1 their SHA-256, 2 their SHA-512.
         matching: u8,
+        /// The association data (the selected bytes or their digest), raw bytes, not hex.
         data: Vec<u8>,
     },
+    /// CAA record (RFC 8659 §4.1).
     #[serde(rename = "CAA")]
     Caa {
+        /// Flags; 128 is the issuer-critical bit (an unknown critical tag forbids issuance).
         flags: u8,
+        /// Property tag: `issue`, `issuewild`, `iodef`, ...
         tag: String,
+        /// Property value, e.g. the CA's domain for `issue`.
         value: String,
     },
     /// Any other type, in presentation form.
     #[serde(rename = "OTHER")]
     Other {
+        /// The type's name as the DNS library prints it (`SOA`, or a number for types it does not know).
         rtype: String,
+        /// The RDATA in presentation (zone file) form.
         text: String,
     },
 }
@@ -270,7 +315,9 @@ pub fn hex(data: &[u8]) -> String {
 pub struct DnsRecord {
     /// Owner name, lower case, no trailing dot.
     pub name: String,
+    /// Seconds the answer may be cached, as the answering resolver gave it (counts down in caches).
     pub ttl: u32,
+    /// The decoded RDATA.
     pub data: RecordData,
 }
 
@@ -278,6 +325,8 @@ pub struct DnsRecord {
 /// type at the asked name (after following CNAMEs), and the DNSSEC AD bit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DnsAnswer {
+    /// Response code: NOERROR without records (NODATA) and NXDOMAIN mean "no such record"; any
+    /// other code is a failure that says nothing about the data ([`DnsAnswer::is_failure`]).
     pub rcode: Rcode,
     /// Records of the requested type (owner may be a CNAME target).
     pub records: Vec<DnsRecord>,

@@ -31,7 +31,9 @@ pub enum ZoneError {
     /// The file could not be read.
     #[error("cannot read zone file {path}: {source}")]
     Read {
+        /// The path as given.
         path: String,
+        /// The operating system's reason.
         #[source]
         source: std::io::Error,
     },
@@ -49,7 +51,9 @@ pub enum ZoneError {
     /// An error in one of several files.
     #[error("{path}: {source}")]
     InFile {
+        /// The file the error is in.
         path: String,
+        /// The error inside that file.
         #[source]
         source: Box<ZoneError>,
     },

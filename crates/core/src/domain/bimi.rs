@@ -3,6 +3,7 @@
 
 use super::query::{Ctx, TxtLookup, txt_with_prefix};
 use super::{LookupStatus, fixes};
+use crate::auth::dmarc::DmarcPolicy;
 use crate::findings::{Finding, catalog::domain as cat};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,7 @@ pub struct BimiReport {
 pub async fn check(
     ctx: &Ctx<'_>,
     domain: &str,
-    dmarc: impl std::future::Future<Output = (Option<String>, Option<String>)>,
+    dmarc: impl std::future::Future<Output = (Option<DmarcPolicy>, Option<String>)>,
 ) -> (BimiReport, Vec<Finding>) {
     let name = format!("default._bimi.{domain}");
     let mut report =
@@ -95,14 +96,14 @@ pub async fn check(
         findings.push(cat::BIMI_SYNTAX.emit().detail(report.problems.join("; ")).evidence(ev.clone()));
     }
     let (policy, sp) = dmarc.await;
-    let enforced = |p: &Option<String>| matches!(p.as_deref(), Some("quarantine" | "reject"));
-    if !enforced(&policy) || (sp.is_some() && !enforced(&sp)) {
+    let enforced = |p: Option<DmarcPolicy>| matches!(p, Some(DmarcPolicy::Quarantine | DmarcPolicy::Reject));
+    if !enforced(policy) || sp.as_deref().is_some_and(|sp| !enforced(DmarcPolicy::parse(sp))) {
         findings.push(
             cat::BIMI_DMARC
                 .emit()
                 .detail(format!(
                     "DMARC policy: p={}{}",
-                    policy.as_deref().unwrap_or("(none found)"),
+                    policy.map_or("(none found)", DmarcPolicy::as_str),
                     sp.as_deref().map(|s| format!(", sp={s}")).unwrap_or_default()
                 ))
                 .fix(fixes::txt_line(

@@ -125,23 +125,47 @@ fn tag<'t>(tags: &'t [(String, String)], name: &str) -> Option<&'t str> {
     tags.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
 }
 
-fn valid_policy(v: &str) -> bool {
-    matches!(v.to_ascii_lowercase().as_str(), "none" | "quarantine" | "reject")
+/// A policy word (`p=`, `sp=`, `np=`), ASCII case-insensitively; `None` when invalid.
+fn policy_word(v: &str) -> Option<DmarcPolicy> {
+    DmarcPolicy::parse(v)
 }
 
-fn strength(p: &str) -> u8 {
-    match p.to_ascii_lowercase().as_str() {
-        "reject" => 2,
-        "quarantine" => 1,
-        _ => 0,
+/// How much a policy protects: none < quarantine < reject.
+fn strength(p: DmarcPolicy) -> u8 {
+    match p {
+        DmarcPolicy::Reject => 2,
+        DmarcPolicy::Quarantine => 1,
+        DmarcPolicy::None => 0,
+    }
+}
+
+/// What is wrong with one `tag=value` of the record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagProblem {
+    /// A tag RFC 9989 does not define (receivers ignore it).
+    Unknown,
+    /// A defined tag with a value outside its grammar.
+    InvalidValue,
+    /// The tag appeared before in the same record.
+    Duplicate,
+}
+
+impl TagProblem {
+    /// The text of the `problem` field in the JSON contract.
+    fn text(self, k: &str, v: &str) -> String {
+        match self {
+            TagProblem::Unknown => "unknown tag".into(),
+            TagProblem::InvalidValue => format!("invalid value \"{v}\" for {k}="),
+            TagProblem::Duplicate => format!("duplicate tag {k}"),
+        }
     }
 }
 
 /// Checks one tag value; `None` when valid.
-fn tag_problem(k: &str, v: &str) -> Option<String> {
+fn tag_problem(k: &str, v: &str) -> Option<TagProblem> {
     let ok = match k {
         "v" => v == "DMARC1",
-        "p" | "sp" | "np" => valid_policy(v),
+        "p" | "sp" | "np" => policy_word(v).is_some(),
         "adkim" | "aspf" => matches!(v.to_ascii_lowercase().as_str(), "r" | "s"),
         "fo" => !v.is_empty() && v.split(':').all(|o| matches!(o.trim(), "0" | "1" | "d" | "s")),
         "psd" => matches!(v.to_ascii_lowercase().as_str(), "y" | "n" | "u"),
@@ -150,9 +174,9 @@ fn tag_problem(k: &str, v: &str) -> Option<String> {
         "rf" => v.split(':').all(|f| f.trim().eq_ignore_ascii_case("afrf")),
         "ri" => v.parse::<u32>().is_ok(),
         "rua" | "ruf" => v.split(',').all(|u| uri_ok(u.trim())),
-        _ => return Some("unknown tag".into()),
+        _ => return Some(TagProblem::Unknown),
     };
-    if ok { None } else { Some(format!("invalid value \"{v}\" for {k}=")) }
+    if ok { None } else { Some(TagProblem::InvalidValue) }
 }
 
 fn uri_ok(u: &str) -> bool {
@@ -207,13 +231,13 @@ async fn dmarc_txt(ctx: &Ctx<'_>, name: &str, depth: u32) -> TxtLookup {
 /// The policy a receiver applies from a record's tags (RFC 9989 §4.10.1): a valid `p=`, unless
 /// `p` is missing/invalid or an `sp=`/`np=` is present but invalid; then `none` when `rua=` holds a
 /// valid URI, else `None` (no DMARC processing).
-pub fn recovered_policy(tags: &[(String, String)]) -> Option<String> {
-    let p = tag(tags, "p").filter(|v| valid_policy(v)).map(str::to_ascii_lowercase);
-    let bad_sub = ["sp", "np"].iter().any(|k| tag(tags, k).is_some_and(|v| !valid_policy(v)));
+pub fn recovered_policy(tags: &[(String, String)]) -> Option<DmarcPolicy> {
+    let p = tag(tags, "p").and_then(policy_word);
+    let bad_sub = ["sp", "np"].iter().any(|k| tag(tags, k).is_some_and(|v| policy_word(v).is_none()));
     let has_rua = tag(tags, "rua").is_some_and(|v| v.split(',').any(|u| uri_ok(u.trim())));
     match p {
         Some(p) if !bad_sub => Some(p),
-        _ if has_rua => Some("none".into()),
+        _ if has_rua => Some(DmarcPolicy::None),
         _ => None,
     }
 }
@@ -230,19 +254,16 @@ fn uri_domain(u: &str) -> Option<String> {
 
 /// The record with invalid and removed tags dropped, bare addresses turned into
 /// `mailto:` URIs and `p` defaulted to `none`; `p_override` replaces the policy.
-pub fn corrected_record(tags: &[(String, String)], p_override: Option<&str>) -> String {
+pub fn corrected_record(tags: &[(String, String)], p_override: Option<DmarcPolicy>) -> String {
     let mut out = vec!["v=DMARC1".to_string()];
-    let p = p_override
-        .map(str::to_string)
-        .or_else(|| tag(tags, "p").filter(|v| valid_policy(v)).map(|v| v.to_ascii_lowercase()))
-        .unwrap_or_else(|| "none".into());
+    let p = p_override.or_else(|| tag(tags, "p").and_then(policy_word)).unwrap_or(DmarcPolicy::None);
     out.push(format!("p={p}"));
     for k in ["sp", "np", "adkim", "aspf", "fo", "psd", "t"] {
         if let Some(v) = tag(tags, k)
             && tag_problem(k, v).is_none()
         {
             // A sub-domain policy weaker than p is dropped: it then defaults to p.
-            if matches!(k, "sp" | "np") && strength(v) < strength(&p) {
+            if matches!(k, "sp" | "np") && policy_word(v).is_some_and(|sub| strength(sub) < strength(p)) {
                 continue;
             }
             out.push(format!("{k}={}", v.to_ascii_lowercase()));
@@ -426,7 +447,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
     for (i, (k, v)) in tags.iter().enumerate() {
         let mut problem = tag_problem(k, v);
         if !seen.insert(k.clone()) {
-            problem = Some(format!("duplicate tag {k}"));
+            problem = Some(TagProblem::Duplicate);
             syntax.push(format!("duplicate tag {k}="));
         }
         if i == 0 && k != "v" {
@@ -442,22 +463,22 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
             "pct" | "rf" | "ri" => removed.push(format!("{k}={v}")),
             _ => {}
         }
-        if let Some(p) = &problem {
-            if p == "unknown tag" {
-                unknown.push(format!("{k}={v}"));
-            } else if !matches!(k.as_str(), "pct" | "rua" | "ruf" | "v") && !p.starts_with("duplicate") {
-                invalid.push(format!("{k}={v}"));
+        match problem {
+            Some(TagProblem::Unknown) => unknown.push(format!("{k}={v}")),
+            Some(TagProblem::InvalidValue) if !matches!(k.as_str(), "pct" | "rua" | "ruf" | "v") => {
+                invalid.push(format!("{k}={v}"))
             }
+            _ => {}
         }
-        tag_rows.push(DmarcTag { tag: k.clone(), value: v.clone(), problem });
+        tag_rows.push(DmarcTag { tag: k.clone(), value: v.clone(), problem: problem.map(|p| p.text(k, v)) });
     }
-    let p = tag(&tags, "p").filter(|v| valid_policy(v)).map(str::to_ascii_lowercase);
-    let sp = tag(&tags, "sp").filter(|v| valid_policy(v)).map(str::to_ascii_lowercase);
-    let np = tag(&tags, "np").filter(|v| valid_policy(v)).map(str::to_ascii_lowercase);
+    let p = tag(&tags, "p").and_then(policy_word);
+    let sp = tag(&tags, "sp").and_then(policy_word);
+    let np = tag(&tags, "np").and_then(policy_word);
     let has_rua = tag(&tags, "rua").is_some_and(|v| v.split(',').any(|u| uri_ok(u.trim())));
     // RFC 9989 §4.10.1: no valid p= (or an invalid sp=/np=) but a valid rua= → treat as p=none.
     let p_eff = recovered_policy(&tags);
-    let effective = if inherited { sp.clone().or_else(|| p_eff.clone()) } else { p_eff.clone() };
+    let effective = if inherited { sp.or(p_eff) } else { p_eff };
 
     let corrected = corrected_record(&tags, None);
     let corrected_line = fixes::txt_line(&dmarc_name, &corrected);
@@ -487,7 +508,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
     }
     if !invalid.is_empty() {
         let mut detail = invalid.join(", ");
-        if ["sp", "np"].iter().any(|k| tag(&tags, k).is_some_and(|v| !valid_policy(v))) {
+        if ["sp", "np"].iter().any(|k| tag(&tags, k).is_some_and(|v| policy_word(v).is_none())) {
             detail.push_str(match &p_eff {
                 Some(_) => "; an invalid sp=/np= makes receivers treat the whole record as p=none (RFC 9989 §4.10.1)",
                 None => "; an invalid sp=/np= with no valid rua= makes receivers ignore the record (RFC 9989 §4.10.1)",
@@ -529,19 +550,19 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         findings.push(cat::DMARC_NO_RUA.emit().fix(fixes::txt_line(&dmarc_name, &corrected_record(&t, None))));
     }
     // The effective policy is none, or the record is ignored while it asks for none.
-    if p_eff.as_deref().or(p.as_deref()) == Some("none") {
+    if p_eff.or(p) == Some(DmarcPolicy::None) {
         findings.push(
             cat::DMARC_POLICY_NONE
                 .emit()
                 .detail(format!("p=none at {dmarc_name}"))
-                .fix(fixes::txt_line(&dmarc_name, &corrected_record(&tags, Some("quarantine"))))
+                .fix(fixes::txt_line(&dmarc_name, &corrected_record(&tags, Some(DmarcPolicy::Quarantine))))
                 .evidence(ev.clone()),
         );
     }
-    if let Some(pv) = &p_eff {
-        let weaker: Vec<String> = [("sp", &sp), ("np", &np)]
+    if let Some(pv) = p_eff {
+        let weaker: Vec<String> = [("sp", sp), ("np", np)]
             .iter()
-            .filter_map(|(k, v)| v.as_ref().filter(|v| strength(v) < strength(pv)).map(|v| format!("{k}={v} < p={pv}")))
+            .filter_map(|(k, v)| v.filter(|v| strength(*v) < strength(pv)).map(|v| format!("{k}={v} < p={pv}")))
             .collect();
         if !weaker.is_empty() {
             findings.push(cat::DMARC_SUBDOMAIN_WEAKER.emit().detail(weaker.join(", ")).fix(corrected_line.clone()));
@@ -554,7 +575,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
         findings.push(cat::DMARC_INHERITED.emit().detail(format!(
             "no _dmarc.{}; the record of {policy_domain} applies (policy {})",
             names[0],
-            effective.as_deref().unwrap_or("unknown")
+            effective.map_or("unknown", DmarcPolicy::as_str)
         )));
     }
 
@@ -619,8 +640,7 @@ pub async fn check(ctx: &Ctx<'_>, domain: &str) -> (DmarcReport, Vec<Finding>) {
 
     report.status = if syntax.is_empty() && p_eff.is_some() { LookupStatus::Found } else { LookupStatus::Permerror };
     report.record = Some(record.clone());
-    // Only valid policy words get here (`valid_policy`), so none is lost by the parse.
-    report.policy = effective.as_deref().and_then(DmarcPolicy::parse);
+    report.policy = effective;
     report.domain = Some(policy_domain);
     report.tags = tag_rows;
     report.discovery = discovery;
@@ -681,11 +701,12 @@ mod tests {
     #[test]
     fn invalid_sub_policy_recovers_to_none_only_with_rua() {
         let t = |s: &str| recovered_policy(&parse_tags(s));
-        assert_eq!(t("v=DMARC1; p=reject").as_deref(), Some("reject"));
-        assert_eq!(t("v=DMARC1; p=reject; sp=invalid; rua=mailto:a@b.example").as_deref(), Some("none"));
-        assert_eq!(t("v=DMARC1; p=reject; np=bogus; rua=mailto:a@b.example").as_deref(), Some("none"));
+        assert_eq!(t("v=DMARC1; p=reject"), Some(DmarcPolicy::Reject));
+        assert_eq!(t("v=DMARC1; p=Quarantine"), Some(DmarcPolicy::Quarantine));
+        assert_eq!(t("v=DMARC1; p=reject; sp=invalid; rua=mailto:a@b.example"), Some(DmarcPolicy::None));
+        assert_eq!(t("v=DMARC1; p=reject; np=bogus; rua=mailto:a@b.example"), Some(DmarcPolicy::None));
         assert_eq!(t("v=DMARC1; p=reject; sp=invalid"), None);
-        assert_eq!(t("v=DMARC1; rua=mailto:a@b.example").as_deref(), Some("none"));
+        assert_eq!(t("v=DMARC1; rua=mailto:a@b.example"), Some(DmarcPolicy::None));
         assert_eq!(t("v=DMARC1; sp=reject"), None);
     }
 }

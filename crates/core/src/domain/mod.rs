@@ -340,7 +340,7 @@ pub async fn check_domain_streaming<F: FnMut(SectionUpdate) + ?Sized>(
     }));
     let dmarc_for_bimi = dmarc_fut.clone().map(|(r, _)| {
         let sp = r.tags.iter().find(|t| t.tag == "sp").map(|t| t.value.to_ascii_lowercase());
-        (r.policy.map(|p| p.as_str().to_string()), sp)
+        (r.policy, sp)
     });
     sections.push(boxed(async move {
         let (r, findings) = bimi::check(ctx, d, dmarc_for_bimi).await;

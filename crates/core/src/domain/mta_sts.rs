@@ -22,6 +22,63 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// The `mode:` of an MTA-STS policy (RFC 8461 §5): what a sending MTA does when it cannot
+    /// deliver over TLS to an MX the policy names.
+    pub enum StsMode {
+        /// Senders must not deliver to an MX that fails validation.
+        Enforce => "enforce",
+        /// Senders deliver anyway and report the failure (TLS-RPT, RFC 8460).
+        Testing => "testing",
+        /// The domain withdraws its policy; senders treat it as having none.
+        None => "none",
+    }
+}
+
+/// A policy file's `mode:` value: one of the RFC 8461 modes, or the text as written when it
+/// is not one (then a syntax problem is listed). Serialized as the bare word either way, so the
+/// JSON carries exactly what the file said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum PolicyMode {
+    /// `enforce`, `testing` or `none`, exactly as RFC 8461 §3.2 spells it.
+    Known(StsMode),
+    /// Any other text (including other letter cases), kept as written.
+    Invalid(String),
+}
+
+impl PolicyMode {
+    /// Reads a `mode:` value; only the exact lower-case words are modes.
+    pub fn read(text: &str) -> Self {
+        match StsMode::parse(text) {
+            Some(m) if m.as_str() == text => PolicyMode::Known(m),
+            _ => PolicyMode::Invalid(text.to_string()),
+        }
+    }
+
+    /// The mode, when the value is a valid one.
+    pub fn known(&self) -> Option<StsMode> {
+        match self {
+            PolicyMode::Known(m) => Some(*m),
+            PolicyMode::Invalid(_) => None,
+        }
+    }
+
+    /// The value as written in the policy file.
+    pub fn as_str(&self) -> &str {
+        match self {
+            PolicyMode::Known(m) => m.as_str(),
+            PolicyMode::Invalid(text) => text,
+        }
+    }
+}
+
+impl std::fmt::Display for PolicyMode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// RFC 8461 §3.2: largest max_age (one year).
 pub const MAX_AGE_LIMIT: u64 = 31_557_600;
 /// Below this a policy is considered short-lived (one day).
@@ -53,8 +110,9 @@ pub struct MtaStsReport {
 pub struct MtaStsPolicy {
     /// version: (STSv1).
     pub version: Option<String>,
-    /// enforce / testing / none.
-    pub mode: Option<String>,
+    /// `mode:` (enforce / testing / none, or the invalid text as written); `None` when the file
+    /// has no `mode:` line.
+    pub mode: Option<PolicyMode>,
     /// max_age in seconds.
     pub max_age: Option<u64>,
     /// mx: patterns.
@@ -81,7 +139,7 @@ pub fn parse_policy(text: &str) -> MtaStsPolicy {
         let v = v.trim();
         match k.trim() {
             "version" => p.version = Some(v.to_string()),
-            "mode" => p.mode = Some(v.to_string()),
+            "mode" => p.mode = Some(PolicyMode::read(v)),
             "max_age" => match v.parse::<u64>() {
                 Ok(n) if n <= MAX_AGE_LIMIT && v.len() <= 10 => p.max_age = Some(n),
                 _ => p.problems.push(format!("max_age \"{v}\" is not an integer 0-{MAX_AGE_LIMIT}")),
@@ -104,15 +162,16 @@ pub fn parse_policy(text: &str) -> MtaStsPolicy {
     if p.version.as_deref() != Some("STSv1") {
         p.problems.push(format!("version must be STSv1 (got {})", p.version.as_deref().unwrap_or("nothing")));
     }
-    match p.mode.as_deref() {
-        Some("enforce" | "testing" | "none") => {}
-        Some(m) => p.problems.push(format!("mode \"{m}\" is not enforce/testing/none")),
+    match &p.mode {
+        Some(PolicyMode::Known(_)) => {}
+        Some(PolicyMode::Invalid(m)) => p.problems.push(format!("mode \"{m}\" is not enforce/testing/none")),
         None => p.problems.push("no mode".into()),
     }
     if p.max_age.is_none() && !p.problems.iter().any(|x| x.starts_with("max_age")) {
         p.problems.push("no max_age".into());
     }
-    if p.mx.is_empty() && p.mode.as_deref() != Some("none") {
+    let mode = p.mode.as_ref().and_then(PolicyMode::known);
+    if p.mx.is_empty() && mode != Some(StsMode::None) {
         p.problems.push("no mx: line".into());
     }
     p
@@ -307,23 +366,29 @@ pub async fn check(
     let hosts = mx_hosts.await;
     let policy_fix = format!(
         "version: STSv1\nmode: {}\n{}max_age: 604800",
-        policy.mode.as_deref().filter(|m| matches!(*m, "enforce" | "testing")).unwrap_or("testing"),
+        policy
+            .mode
+            .as_ref()
+            .and_then(PolicyMode::known)
+            .filter(|m| matches!(m, StsMode::Enforce | StsMode::Testing))
+            .unwrap_or(StsMode::Testing),
         hosts.iter().map(|h| format!("mx: {h}\n")).collect::<String>()
     );
     if !policy.problems.is_empty() {
         findings.push(cat::MTA_STS_POLICY_SYNTAX.emit().detail(policy.problems.join("; ")).fix(policy_fix.clone()));
     }
-    match policy.mode.as_deref() {
-        Some("testing") => findings.push(cat::MTA_STS_TESTING.emit()),
-        Some("none") => findings.push(cat::MTA_STS_NONE.emit()),
-        _ => {}
+    let mode = policy.mode.as_ref().and_then(PolicyMode::known);
+    match mode {
+        Some(StsMode::Testing) => findings.push(cat::MTA_STS_TESTING.emit()),
+        Some(StsMode::None) => findings.push(cat::MTA_STS_NONE.emit()),
+        Some(StsMode::Enforce) | None => {}
     }
     if let Some(age) = policy.max_age
         && age < MAX_AGE_SHORT
     {
         findings.push(cat::MTA_STS_MAX_AGE.emit().detail(format!("max_age: {age}")));
     }
-    if policy.mode.as_deref() != Some("none") {
+    if mode != Some(StsMode::None) {
         report.mx_not_covered = hosts.iter().filter(|h| !policy.mx.iter().any(|p| mx_matches(p, h))).cloned().collect();
         if !report.mx_not_covered.is_empty() {
             findings.push(
@@ -353,8 +418,21 @@ mod tests {
         assert!(mx_matches("*.example.com", "mx1.example.com"));
         assert!(!mx_matches("*.example.com", "a.b.example.com"));
         assert!(!mx_matches("*.example.com", "example.com"));
+        assert_eq!(p.mode, Some(PolicyMode::Known(StsMode::Enforce)));
         let bad = parse_policy("version: STSv2\nmode: strict\nmax_age: x\n");
         assert!(bad.problems.len() >= 3, "{:?}", bad.problems);
+        assert_eq!(bad.mode, Some(PolicyMode::Invalid("strict".into())));
+        assert_eq!(parse_policy("mode: Enforce").mode, Some(PolicyMode::Invalid("Enforce".into())));
+    }
+
+    #[test]
+    fn mode_serializes_as_the_word_written() {
+        for text in ["enforce", "testing", "none", "strict", "Enforce", ""] {
+            let mode = PolicyMode::read(text);
+            let json = serde_json::to_string(&mode).unwrap();
+            assert_eq!(json, format!("\"{text}\""));
+            assert_eq!(serde_json::from_str::<PolicyMode>(&json).unwrap(), mode);
+        }
     }
 
     #[test]

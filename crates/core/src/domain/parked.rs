@@ -7,6 +7,7 @@ use super::dmarc::DmarcReport;
 use super::fixes;
 use super::mx::MxSummary;
 use super::spf::SpfReport;
+use crate::auth::dmarc::DmarcPolicy;
 use crate::findings::{Finding, catalog::domain as cat};
 
 /// Checks the parked profile on the finished SPF, DMARC and MX sections. Sections that
@@ -32,8 +33,12 @@ pub fn check(domain: &str, spf: &SpfReport, dmarc: &DmarcReport, mx: &MxSummary,
         }
     }
     if dmarc.status != LookupStatus::Temperror {
-        let p_ok = dmarc.policy == Some(crate::auth::dmarc::DmarcPolicy::Reject);
-        let sp_ok = dmarc.tags.iter().find(|t| t.tag == "sp").is_none_or(|t| t.value.eq_ignore_ascii_case("reject"));
+        let p_ok = dmarc.policy == Some(DmarcPolicy::Reject);
+        let sp_ok = dmarc
+            .tags
+            .iter()
+            .find(|t| t.tag == "sp")
+            .is_none_or(|t| DmarcPolicy::parse(&t.value) == Some(DmarcPolicy::Reject));
         if !(p_ok && sp_ok) {
             out.push(
                 cat::PARKED_DMARC

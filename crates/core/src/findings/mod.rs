@@ -18,8 +18,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
+    /// Worth knowing (a remark, an optional improvement); does not lower the score.
     Info,
+    /// Hurts delivery or protection somewhat, or will under stricter receivers; lowers the score a little.
     Warning,
+    /// Breaks authentication or delivery (receivers reject, junk or ignore something); lowers the score most.
     Error,
 }
 
@@ -38,26 +41,47 @@ impl Severity {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Area {
+    /// The SMTP envelope: MAIL FROM / RCPT TO and the client host (RFC 5321 §3.3).
     Envelope,
+    /// The Received chain: the servers the message passed through (RFC 5321 §4.4).
     Hops,
+    /// SPF (RFC 7208): the client IP against the sending domain's record.
     Spf,
+    /// DKIM signatures and keys (RFC 6376).
     Dkim,
+    /// DMARC policy and alignment (RFC 9989, RFC 7489).
     Dmarc,
+    /// ARC chains added by forwarders and lists (RFC 8617).
     Arc,
+    /// The verdicts other servers wrote (Authentication-Results, Received-SPF; RFC 8601).
     AuthResults,
+    /// Header fields and their syntax (RFC 5322).
     Headers,
+    /// List-Unsubscribe and one-click unsubscribe (RFC 2369, RFC 8058).
     Unsubscribe,
+    /// The body: MIME structure, HTML, links, attachments.
     Body,
+    /// Gmail's and Yahoo's requirements for bulk senders (2024).
     BulkSender,
+    /// Why a delivery failed, read from a bounce or SMTP reply (RFC 3464, RFC 3463).
     Bounce,
+    /// MX records and the mail hosts they name (RFC 5321 §5.1, RFC 7505).
     Mx,
+    /// MTA-STS: TLS policy for inbound SMTP (RFC 8461).
     MtaSts,
+    /// TLS-RPT: where TLS failure reports go (RFC 8460).
     TlsRpt,
+    /// BIMI: the brand logo record.
     Bimi,
+    /// DNSSEC signing and validation of the domain (RFC 4033).
     Dnssec,
+    /// DANE TLSA records for the mail hosts (RFC 7672).
     Dane,
+    /// DNS problems that are not one protocol's (e.g. parked-domain records).
     Dns,
+    /// DNS blocklists (DNSBL) that list the sending IP or domain (RFC 5782).
     Blocklist,
+    /// What an SMTP server answered when probed (RFC 5321, RFC 3207).
     Smtp,
 }
 
@@ -95,8 +119,11 @@ impl Area {
 pub struct FindingSpec {
     /// Stable id, `area.snake_name` (e.g. `dkim.body_hash_mismatch`). Never renamed.
     pub id: &'static str,
+    /// How bad it is; decides what it costs in the score ([`score`]).
     pub severity: Severity,
+    /// The group the UI shows it in.
     pub area: Area,
+    /// Short headline, a sentence fragment a person reads ("SPF record has too many lookups").
     pub title: &'static str,
     /// Plain explanation, ending with the rule's source (e.g. "RFC 6376 §3.7").
     pub explanation: &'static str,
@@ -136,10 +163,16 @@ impl FindingSpec {
 /// One finding in a report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
+    /// The catalog id (`area.snake_name`), stable across releases: match on it, never on the title.
     pub id: String,
+    /// How bad it is in this case: the catalog's severity unless the check adjusted it.
     pub severity: Severity,
+    /// The group the UI shows it in.
     pub area: Area,
+    /// Short headline, from the catalog.
     pub title: String,
+    /// Why it matters, ending with the rule's source: the catalog's explanation, with the
+    /// reference appended when the text does not already cite it.
     pub explanation: String,
     /// What to do: the exact record or header to publish where the check knows it.
     pub fix: String,

@@ -36,11 +36,45 @@ word_enum! {
     }
 }
 
+word_enum! {
+    /// The requirements of the bulk-sender checklist (Gmail and Yahoo 2024, Microsoft 2025), by stable id.
+    pub enum ChecklistId {
+        /// SPF passes for the sending domain (RFC 7208).
+        SpfPass => "spf_pass",
+        /// A DKIM signature verifies (RFC 6376).
+        DkimPass => "dkim_pass",
+        /// The From domain publishes a DMARC record (p=none is enough).
+        DmarcRecord => "dmarc_record",
+        /// DMARC passes: SPF or DKIM passes for a domain aligned with From (RFC 7489 §3.1).
+        DmarcAligned => "dmarc_aligned",
+        /// A passing DKIM signature is aligned with From, so DMARC survives forwarding.
+        DkimAligned => "dkim_aligned",
+        /// The sending IP has forward-confirmed reverse DNS.
+        Ptr => "ptr",
+        /// The message reached the receiver over TLS.
+        Tls => "tls",
+        /// The message is formatted per RFC 5322.
+        Rfc5322 => "rfc5322",
+        /// The message has a valid Message-ID (RFC 5322 §3.6.4).
+        MessageId => "message_id",
+        /// Marketing mail carries List-Unsubscribe (RFC 2369).
+        ListUnsubscribe => "list_unsubscribe",
+        /// Marketing mail supports one-click unsubscribe (RFC 8058).
+        OneClickUnsubscribe => "one_click_unsubscribe",
+        /// User-reported spam stays below 0.3% (only the providers' dashboards show it).
+        SpamRate => "spam_rate",
+        /// Unsubscribe requests are honored within 2 days (a list-processing matter).
+        UnsubscribeHonored => "unsubscribe_honored",
+        /// Invalid addresses are removed and mail goes only to those who asked for it (Microsoft).
+        ListHygiene => "list_hygiene",
+    }
+}
+
 /// One requirement and whether this message meets it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ChecklistItem {
-    /// Stable id (`spf_pass`, `one_click_unsubscribe`, ...).
-    pub id: String,
+    /// Which requirement (stable id, e.g. `spf_pass`).
+    pub id: ChecklistId,
     /// The requirement in one sentence.
     pub requirement: String,
     /// Who requires it, with the document.
@@ -80,8 +114,8 @@ pub struct BulkInput {
     pub rfc5322_ok: bool,
 }
 
-fn item(id: &str, requirement: &str, source: String, status: ChecklistStatus, detail: String) -> ChecklistItem {
-    ChecklistItem { id: id.into(), requirement: requirement.into(), source, status, detail }
+fn item(id: ChecklistId, requirement: &str, source: String, status: ChecklistStatus, detail: String) -> ChecklistItem {
+    ChecklistItem { id, requirement: requirement.into(), source, status, detail }
 }
 
 fn all3() -> String {
@@ -97,21 +131,29 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
 
     // SPF
     items.push(match spf {
-        Some(SpfResult::Pass) => {
-            item("spf_pass", "SPF passes for the sending domain.", all3(), ChecklistStatus::Pass, "spf=pass".into())
-        }
+        Some(SpfResult::Pass) => item(
+            ChecklistId::SpfPass,
+            "SPF passes for the sending domain.",
+            all3(),
+            ChecklistStatus::Pass,
+            "spf=pass".into(),
+        ),
         Some(r @ SpfResult::TempError) => item(
-            "spf_pass",
+            ChecklistId::SpfPass,
             "SPF passes for the sending domain.",
             all3(),
             ChecklistStatus::Warning,
             format!("spf={r}: a DNS error prevented the check; retry before concluding"),
         ),
-        Some(r) => {
-            item("spf_pass", "SPF passes for the sending domain.", all3(), ChecklistStatus::Fail, format!("spf={r}"))
-        }
+        Some(r) => item(
+            ChecklistId::SpfPass,
+            "SPF passes for the sending domain.",
+            all3(),
+            ChecklistStatus::Fail,
+            format!("spf={r}"),
+        ),
         None => item(
-            "spf_pass",
+            ChecklistId::SpfPass,
             "SPF passes for the sending domain.",
             all3(),
             ChecklistStatus::NotVisible,
@@ -121,7 +163,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // DKIM
     items.push(if input.dkim_pass_domains.is_empty() {
         item(
-            "dkim_pass",
+            ChecklistId::DkimPass,
             "The message carries a passing DKIM signature.",
             all3(),
             ChecklistStatus::Fail,
@@ -129,7 +171,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         )
     } else {
         item(
-            "dkim_pass",
+            ChecklistId::DkimPass,
             "The message carries a passing DKIM signature.",
             all3(),
             ChecklistStatus::Pass,
@@ -139,14 +181,14 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // DMARC record
     items.push(match input.dmarc_policy {
         Some(p) => item(
-            "dmarc_record",
+            ChecklistId::DmarcRecord,
             "The From domain publishes a DMARC record (p=none is enough).",
             all3(),
             ChecklistStatus::Pass,
             format!("p={p}"),
         ),
         None => item(
-            "dmarc_record",
+            ChecklistId::DmarcRecord,
             "The From domain publishes a DMARC record (p=none is enough).",
             all3(),
             match dmarc {
@@ -163,28 +205,28 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // DMARC pass (alignment)
     items.push(match dmarc {
         Some(DmarcResult::Pass) => item(
-            "dmarc_aligned",
+            ChecklistId::DmarcAligned,
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
             ChecklistStatus::Pass,
             "dmarc=pass".into(),
         ),
         Some(r @ DmarcResult::TempError) => item(
-            "dmarc_aligned",
+            ChecklistId::DmarcAligned,
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
             ChecklistStatus::Warning,
             format!("dmarc={r}: a DNS error prevented the check; retry before concluding"),
         ),
         Some(r) => item(
-            "dmarc_aligned",
+            ChecklistId::DmarcAligned,
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
             ChecklistStatus::Fail,
             format!("dmarc={r}"),
         ),
         None => item(
-            "dmarc_aligned",
+            ChecklistId::DmarcAligned,
             "DMARC passes: SPF or DKIM is aligned with the From domain.",
             all3(),
             ChecklistStatus::NotVisible,
@@ -194,7 +236,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // DKIM alignment (recommended: survives forwarding, Yahoo asks for it)
     items.push(if input.dkim_aligned_pass {
         item(
-            "dkim_aligned",
+            ChecklistId::DkimAligned,
             "A passing DKIM signature uses the From domain (survives forwarding).",
             format!("{YAHOO}; {GMAIL}"),
             ChecklistStatus::Pass,
@@ -202,7 +244,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         )
     } else {
         item(
-            "dkim_aligned",
+            ChecklistId::DkimAligned,
             "A passing DKIM signature uses the From domain (survives forwarding).",
             format!("{YAHOO}; {GMAIL}"),
             ChecklistStatus::Warning,
@@ -212,21 +254,21 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // FCrDNS
     items.push(match input.ptr_ok {
         Some(true) => item(
-            "ptr",
+            ChecklistId::Ptr,
             "The sending IP has forward-confirmed reverse DNS (PTR).",
             format!("{GMAIL}; {YAHOO}"),
             ChecklistStatus::Pass,
             "PTR resolves back to the IP.".into(),
         ),
         Some(false) => item(
-            "ptr",
+            ChecklistId::Ptr,
             "The sending IP has forward-confirmed reverse DNS (PTR).",
             format!("{GMAIL}; {YAHOO}"),
             ChecklistStatus::Fail,
             "No PTR, or the PTR name does not resolve back to the IP.".into(),
         ),
         None => item(
-            "ptr",
+            ChecklistId::Ptr,
             "The sending IP has forward-confirmed reverse DNS (PTR).",
             format!("{GMAIL}; {YAHOO}"),
             ChecklistStatus::NotVisible,
@@ -236,21 +278,21 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // TLS
     items.push(match input.tls_on_last_hop {
         Some(true) => item(
-            "tls",
+            ChecklistId::Tls,
             "The message is transmitted over TLS.",
             GMAIL.into(),
             ChecklistStatus::Pass,
             "The receiving hop used TLS.".into(),
         ),
         Some(false) => item(
-            "tls",
+            ChecklistId::Tls,
             "The message is transmitted over TLS.",
             GMAIL.into(),
             ChecklistStatus::Fail,
             "The receiving hop shows no TLS (with SMTP/ESMTP, not ESMTPS).".into(),
         ),
         None => item(
-            "tls",
+            ChecklistId::Tls,
             "The message is transmitted over TLS.",
             GMAIL.into(),
             ChecklistStatus::NotVisible,
@@ -260,7 +302,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // RFC 5322
     items.push(if input.rfc5322_ok {
         item(
-            "rfc5322",
+            ChecklistId::Rfc5322,
             "The message is formatted according to RFC 5322.",
             format!("{GMAIL}; {YAHOO}"),
             ChecklistStatus::Pass,
@@ -268,7 +310,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         )
     } else {
         item(
-            "rfc5322",
+            ChecklistId::Rfc5322,
             "The message is formatted according to RFC 5322.",
             format!("{GMAIL}; {YAHOO}"),
             ChecklistStatus::Fail,
@@ -277,7 +319,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     });
     items.push(if input.message_id_ok {
         item(
-            "message_id",
+            ChecklistId::MessageId,
             "The message has a valid Message-ID.",
             GMAIL.into(),
             ChecklistStatus::Pass,
@@ -285,7 +327,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         )
     } else {
         item(
-            "message_id",
+            ChecklistId::MessageId,
             "The message has a valid Message-ID.",
             GMAIL.into(),
             ChecklistStatus::Fail,
@@ -295,7 +337,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     // Unsubscribe
     items.push(if input.list_unsubscribe_present {
         item(
-            "list_unsubscribe",
+            ChecklistId::ListUnsubscribe,
             "Marketing mail offers a List-Unsubscribe header.",
             all3(),
             ChecklistStatus::Pass,
@@ -303,7 +345,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         )
     } else {
         item(
-            "list_unsubscribe",
+            ChecklistId::ListUnsubscribe,
             "Marketing mail offers a List-Unsubscribe header.",
             all3(),
             ChecklistStatus::Fail,
@@ -312,7 +354,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     });
     items.push(if input.one_click_unsubscribe {
         item(
-            "one_click_unsubscribe",
+            ChecklistId::OneClickUnsubscribe,
             "Marketing mail supports one-click unsubscribe (RFC 8058), DKIM-signed.",
             format!("{GMAIL}; {YAHOO}"),
             ChecklistStatus::Pass,
@@ -320,7 +362,7 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         )
     } else {
         item(
-            "one_click_unsubscribe",
+            ChecklistId::OneClickUnsubscribe,
             "Marketing mail supports one-click unsubscribe (RFC 8058), DKIM-signed.",
             format!("{GMAIL}; {YAHOO}"),
             ChecklistStatus::Fail,
@@ -329,21 +371,21 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
     });
     // Not visible from one message
     items.push(item(
-        "spam_rate",
+        ChecklistId::SpamRate,
         "User-reported spam rate stays below 0.3% (aim for under 0.1%).",
         format!("{GMAIL}; {YAHOO}"),
         ChecklistStatus::NotVisible,
         "Check Google Postmaster Tools and Yahoo's Complaint Feedback Loop.".into(),
     ));
     items.push(item(
-        "unsubscribe_honored",
+        ChecklistId::UnsubscribeHonored,
         "Unsubscribe requests are honored within 2 days.",
         format!("{GMAIL}; {YAHOO}"),
         ChecklistStatus::NotVisible,
         "Depends on the sender's list processing.".into(),
     ));
     items.push(item(
-        "list_hygiene",
+        ChecklistId::ListHygiene,
         "Invalid addresses are removed; mail goes only to recipients who asked for it.",
         MICROSOFT.into(),
         ChecklistStatus::NotVisible,
@@ -355,22 +397,23 @@ pub fn bulk_checklist(input: &BulkInput) -> (Vec<ChecklistItem>, Vec<Finding>) {
         if !matches!(it.status, ChecklistStatus::Fail | ChecklistStatus::Warning) {
             continue;
         }
-        let spec: &'static FindingSpec = match it.id.as_str() {
-            "spf_pass" => &cat::BULK_SPF_NOT_PASSING,
-            "dkim_pass" => &cat::BULK_DKIM_NOT_PASSING,
-            "dmarc_record" => &cat::BULK_DMARC_MISSING,
-            "dmarc_aligned" => &cat::BULK_DMARC_NOT_PASSING,
-            "dkim_aligned" => &cat::BULK_DKIM_NOT_ALIGNED,
-            "ptr" => &cat::BULK_NO_FCRDNS,
-            "tls" => &cat::BULK_NO_TLS,
-            "rfc5322" => &cat::BULK_NOT_RFC5322,
-            "message_id" => &cat::BULK_NO_MESSAGE_ID,
-            "list_unsubscribe" => &cat::BULK_NO_LIST_UNSUBSCRIBE,
-            "one_click_unsubscribe" => &cat::BULK_NO_ONE_CLICK,
-            _ => continue,
+        let spec: &'static FindingSpec = match it.id {
+            ChecklistId::SpfPass => &cat::BULK_SPF_NOT_PASSING,
+            ChecklistId::DkimPass => &cat::BULK_DKIM_NOT_PASSING,
+            ChecklistId::DmarcRecord => &cat::BULK_DMARC_MISSING,
+            ChecklistId::DmarcAligned => &cat::BULK_DMARC_NOT_PASSING,
+            ChecklistId::DkimAligned => &cat::BULK_DKIM_NOT_ALIGNED,
+            ChecklistId::Ptr => &cat::BULK_NO_FCRDNS,
+            ChecklistId::Tls => &cat::BULK_NO_TLS,
+            ChecklistId::Rfc5322 => &cat::BULK_NOT_RFC5322,
+            ChecklistId::MessageId => &cat::BULK_NO_MESSAGE_ID,
+            ChecklistId::ListUnsubscribe => &cat::BULK_NO_LIST_UNSUBSCRIBE,
+            ChecklistId::OneClickUnsubscribe => &cat::BULK_NO_ONE_CLICK,
+            // Not visible from one message: no finding.
+            ChecklistId::SpamRate | ChecklistId::UnsubscribeHonored | ChecklistId::ListHygiene => continue,
         };
         let mut fi = spec.emit().detail(it.detail.clone());
-        if it.id == "dmarc_record" {
+        if it.id == ChecklistId::DmarcRecord {
             fi = fi.fix(format!(
                 "Publish a DMARC record: _dmarc.{from}. TXT \"v=DMARC1; p=none; rua=mailto:dmarc-reports@{from}\" and tighten to p=quarantine/reject once reports are clean."
             ));

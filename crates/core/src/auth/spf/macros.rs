@@ -16,7 +16,10 @@ const MAX_DIGITS: u32 = 128;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MacroToken {
     /// Literal text (including what `%%`, `%_`, `%-` stand for).
-    Literal { text: String },
+    Literal {
+        /// The text, with `%%`, `%_` and `%-` already turned into `%`, space and `%20`.
+        text: String,
+    },
     /// `%{` letter transformers delimiters `}` (RFC 7208 §7.1).
     Expand {
         /// The macro letter, lower case.

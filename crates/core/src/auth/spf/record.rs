@@ -49,19 +49,52 @@ pub enum Mechanism {
     /// `all` (§5.1).
     All,
     /// `include:<domain-spec>` (§5.2).
-    Include { domain: MacroString },
+    Include {
+        /// The domain whose SPF record is evaluated; the include matches when that evaluation passes.
+        domain: MacroString,
+    },
     /// `a[:domain-spec][/cidr4][//cidr6]` (§5.3).
-    A { domain: Option<MacroString>, cidr4: Option<u8>, cidr6: Option<u8> },
+    A {
+        /// The domain-spec after `:` whose A/AAAA addresses match; None: the domain being checked.
+        domain: Option<MacroString>,
+        /// IPv4 prefix length after `/` (0-32) applied to the addresses found; None means /32 (§5.3).
+        cidr4: Option<u8>,
+        /// IPv6 prefix length after `//` (0-128) applied to the addresses found; None means /128 (§5.3).
+        cidr6: Option<u8>,
+    },
     /// `mx[:domain-spec][/cidr4][//cidr6]` (§5.4).
-    Mx { domain: Option<MacroString>, cidr4: Option<u8>, cidr6: Option<u8> },
+    Mx {
+        /// The domain-spec after `:` whose MX hosts' addresses match; None: the domain being checked.
+        domain: Option<MacroString>,
+        /// IPv4 prefix length after `/` (0-32) applied to each MX address; None means /32 (§5.4).
+        cidr4: Option<u8>,
+        /// IPv6 prefix length after `//` (0-128) applied to each MX address; None means /128 (§5.4).
+        cidr6: Option<u8>,
+    },
     /// `ptr[:domain-spec]` (§5.5, "SHOULD NOT be used").
-    Ptr { domain: Option<MacroString> },
+    Ptr {
+        /// The domain the validated PTR names must end in; None: the domain being checked.
+        domain: Option<MacroString>,
+    },
     /// `ip4:<network>[/cidr]` (§5.6).
-    Ip4 { network: Ipv4Addr, prefix: u8 },
+    Ip4 {
+        /// The network address as written (host bits may be set; only the prefix is compared).
+        network: Ipv4Addr,
+        /// Prefix length, 0-32; 32 when the term has no `/cidr` (§5.6).
+        prefix: u8,
+    },
     /// `ip6:<network>[/cidr]` (§5.6).
-    Ip6 { network: Ipv6Addr, prefix: u8 },
+    Ip6 {
+        /// The network address as written (host bits may be set; only the prefix is compared).
+        network: Ipv6Addr,
+        /// Prefix length, 0-128; 128 when the term has no `/cidr` (§5.6).
+        prefix: u8,
+    },
     /// `exists:<domain-spec>` (§5.7).
-    Exists { domain: MacroString },
+    Exists {
+        /// The domain-spec (usually with macros) that matches when it has any A record, whatever the address.
+        domain: MacroString,
+    },
 }
 
 impl Mechanism {
@@ -108,11 +141,22 @@ pub struct Directive {
 #[serde(tag = "modifier", rename_all = "lowercase")]
 pub enum Modifier {
     /// `redirect=<domain-spec>` (§6.1).
-    Redirect { domain: MacroString },
+    Redirect {
+        /// The domain whose record replaces this one when no mechanism matched.
+        domain: MacroString,
+    },
     /// `exp=<domain-spec>` (§6.2).
-    Exp { domain: MacroString },
+    Exp {
+        /// The domain whose TXT record, macro-expanded, explains a `fail` to the sender.
+        domain: MacroString,
+    },
     /// Any other `name=macro-string`; ignored by evaluation (§6).
-    Unknown { name: String, value: MacroString },
+    Unknown {
+        /// The modifier name as written.
+        name: String,
+        /// Its value, parsed as a macro-string so a syntax error is still reported.
+        value: MacroString,
+    },
 }
 
 /// One term of a record, in record order.
@@ -185,13 +229,30 @@ pub enum SpfSyntaxError {
     NonAscii,
     /// A mechanism name that does not exist (§4.6.1): `term` as written, `name` its mechanism part.
     #[error("unknown mechanism '{term}' (RFC 7208 §5)")]
-    UnknownMechanism { term: String, name: String },
+    UnknownMechanism {
+        /// The whole term as written in the record.
+        term: String,
+        /// Its mechanism name (before `:` or `/`).
+        name: String,
+    },
     /// A malformed term: `reason` in plain words, `reference` the RFC 7208 section it breaks.
     #[error("invalid term '{term}': {reason} ({reference})")]
-    InvalidTerm { term: String, reason: String, reference: &'static str },
+    InvalidTerm {
+        /// The whole term as written in the record.
+        term: String,
+        /// What is wrong with it, in plain words.
+        reason: String,
+        /// The RFC 7208 section the term breaks (e.g. `RFC 7208 §5.6`).
+        reference: &'static str,
+    },
     /// A malformed or out-of-range CIDR prefix length (§5.6), told apart so a lint can name it.
     #[error("invalid term '{term}': {reason} (RFC 7208 §5.6)")]
-    InvalidCidr { term: String, reason: String },
+    InvalidCidr {
+        /// The whole term as written in the record.
+        term: String,
+        /// What is wrong with the prefix length.
+        reason: String,
+    },
     /// `redirect=` or `exp=` appears twice (§6).
     #[error("modifier '{0}' appears more than once (RFC 7208 §6)")]
     DuplicateModifier(String),

@@ -12,6 +12,7 @@
 use crate::findings::Finding;
 use crate::findings::catalog::content as cat;
 use crate::message::headers::truncate;
+use crate::verdict::word_enum;
 use mail_parser::{Message, MessagePart, PartKind, PartRole};
 use serde::{Deserialize, Serialize};
 
@@ -178,6 +179,24 @@ pub struct MimeNode {
     pub problems: Vec<String>,
 }
 
+word_enum! {
+    /// Why an attachment is risky: the kinds receivers and filters block or distrust.
+    pub enum AttachmentRisk {
+        /// Runs code when opened (.exe, .js, ... or an executable Content-Type).
+        Executable => "executable",
+        /// A disk image (.iso, .img, ...) that mounts on a double click.
+        DiskImage => "disk_image",
+        /// A local HTML page, the usual carrier of credential-phishing forms.
+        Html => "html",
+        /// An Office document with macros (.docm, .xlsm, ...).
+        Macro => "macro",
+        /// A zip that holds a file of one of the risky kinds.
+        ArchiveWithExecutable => "archive_with_executable",
+        /// The file name hides its extension with a right-to-left override (U+202E).
+        RtlOverride => "rtl_override",
+    }
+}
+
 /// An attachment and its risk.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AttachmentInfo {
@@ -187,9 +206,8 @@ pub struct AttachmentInfo {
     pub content_type: String,
     /// Decoded size in bytes.
     pub size: usize,
-    /// `executable`, `disk_image`, `html`, `macro`, `archive_with_executable`,
-    /// `rtl_override`; None when nothing risky was found.
-    pub risk: Option<String>,
+    /// Why the attachment is risky; None when nothing risky was found.
+    pub risk: Option<AttachmentRisk>,
     /// Why (e.g. the executable's name inside a zip).
     pub detail: Option<String>,
 }
@@ -383,9 +401,9 @@ pub fn check_body(msg: &Message, raw_len: usize) -> (BodyReport, Vec<Finding>) {
     if raw_len > LARGE_MESSAGE_BYTES {
         f.push(cat::BODY_TOO_LARGE.emit().detail(format!("The message is {:.1} MB.", raw_len as f64 / 1_048_576.0)));
     }
-    for a in r.attachments.iter().filter(|a| a.risk.is_some()) {
-        let risk = a.risk.as_deref().unwrap_or_default();
-        let spec = if risk == "macro" { &cat::BODY_MACRO_ATTACHMENT } else { &cat::BODY_RISKY_ATTACHMENT };
+    for (a, risk) in r.attachments.iter().filter_map(|a| a.risk.map(|risk| (a, risk))) {
+        let spec =
+            if risk == AttachmentRisk::Macro { &cat::BODY_MACRO_ATTACHMENT } else { &cat::BODY_RISKY_ATTACHMENT };
         f.push(
             spec.emit()
                 .detail(format!(
@@ -583,17 +601,17 @@ fn extension(name: &str) -> Option<String> {
 }
 
 /// The risk of a file name alone: `executable`, `disk_image`, `html`, `macro`.
-pub fn risk_of_name(name: &str) -> Option<&'static str> {
+pub fn risk_of_name(name: &str) -> Option<AttachmentRisk> {
     let ext = extension(name)?;
     let e = ext.as_str();
     if EXECUTABLE_EXT.contains(&e) {
-        Some("executable")
+        Some(AttachmentRisk::Executable)
     } else if DISK_IMAGE_EXT.contains(&e) {
-        Some("disk_image")
+        Some(AttachmentRisk::DiskImage)
     } else if HTML_EXT.contains(&e) {
-        Some("html")
+        Some(AttachmentRisk::Html)
     } else if MACRO_EXT.contains(&e) {
-        Some("macro")
+        Some(AttachmentRisk::Macro)
     } else {
         None
     }
@@ -606,18 +624,18 @@ fn classify_attachment(
     size: usize,
     disposition: Option<&str>,
 ) -> AttachmentInfo {
-    let mut risk: Option<String> = None;
+    let mut risk: Option<AttachmentRisk> = None;
     let mut detail: Option<String> = None;
     if let Some(name) = filename.as_deref() {
         if name.contains('\u{202E}') {
-            risk = Some("rtl_override".into());
+            risk = Some(AttachmentRisk::RtlOverride);
             detail =
                 Some("the file name contains a right-to-left override (U+202E) that disguises its extension".into());
         } else if let Some(k) = risk_of_name(name) {
-            risk = Some(k.into());
+            risk = Some(k);
             let stem_ext = name.rsplit_once('.').and_then(|(stem, _)| extension(stem));
             detail = Some(match stem_ext {
-                Some(inner) if k == "executable" && inner.len() <= 4 => {
+                Some(inner) if k == AttachmentRisk::Executable && inner.len() <= 4 => {
                     format!("double extension .{inner}.{} disguises an executable", extension(name).unwrap_or_default())
                 }
                 _ => format!(".{} files {}", extension(name).unwrap_or_default(), risk_text(k)),
@@ -625,20 +643,22 @@ fn classify_attachment(
         }
     }
     if risk.is_none() && EXECUTABLE_TYPES.contains(&content_type) {
-        risk = Some("executable".into());
+        risk = Some(AttachmentRisk::Executable);
         detail = Some(format!("Content-Type {content_type} is executable code"));
     }
     if risk.is_none() && content_type == "text/html" && disposition == Some("attachment") {
-        risk = Some("html".into());
-        detail = Some(format!(".html files {}", risk_text("html")));
+        risk = Some(AttachmentRisk::Html);
+        detail = Some(format!(".html files {}", risk_text(AttachmentRisk::Html)));
     }
     let is_zip = content_type.contains("zip") && !content_type.contains("gzip")
         || filename.as_deref().and_then(extension).as_deref() == Some("zip");
     if risk.is_none() && is_zip && size <= MAX_ZIP_INSPECT {
         let data = p.decoded();
         let names = zip_entry_names(&data);
-        if let Some(bad) = names.iter().find(|n| risk_of_name(n).is_some_and(|k| k != "macro" || names.len() == 1)) {
-            risk = Some("archive_with_executable".into());
+        if let Some(bad) =
+            names.iter().find(|n| risk_of_name(n).is_some_and(|k| k != AttachmentRisk::Macro || names.len() == 1))
+        {
+            risk = Some(AttachmentRisk::ArchiveWithExecutable);
             detail = Some(format!("the zip contains {}", truncate(bad, 120)));
         } else if let Some(inner) =
             names.iter().find(|n| extension(n).is_some_and(|e| ARCHIVE_EXT.contains(&e.as_str())))
@@ -649,13 +669,15 @@ fn classify_attachment(
     AttachmentInfo { filename, content_type: content_type.to_string(), size, risk, detail }
 }
 
-fn risk_text(kind: &str) -> &'static str {
+fn risk_text(kind: AttachmentRisk) -> &'static str {
     match kind {
-        "executable" => "run code when opened and are blocked by Gmail and Outlook",
-        "disk_image" => "are disk images that mount on a double click and smuggle executables past filters",
-        "html" => "open a local web page, the usual carrier of credential-phishing forms",
-        "macro" => "carry Office macros, a common malware vector",
-        _ => "are risky",
+        AttachmentRisk::Executable => "run code when opened and are blocked by Gmail and Outlook",
+        AttachmentRisk::DiskImage => {
+            "are disk images that mount on a double click and smuggle executables past filters"
+        }
+        AttachmentRisk::Html => "open a local web page, the usual carrier of credential-phishing forms",
+        AttachmentRisk::Macro => "carry Office macros, a common malware vector",
+        AttachmentRisk::ArchiveWithExecutable | AttachmentRisk::RtlOverride => "are risky",
     }
 }
 
@@ -805,11 +827,10 @@ mod tests {
         );
         let (r, f) = run(&raw);
         assert_eq!(r.attachments.len(), 4, "{:?}", r.attachments);
-        let risk =
-            |n: &str| r.attachments.iter().find(|a| a.filename.as_deref() == Some(n)).and_then(|a| a.risk.clone());
-        assert_eq!(risk("report.pdf.exe").as_deref(), Some("executable"));
-        assert_eq!(risk("q3.xlsm").as_deref(), Some("macro"));
-        assert_eq!(risk("docs.zip").as_deref(), Some("archive_with_executable"));
+        let risk = |n: &str| r.attachments.iter().find(|a| a.filename.as_deref() == Some(n)).and_then(|a| a.risk);
+        assert_eq!(risk("report.pdf.exe"), Some(AttachmentRisk::Executable));
+        assert_eq!(risk("q3.xlsm"), Some(AttachmentRisk::Macro));
+        assert_eq!(risk("docs.zip"), Some(AttachmentRisk::ArchiveWithExecutable));
         assert_eq!(risk("fine.pdf"), None);
         let ids = ids(&f);
         assert_eq!(ids.iter().filter(|i| **i == "body.risky_attachment").count(), 2);
@@ -845,8 +866,9 @@ mod tests {
              --m\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"setup.iso\"\r\n\r\nxx\r\n--m--\r\n"
         );
         let (r, f) = run(&raw);
-        let risks: Vec<Option<&str>> = r.attachments.iter().map(|a| a.risk.as_deref()).collect();
-        assert_eq!(risks, vec![Some("rtl_override"), Some("html"), Some("disk_image")]);
+        let risks: Vec<Option<AttachmentRisk>> = r.attachments.iter().map(|a| a.risk).collect();
+        let expected = [AttachmentRisk::RtlOverride, AttachmentRisk::Html, AttachmentRisk::DiskImage];
+        assert_eq!(risks, expected.map(Some));
         assert_eq!(ids(&f).iter().filter(|i| **i == "body.risky_attachment").count(), 3);
         // the attached HTML's form is not part of the body
         assert_eq!(r.forms, 0);
@@ -928,8 +950,8 @@ mod tests {
         assert_eq!(displayed_domain("PayPal.com"), Some("paypal.com".into()));
         assert_eq!(displayed_domain("bank.de/login"), Some("bank.de".into()));
         assert!(is_shortener("bit.ly") && !is_shortener("notbit.ly"));
-        assert_eq!(risk_of_name("setup.ISO"), Some("disk_image"));
-        assert_eq!(risk_of_name("page.html"), Some("html"));
+        assert_eq!(risk_of_name("setup.ISO"), Some(AttachmentRisk::DiskImage));
+        assert_eq!(risk_of_name("page.html"), Some(AttachmentRisk::Html));
         assert_eq!(risk_of_name("photo.jpg"), None);
         assert_eq!(
             text_urls("see https://a.example/x. and http://b.example)"),
