@@ -43,30 +43,31 @@ use std::time::{Duration, Instant};
 
 /// Rows read ahead of the first row not yet written: bounds the scheduler's open items and the
 /// reorder buffer (memory stays flat on any list length).
-pub const DEFAULT_WINDOW: usize = 4096;
+pub(crate) const DEFAULT_WINDOW: usize = 4096;
 /// Longest input record (a CSV row, with quoted newlines, or a text line). An unbalanced quote
 /// would otherwise swallow the rest of the file into one record.
-pub const MAX_RECORD_BYTES: usize = 1 << 20;
+pub(crate) const MAX_RECORD_BYTES: usize = 1 << 20;
 /// Most fields in one CSV record.
-pub const MAX_FIELDS: usize = 10_000;
+pub(crate) const MAX_FIELDS: usize = 10_000;
 /// Rows written between two journal checkpoints (each checkpoint fsyncs output and journal).
-pub const CHECKPOINT_ROWS: u64 = 512;
+pub(crate) const CHECKPOINT_ROWS: u64 = 512;
 /// Longest time between two journal checkpoints while rows are being written.
-pub const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 /// Rows given to one scheduler before it is drained and replaced (see `drive`): the core
 /// scheduler retains about 1 KB per distinct address, so this bounds it near 100 MB.
-pub const GENERATION_ROWS: u64 = 100_000;
+pub(crate) const GENERATION_ROWS: u64 = 100_000;
 /// Journal size that triggers a compaction (bounded disk use on any list length).
-pub const JOURNAL_COMPACT_BYTES: u64 = 64 << 20;
+pub(crate) const JOURNAL_COMPACT_BYTES: u64 = 64 << 20;
 /// The columns added to every output row, in this order.
-pub const ADDED_COLUMNS: [&str; 8] = ["verdict", "reason", "detail", "mx", "catch_all", "disposable", "role", "free"];
+pub(crate) const ADDED_COLUMNS: [&str; 8] =
+    ["verdict", "reason", "detail", "mx", "catch_all", "disposable", "role", "free"];
 /// Default MAIL FROM: the null reverse-path `<>` (RFC 5321 §4.5.5), which every receiver must
 /// accept and which cannot make a bounce go to somebody else.
-pub const DEFAULT_FROM_ADDRESS: &str = "";
+pub(crate) const DEFAULT_FROM_ADDRESS: &str = "";
 
 /// Verify mailboxes and clean lists.
 #[derive(Debug, Args)]
-pub struct VerifyArgs {
+pub(crate) struct VerifyArgs {
     /// Addresses to verify.
     #[arg(value_name = "ADDRESS")]
     pub addresses: Vec<String>,
@@ -142,7 +143,7 @@ pub struct VerifyArgs {
 
 /// How the input file is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum InputFormat {
+pub(crate) enum InputFormat {
     /// By extension, else by the first line (a delimiter or quote means CSV).
     Auto,
     /// CSV with a header row.
@@ -155,12 +156,12 @@ pub enum InputFormat {
 // The SMTP hook
 
 /// A boxed SMTP session future.
-pub type SessionFuture = Pin<Box<dyn Future<Output = SessionResult> + Send>>;
+pub(crate) type SessionFuture = Pin<Box<dyn Future<Output = SessionResult> + Send>>;
 
 /// What an SMTP session needs besides the scheduler's batches.
 #[derive(Debug, Clone)]
 #[allow(dead_code, reason = "read by the SessionRunner implementation, which lands with the SMTP engine (issue 9)")]
-pub struct SessionSettings {
+pub(crate) struct SessionSettings {
     /// MAIL FROM (empty: `<>`).
     pub from_address: String,
     /// EHLO name.
@@ -177,14 +178,14 @@ pub struct SessionSettings {
 /// MX address with `guard::TargetPolicy { allow_private: settings.allow_private }` before
 /// connecting, and reports refused / timed-out connects as `SessionEnd::Refused` /
 /// `SessionEnd::ConnectTimeout` so the scheduler falls back to the next MX.
-pub trait SessionRunner: Send + Sync {
+pub(crate) trait SessionRunner: Send + Sync {
     /// Runs one session.
     fn run(&self, mx: String, batches: Vec<Vec<Probe>>, settings: SessionSettings) -> SessionFuture;
 }
 
 /// The SMTP session driver of this build: none yet. The sans-IO SMTP engine (issue 9 §1) plugs in
 /// here; until then `verify` runs as `--no-smtp` and says so.
-pub fn session_runner() -> Option<Arc<dyn SessionRunner>> {
+pub(crate) fn session_runner() -> Option<Arc<dyn SessionRunner>> {
     None
 }
 
@@ -193,7 +194,7 @@ pub fn session_runner() -> Option<Arc<dyn SessionRunner>> {
 
 /// Why a run cannot start or go on (exit 2).
 #[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
+pub(crate) enum VerifyError {
     /// Reading the input failed.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -874,7 +875,7 @@ fn random_local() -> String {
 }
 
 /// Runs the subcommand.
-pub async fn run(args: VerifyArgs) -> ExitCode {
+pub(crate) async fn run(args: VerifyArgs) -> ExitCode {
     let handle = tokio::runtime::Handle::current();
     match tokio::task::spawn_blocking(move || drive(args, handle)).await {
         Ok(Ok(())) => ExitCode::SUCCESS,
