@@ -7,6 +7,7 @@ mod guard;
 mod http;
 mod limits;
 mod probe;
+mod verify;
 
 use std::process::ExitCode;
 

@@ -13,9 +13,8 @@
 //! replaced). With SMTP this means one catch-all probe per domain per generation and a drain at
 //! each boundary; a core scheduler that forgets finished items would remove both.
 //!
-//! The SMTP session driver (the sans-IO SMTP engine of issue 9 plus sockets) is not wired in yet:
-//! [`session_runner`] returns `None`, and then every address whose domain takes mail is answered
-//! `unknown` / `mailbox_not_checked` ("the mailbox was not asked") — never a guessed verdict.
+//! The verification itself (scheduler, MX lookups, SMTP sessions) is [`crate::verify::engine`],
+//! shared with the HTTP routes and the bulk jobs; the list format is [`crate::verify::list`].
 //!
 //! Exit codes: 0 the run completed (whatever the verdicts); 2 usage error, unreadable or binary
 //! input, missing CSV column, journal mismatch.
@@ -23,19 +22,17 @@
 use super::EXIT_USAGE;
 use super::dns_flags::DnsArgs;
 use super::render::Style;
+use crate::verify::engine::{Engine, EngineConfig, GENERATION_ROWS};
+use crate::verify::list::{self, Input, InputFormat, Row, VerifyError};
+use crate::verify::{DEFAULT_FROM_ADDRESS, SessionRunner, SessionSettings};
 use clap::Args;
 use inboxlens_core::dns::Resolver;
-use inboxlens_core::verify::dns::resolve_mx;
 use inboxlens_core::verify::model::{Reason, Verdict, VerifyResult};
-use inboxlens_core::verify::scheduler::{
-    Action, Millis, MxLookup, Probe, RowId, Scheduler, SchedulerConfig, SessionEnd, SessionResult,
-};
+use inboxlens_core::verify::scheduler::{RowId, SchedulerConfig};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
-use std::future::Future;
-use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Read, Seek, SeekFrom, Write};
+use std::io::{BufRead, BufReader, BufWriter, IsTerminal, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -44,26 +41,12 @@ use std::time::{Duration, Instant};
 /// Rows read ahead of the first row not yet written: bounds the scheduler's open items and the
 /// reorder buffer (memory stays flat on any list length).
 pub(crate) const DEFAULT_WINDOW: usize = 4096;
-/// Longest input record (a CSV row, with quoted newlines, or a text line). An unbalanced quote
-/// would otherwise swallow the rest of the file into one record.
-pub(crate) const MAX_RECORD_BYTES: usize = 1 << 20;
-/// Most fields in one CSV record.
-pub(crate) const MAX_FIELDS: usize = 10_000;
 /// Rows written between two journal checkpoints (each checkpoint fsyncs output and journal).
 pub(crate) const CHECKPOINT_ROWS: u64 = 512;
 /// Longest time between two journal checkpoints while rows are being written.
 pub(crate) const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
-/// Rows given to one scheduler before it is drained and replaced (see `drive`): the core
-/// scheduler retains about 1 KB per distinct address, so this bounds it near 100 MB.
-pub(crate) const GENERATION_ROWS: u64 = 100_000;
 /// Journal size that triggers a compaction (bounded disk use on any list length).
 pub(crate) const JOURNAL_COMPACT_BYTES: u64 = 64 << 20;
-/// The columns added to every output row, in this order.
-pub(crate) const ADDED_COLUMNS: [&str; 8] =
-    ["verdict", "reason", "detail", "mx", "catch_all", "disposable", "role", "free"];
-/// Default MAIL FROM: the null reverse-path `<>` (RFC 5321 §4.5.5), which every receiver must
-/// accept and which cannot make a bounce go to somebody else.
-pub(crate) const DEFAULT_FROM_ADDRESS: &str = "";
 
 /// Verify mailboxes and clean lists.
 #[derive(Debug, Args)]
@@ -141,352 +124,20 @@ pub(crate) struct VerifyArgs {
     pub dns: DnsArgs,
 }
 
-/// How the input file is read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub(crate) enum InputFormat {
-    /// By extension, else by the first line (a delimiter or quote means CSV).
-    Auto,
-    /// CSV with a header row.
-    Csv,
-    /// One address per line; blank lines are skipped.
-    Txt,
+/// The SMTP session driver for the CLI (None with `--no-smtp`).
+fn session_runner(args: &VerifyArgs) -> Option<Arc<dyn SessionRunner>> {
+    if args.no_smtp { None } else { None }
 }
 
-// ---------------------------------------------------------------------------------------------
-// The SMTP hook
-
-/// A boxed SMTP session future.
-pub(crate) type SessionFuture = Pin<Box<dyn Future<Output = SessionResult> + Send>>;
-
-/// What an SMTP session needs besides the scheduler's batches.
-#[derive(Debug, Clone)]
-#[allow(dead_code, reason = "read by the SessionRunner implementation, which lands with the SMTP engine (issue 9)")]
-pub(crate) struct SessionSettings {
-    /// MAIL FROM (empty: `<>`).
-    pub from_address: String,
-    /// EHLO name.
-    pub helo: String,
-    /// Allow private / loopback MX addresses.
-    pub allow_private: bool,
-    /// Deadline of one step.
-    pub step_timeout: Duration,
-}
-
-/// Where the scheduler's `OpenSession` actions go: connect to `mx`, EHLO (STARTTLS when offered),
-/// and per batch MAIL FROM + RCPT TO each probe (RSET between batches), answering every probe by
-/// its id. The driver adds an overall deadline around the future. An implementation checks each
-/// MX address with `guard::TargetPolicy { allow_private: settings.allow_private }` before
-/// connecting, and reports refused / timed-out connects as `SessionEnd::Refused` /
-/// `SessionEnd::ConnectTimeout` so the scheduler falls back to the next MX.
-pub(crate) trait SessionRunner: Send + Sync {
-    /// Runs one session.
-    fn run(&self, mx: String, batches: Vec<Vec<Probe>>, settings: SessionSettings) -> SessionFuture;
-}
-
-/// The SMTP session driver of this build: none yet. The sans-IO SMTP engine (issue 9 §1) plugs in
-/// here; until then `verify` runs as `--no-smtp` and says so.
-pub(crate) fn session_runner() -> Option<Arc<dyn SessionRunner>> {
-    None
-}
-
-// ---------------------------------------------------------------------------------------------
-// Errors
-
-/// Why a run cannot start or go on (exit 2).
-#[derive(Debug, thiserror::Error)]
-pub(crate) enum VerifyError {
-    /// Reading the input failed.
-    #[error("cannot read {path}: {source}")]
-    Read {
-        /// The input.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// Writing the output or journal failed.
-    #[error("cannot write {path}: {source}")]
-    Write {
-        /// The file.
-        path: String,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// The input is not text.
-    #[error("{path} is not a text/CSV file: {why}")]
-    Binary {
-        /// The input.
-        path: String,
-        /// What gave it away.
-        why: String,
-    },
-    /// A record is longer than [`MAX_RECORD_BYTES`] or has too many fields.
-    #[error("{path}: record {record} is too large ({why}); an unbalanced quote?")]
-    RecordTooLarge {
-        /// The input.
-        path: String,
-        /// 1-based record number.
-        record: u64,
-        /// What exceeded its bound.
-        why: String,
-    },
-    /// The address column is not in the header.
-    #[error("{path}: no column {wanted}; the columns found are: {found}. Choose one with --column NAME.")]
-    MissingColumn {
-        /// The input.
-        path: String,
-        /// What was looked for.
-        wanted: String,
-        /// The header's columns.
-        found: String,
-    },
-    /// The CSV has no header row.
-    #[error("{0}: the CSV is empty (no header row)")]
-    EmptyCsv(String),
-    /// The journal does not belong to this run or is unreadable.
-    #[error("journal {path}: {why}")]
-    Journal {
-        /// The journal.
-        path: String,
-        /// What is wrong.
-        why: String,
-    },
-    /// Nothing to verify.
-    #[error("no address given (ADDRESS... or --input FILE)")]
-    NoInput,
-    /// Bad flags.
-    #[error("{0}")]
-    Usage(String),
-}
-
-// ---------------------------------------------------------------------------------------------
-// Input
-
-/// One input row: the raw bytes to re-emit (CSV) and the address cell.
-#[derive(Debug)]
-struct Row {
-    /// The record as read, without its line terminator (CSV), or None (text input).
-    raw: Option<Vec<u8>>,
-    /// The address cell.
-    address: String,
-    /// The cell was not valid UTF-8 (`address` is its lossy decoding): a syntax error, not an
-    /// address to look up.
-    not_utf8: bool,
-}
-
-/// A CSV record: its raw bytes (without terminator) and its decoded fields.
-type RawRecord = (Vec<u8>, Vec<Vec<u8>>);
-
-/// A CSV record reader that keeps each record's raw bytes (original quoting intact).
-struct CsvRecords {
-    inner: Box<dyn BufRead + Send>,
-    core: csv_core::Reader,
-    raw: Vec<u8>,
-    out: Vec<u8>,
-    ends: Vec<usize>,
-    eof: bool,
-    records: u64,
-    path: String,
-}
-
-impl CsvRecords {
-    fn new(inner: Box<dyn BufRead + Send>, delimiter: u8, path: String) -> Self {
-        CsvRecords {
-            inner,
-            core: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
-            raw: Vec::new(),
-            out: vec![0; 4096],
-            ends: vec![0; 64],
-            eof: false,
-            records: 0,
-            path,
-        }
-    }
-
-    /// The next record: (raw bytes without leading blank lines and trailing terminator, fields).
-    fn next(&mut self) -> Result<Option<RawRecord>, VerifyError> {
-        self.raw.clear();
-        let (mut outlen, mut nend) = (0usize, 0usize);
-        loop {
-            let chunk: Vec<u8> = if self.eof {
-                Vec::new()
-            } else {
-                let buf =
-                    self.inner.fill_buf().map_err(|source| VerifyError::Read { path: self.path.clone(), source })?;
-                buf.to_vec()
-            };
-            if chunk.is_empty() {
-                self.eof = true;
-            }
-            let (res, nin, nout, nends) =
-                self.core.read_record(&chunk, &mut self.out[outlen..], &mut self.ends[nend..]);
-            self.raw.extend_from_slice(&chunk[..nin]);
-            if !self.eof {
-                self.inner.consume(nin);
-            }
-            outlen += nout;
-            nend += nends;
-            if self.raw.len() > MAX_RECORD_BYTES {
-                return Err(self.too_large(format!("more than {MAX_RECORD_BYTES} bytes")));
-            }
-            match res {
-                csv_core::ReadRecordResult::InputEmpty => {}
-                csv_core::ReadRecordResult::OutputFull => {
-                    let n = self.out.len() * 2;
-                    self.out.resize(n, 0);
-                }
-                csv_core::ReadRecordResult::OutputEndsFull => {
-                    if self.ends.len() >= MAX_FIELDS {
-                        return Err(self.too_large(format!("more than {MAX_FIELDS} fields")));
-                    }
-                    let n = self.ends.len() * 2;
-                    self.ends.resize(n, 0);
-                }
-                csv_core::ReadRecordResult::Record => {
-                    self.records += 1;
-                    let mut fields = Vec::with_capacity(nend);
-                    let mut start = 0;
-                    for &e in &self.ends[..nend] {
-                        fields.push(self.out[start..e].to_vec());
-                        start = e;
-                    }
-                    return Ok(Some((trim_terminators(&self.raw).to_vec(), fields)));
-                }
-                csv_core::ReadRecordResult::End => return Ok(None),
-            }
-        }
-    }
-
-    fn too_large(&self, why: String) -> VerifyError {
-        VerifyError::RecordTooLarge { path: self.path.clone(), record: self.records + 1, why }
-    }
-}
-
-/// The record without the blank lines csv-core skipped before it and without its terminator.
-fn trim_terminators(raw: &[u8]) -> &[u8] {
-    let start = raw.iter().position(|&b| b != b'\r' && b != b'\n').unwrap_or(raw.len());
-    let end = raw.iter().rposition(|&b| b != b'\r' && b != b'\n').map_or(start, |p| p + 1);
-    &raw[start..end.max(start)]
-}
-
-/// Where rows come from.
-enum Source {
-    /// Command-line arguments.
-    Args(std::vec::IntoIter<String>),
-    /// One address per line.
-    Text { inner: Box<dyn BufRead + Send>, path: String, line: u64 },
-    /// CSV: the address is field `column`.
-    Csv { records: Box<CsvRecords>, column: usize },
-}
-
-impl Source {
-    fn next(&mut self) -> Result<Option<Row>, VerifyError> {
-        match self {
-            Source::Args(it) => Ok(it.next().map(|a| Row { raw: None, address: a, not_utf8: false })),
-            Source::Text { inner, path, line } => loop {
-                let mut buf = Vec::new();
-                let n = inner
-                    .by_ref()
-                    .take(MAX_RECORD_BYTES as u64 + 1)
-                    .read_until(b'\n', &mut buf)
-                    .map_err(|source| VerifyError::Read { path: path.clone(), source })?;
-                if n == 0 {
-                    return Ok(None);
-                }
-                *line += 1;
-                if buf.len() > MAX_RECORD_BYTES {
-                    return Err(VerifyError::RecordTooLarge {
-                        path: path.clone(),
-                        record: *line,
-                        why: format!("a line longer than {MAX_RECORD_BYTES} bytes"),
-                    });
-                }
-                let not_utf8 = std::str::from_utf8(&buf).is_err();
-                let text = String::from_utf8_lossy(&buf);
-                let text = text.trim_start_matches('\u{feff}').trim();
-                if text.is_empty() {
-                    continue;
-                }
-                return Ok(Some(Row { raw: None, address: text.to_string(), not_utf8 }));
-            },
-            Source::Csv { records, column } => Ok(records.next()?.map(|(raw, fields)| {
-                let cell = fields.get(*column).map(Vec::as_slice).unwrap_or_default();
-                Row {
-                    raw: Some(raw),
-                    address: String::from_utf8_lossy(cell).into_owned(),
-                    not_utf8: std::str::from_utf8(cell).is_err(),
-                }
-            })),
-        }
-    }
-}
-
-/// The opened input: its rows, the CSV header (raw, for the output), delimiter and terminator.
-struct Input {
-    source: Source,
-    header_raw: Option<Vec<u8>>,
-    delimiter: u8,
-    terminator: &'static [u8],
-    label: String,
-    /// Length of a regular input file (journal fingerprint).
-    file_len: Option<u64>,
-}
-
-const SNIFF_BYTES: usize = 8192;
-
-/// Rejects input that is not text: a NUL byte, control characters (other than tab, CR, LF, form
-/// feed) in more than 1 % of the first 8 KiB, or invalid UTF-8 with more than 30 % high bytes. A
-/// Latin-1 list (mostly ASCII, a few high bytes) is text: its non-UTF-8 cells become syntax errors.
-fn check_text(head: &[u8], label: &str) -> Result<(), VerifyError> {
-    let binary = |why: String| Err(VerifyError::Binary { path: label.into(), why });
-    if let Some(p) = head.iter().position(|&b| b == 0) {
-        return binary(format!("a NUL byte at offset {p}"));
-    }
-    let controls =
-        head.iter().filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\r' | b'\n' | 0x0c)) || b == 0x7f).count();
-    if controls * 100 > head.len() {
-        return binary(format!("{controls} control bytes in the first {} bytes", head.len()));
-    }
-    if let Err(e) = std::str::from_utf8(head) {
-        let cut_char = e.error_len().is_none() && head.len() >= SNIFF_BYTES;
-        let high = head.iter().filter(|&&b| b >= 0x80).count();
-        if !cut_char && high * 100 > head.len() * 30 {
-            return binary(format!("invalid UTF-8 at offset {} and {high} high bytes", e.valid_up_to()));
-        }
-    }
-    Ok(())
-}
-
-/// The delimiter of the first line: the most frequent of `,` `;` tab outside quotes (`,` on a tie).
-fn sniff_delimiter(head: &[u8]) -> u8 {
-    let mut counts = [0usize; 3];
-    let mut quoted = false;
-    for &b in head {
-        match b {
-            b'"' => quoted = !quoted,
-            b'\n' | b'\r' if !quoted => break,
-            b',' if !quoted => counts[0] += 1,
-            b';' if !quoted => counts[1] += 1,
-            b'\t' if !quoted => counts[2] += 1,
-            _ => {}
-        }
-    }
-    let best = (0..3).max_by_key(|&k| (counts[k], usize::from(k == 0))).unwrap_or(0);
-    if counts[best] == 0 { b',' } else { b",;\t"[best] }
-}
-
-/// Whether the header names an address column.
-fn is_address_header(name: &str) -> bool {
-    let n = name.trim().to_ascii_lowercase().replace(['-', '_', ' '], "");
-    matches!(n.as_str(), "email" | "emailaddress" | "mail" | "address" | "emails" | "mailaddress")
-}
-
+/// Opens the addresses the arguments name: the positional addresses, or `--input` (a file or `-`
+/// for stdin).
 fn open_input(args: &VerifyArgs) -> Result<Input, VerifyError> {
     let Some(path) = &args.input else {
         if args.addresses.is_empty() {
             return Err(VerifyError::NoInput);
         }
         return Ok(Input {
-            source: Source::Args(args.addresses.clone().into_iter()),
+            source: list::Source::Args(args.addresses.clone().into_iter()),
             header_raw: None,
             delimiter: b',',
             terminator: b"\n",
@@ -499,88 +150,18 @@ fn open_input(args: &VerifyArgs) -> Result<Input, VerifyError> {
     }
     let stdin = path.as_os_str() == "-";
     let label = if stdin { "stdin".to_string() } else { path.display().to_string() };
-    let (mut reader, file_len): (Box<dyn BufRead + Send>, Option<u64>) = if stdin {
+    let (reader, file_len): (Box<dyn BufRead + Send>, Option<u64>) = if stdin {
         (Box::new(BufReader::with_capacity(1 << 16, std::io::stdin())), None)
     } else {
         let f = File::open(path).map_err(|source| VerifyError::Read { path: label.clone(), source })?;
         let len = f.metadata().ok().filter(|m| m.is_file()).map(|m| m.len());
         (Box::new(BufReader::with_capacity(1 << 16, f)), len)
     };
-    // look at the head without consuming it
-    // one fill of the buffer is enough for the sniff
-    let head: Vec<u8> = {
-        let buf = reader.fill_buf().map_err(|source| VerifyError::Read { path: label.clone(), source })?;
-        buf[..buf.len().min(SNIFF_BYTES)].to_vec()
-    };
-    check_text(&head, &label)?;
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
-    let head_text = head.strip_prefix(b"\xef\xbb\xbf".as_slice()).unwrap_or(&head);
-    let first_line = head_text.split(|&b| b == b'\n').next().unwrap_or(&[]);
-    let csv = match args.format {
-        InputFormat::Csv => true,
-        InputFormat::Txt => false,
-        InputFormat::Auto => match ext.as_deref() {
-            Some("csv") | Some("tsv") => true,
-            Some("txt") | Some("lst") | Some("list") => false,
-            _ => first_line.iter().any(|&b| matches!(b, b',' | b';' | b'\t' | b'"')),
-        },
-    };
-    let terminator: &'static [u8] = if head.windows(2).any(|w| w == b"\r\n") { b"\r\n" } else { b"\n" };
-    if !csv {
-        if args.column.is_some() {
-            return Err(VerifyError::Usage(format!("--column applies to CSV input; {label} is read as text")));
-        }
-        return Ok(Input {
-            source: Source::Text { inner: reader, path: label.clone(), line: 0 },
-            header_raw: None,
-            delimiter: b',',
-            terminator,
-            label,
-            file_len,
-        });
-    }
-    let delimiter = if ext.as_deref() == Some("tsv") { b'\t' } else { sniff_delimiter(head_text) };
-    let mut records = Box::new(CsvRecords::new(reader, delimiter, label.clone()));
-    let Some((header_raw, header)) = records.next()? else {
-        return Err(VerifyError::EmptyCsv(label));
-    };
-    let names: Vec<String> = header.iter().map(|f| String::from_utf8_lossy(f).trim().to_string()).collect();
-    let column = match &args.column {
-        Some(want) => names.iter().position(|n| n == want).or_else(|| {
-            let w = want.to_lowercase();
-            names.iter().position(|n| n.to_lowercase() == w)
-        }),
-        None if names.len() == 1 => Some(0),
-        None => names.iter().position(|n| is_address_header(n)),
-    };
-    let Some(column) = column else {
-        let wanted = match &args.column {
-            Some(w) => format!("{w:?}"),
-            None => "named email, e-mail, mail or address".into(),
-        };
-        let found = names.iter().map(|n| format!("{n:?}")).collect::<Vec<_>>().join(", ");
-        return Err(VerifyError::MissingColumn { path: label, wanted, found });
-    };
-    // the BOM (if any) is part of header_raw: csv-core consumed it with the first record
-    let header_raw = if head.starts_with(b"\xef\xbb\xbf") && !header_raw.starts_with(b"\xef\xbb\xbf") {
-        [b"\xef\xbb\xbf".as_slice(), &header_raw].concat()
-    } else {
-        header_raw
-    };
-    Ok(Input {
-        source: Source::Csv { records, column },
-        header_raw: Some(header_raw),
-        delimiter,
-        terminator,
-        label,
-        file_len,
-    })
+    let ext = if stdin { None } else { path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase) };
+    list::open_reader(reader, label, ext, args.format, args.column.as_deref(), file_len)
 }
 
-// ---------------------------------------------------------------------------------------------
-// Output
-
-/// The cleaned CSV, with a byte count for the journal's checkpoints.
+/// The cleaned CSV being written (bytes counted for the journal's checkpoints).
 struct CsvOut {
     file: BufWriter<File>,
     path: String,
@@ -596,51 +177,13 @@ impl CsvOut {
         Ok(())
     }
 
-    /// Fields encoded with the csv crate (quoted only where needed), without a terminator.
-    fn encode(&self, fields: &[&str]) -> Vec<u8> {
-        let mut w = csv::WriterBuilder::new()
-            .delimiter(self.delimiter)
-            .quote_style(csv::QuoteStyle::Necessary)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .from_writer(Vec::new());
-        let _ = w.write_record(fields);
-        let mut v = w.into_inner().unwrap_or_default();
-        if v.last() == Some(&b'\n') {
-            v.pop();
-        }
-        v
-    }
-
     fn header(&mut self, original: Option<&[u8]>) -> Result<(), VerifyError> {
-        let mut line = match original {
-            Some(raw) => raw.to_vec(),
-            None => self.encode(&["address"]),
-        };
-        line.push(self.delimiter);
-        line.extend_from_slice(&self.encode(&ADDED_COLUMNS));
-        line.extend_from_slice(self.terminator);
+        let line = list::header_line(original, self.delimiter, self.terminator);
         self.write_all(&line)
     }
 
     fn row(&mut self, raw: Option<&[u8]>, r: &VerifyResult) -> Result<(), VerifyError> {
-        let mut line = match raw {
-            Some(raw) => raw.to_vec(),
-            None => self.encode(&[&r.address]),
-        };
-        line.push(self.delimiter);
-        let b = |v: bool| if v { "true" } else { "false" };
-        let catch_all = r.catch_all.map(b).unwrap_or("");
-        line.extend_from_slice(&self.encode(&[
-            r.verdict.as_str(),
-            r.reason.as_str(),
-            &r.detail,
-            r.mx.as_deref().unwrap_or(""),
-            catch_all,
-            b(r.disposable),
-            b(r.role),
-            b(r.free),
-        ]));
-        line.extend_from_slice(self.terminator);
+        let line = list::result_line(raw, r, self.delimiter, self.terminator);
         self.write_all(&line)
     }
 
@@ -849,10 +392,12 @@ impl Journal {
 // ---------------------------------------------------------------------------------------------
 // The driver
 
-/// What the spawned DNS / SMTP tasks send back.
+/// What the reader thread and the engine send to the driver loop.
 enum Event {
-    Mx(String, MxLookup),
-    Session(u64, SessionResult),
+    /// A row's final result (from the engine, in completion order).
+    Result(RowId, VerifyResult),
+    /// The engine answered every row it was given and ended.
+    EngineDone,
     /// An input row (from the reader thread).
     Row(RowId, Row),
     /// The input ended after this many rows.
@@ -866,12 +411,6 @@ enum Event {
 struct Counts {
     by_verdict: BTreeMap<&'static str, u64>,
     by_reason: BTreeMap<&'static str, u64>,
-}
-
-fn random_local() -> String {
-    use rand::Rng;
-    let mut rng = rand::rng();
-    (0..14).map(|_| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[rng.random_range(0..36)])).collect()
 }
 
 /// Runs the subcommand.
@@ -904,7 +443,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         return Err(VerifyError::Usage("--concurrency, --per-domain-concurrency and the window must be > 0".into()));
     }
     let resolver: Arc<dyn Resolver> = args.dns.build_resolver().map_err(|e| VerifyError::Usage(e.to_string()))?;
-    let runner = if args.no_smtp { None } else { session_runner() };
+    let runner = session_runner(&args);
     let smtp_missing = !args.no_smtp && runner.is_none();
     if smtp_missing {
         eprintln!(
@@ -1064,18 +603,32 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         None
     };
 
-    let clock = Instant::now();
-    let now = || clock.elapsed().as_millis() as Millis;
-    let mut sched = Scheduler::new(cfg.clone());
-    // The core scheduler keeps every distinct address it was given (to answer duplicates), so a
-    // long list runs in generations: after `generation_rows` rows the scheduler gets no more,
-    // drains, and is replaced by a fresh one; rows read meanwhile wait in `held` (within the
-    // window). Duplicates are answered once per generation.
-    let generation_rows = args.generation_rows.max(1);
-    let mut added_in_generation = 0u64;
-    let mut carried: Vec<(RowId, VerifyResult)> = Vec::new();
-    let mut held: std::collections::VecDeque<(RowId, String)> = std::collections::VecDeque::new();
+    // The engine runs the core scheduler on the runtime; rows go to it through a bounded
+    // channel and every result comes back here as an event (in completion order).
+    let engine = Engine::new(
+        Arc::clone(&resolver),
+        runner,
+        EngineConfig {
+            sched: cfg,
+            settings,
+            dns_deadline: Duration::from_millis(args.dns.dns_timeout_ms.max(1).saturating_mul(6)),
+            generation_rows: args.generation_rows.max(1),
+        },
+    );
     let (tx, rx) = mpsc::channel::<Event>();
+    let (rows_tx, rows_rx) = tokio::sync::mpsc::channel::<(RowId, String)>(window);
+    let mut rows_tx = Some(rows_tx);
+    {
+        let (tx, done_tx) = (tx.clone(), tx.clone());
+        rt.spawn(async move {
+            engine
+                .run(rows_rx, move |row, r| {
+                    let _ = tx.send(Event::Result(row, r));
+                })
+                .await;
+            let _ = done_tx.send(Event::EngineDone);
+        });
+    }
     // The reader thread may hold at most `window` rows read and not yet written: one permit per
     // row, given back when the row is written.
     let (permit_tx, permit_rx) = mpsc::sync_channel::<()>(window);
@@ -1122,89 +675,15 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     if let StdoutMode::Json { single: false } = mode {
         let _ = write!(stdout, "[");
     }
-    let dns_deadline = Duration::from_millis(args.dns.dns_timeout_ms.max(1).saturating_mul(6));
-    let session_deadline = |rcpts: usize| settings.step_timeout.saturating_mul(4 + 2 * rcpts as u32);
     let no_smtp_note = if smtp_missing { Some("(no SMTP session driver in this build yet).") } else { None };
     let checkpoint_rows = args.checkpoint_rows.max(1);
+    let mut engine_done = false;
+    let mut ready: Vec<(RowId, VerifyResult)> = Vec::new();
 
     let result: Result<(), VerifyError> = loop {
-        // 1. start what the scheduler asks for
-        let mut wait = Duration::from_secs(1);
-        let mut sched_done = false;
-        loop {
-            let t = now();
-            match sched.next_action(t) {
-                Action::ResolveMx { domain } => {
-                    let (tx, resolver) = (tx.clone(), Arc::clone(&resolver));
-                    rt.spawn(async move {
-                        let lookup =
-                            match tokio::time::timeout(dns_deadline, resolve_mx(resolver.as_ref(), &domain)).await {
-                                Ok(l) => l,
-                                Err(_) => MxLookup::Failed(format!("no answer within {} ms", dns_deadline.as_millis())),
-                            };
-                        let _ = tx.send(Event::Mx(domain, lookup));
-                    });
-                }
-                Action::OpenSession { id, mx, batches } => {
-                    let tx = tx.clone();
-                    let rcpts = batches.iter().map(Vec::len).sum();
-                    let deadline = session_deadline(rcpts);
-                    // `runner` is Some whenever the scheduler asks for SMTP (cfg.smtp)
-                    let fut = match &runner {
-                        Some(r) => r.run(mx, batches, settings.clone()),
-                        None => Box::pin(async {
-                            SessionResult {
-                                end: SessionEnd::Failed {
-                                    reason: Reason::SmtpError,
-                                    detail: "no SMTP session driver".into(),
-                                },
-                                replies: Vec::new(),
-                            }
-                        }),
-                    };
-                    rt.spawn(async move {
-                        let result = match tokio::time::timeout(deadline, fut).await {
-                            Ok(r) => r,
-                            Err(_) => SessionResult {
-                                end: SessionEnd::Failed {
-                                    reason: Reason::Timeout,
-                                    detail: format!("The session did not finish within {} s", deadline.as_secs()),
-                                },
-                                replies: Vec::new(),
-                            },
-                        };
-                        let _ = tx.send(Event::Session(id, result));
-                    });
-                }
-                Action::WaitUntil(until) => {
-                    wait = Duration::from_millis(until.saturating_sub(t)).min(wait);
-                    break;
-                }
-                Action::AwaitResults => break,
-                Action::Done if !held.is_empty() => {
-                    // the drained generation is dropped with everything it retained (its last
-                    // results are taken first)
-                    carried.extend(sched.drain_results());
-                    sched = Scheduler::new(cfg.clone());
-                    added_in_generation = 0;
-                    while added_in_generation < generation_rows
-                        && let Some((id, address)) = held.pop_front()
-                    {
-                        sched.add(id, &address);
-                        added_in_generation += 1;
-                    }
-                }
-                Action::Done => {
-                    sched_done = true;
-                    break;
-                }
-            }
-        }
         // 2. results into the reorder buffer, then write the ready prefix in order
         let mut write_error = None;
-        let mut ready = std::mem::take(&mut carried);
-        ready.extend(sched.drain_results());
-        for (row, mut r) in ready {
+        for (row, mut r) in ready.drain(..) {
             if let Some(note) = no_smtp_note
                 && r.reason == Reason::MailboxNotChecked
                 && let Some(stem) = r.detail.strip_suffix("(--no-smtp).")
@@ -1285,20 +764,20 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
             last_checkpoint = Instant::now();
         }
         // 3. finished?
-        if sched_done && input_end == Some(next_emit) {
+        if engine_done && input_end == Some(next_emit) {
             break Ok(());
         }
-        // a row the finished scheduler never answered would stall the run: fail loudly instead
-        if sched_done
-            && held.is_empty()
+        // a row the finished engine never answered would stall the run: fail loudly instead
+        if engine_done
+            && input_end.is_some()
             && let Some((row, _)) = pending.iter().find(|(_, (_, r))| r.is_none())
         {
             break Err(VerifyError::Usage(format!(
-                "internal error: row {row} has no result after the scheduler finished (the output is resumable)"
+                "internal error: row {row} has no result after the engine finished (the output is resumable)"
             )));
         }
-        // 4. wait for a row, a task or the scheduler's timer
-        let mut got = match rx.recv_timeout(wait) {
+        // 4. wait for a row or a result
+        let mut got = match rx.recv_timeout(Duration::from_secs(1)) {
             Ok(ev) => Some(ev),
             Err(mpsc::RecvTimeoutError::Timeout) => None,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
@@ -1308,8 +787,8 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         let mut failed = None;
         while let Some(ev) = got.take() {
             match ev {
-                Event::Mx(domain, lookup) => sched.on_mx(&domain, lookup, &random_local(), now()),
-                Event::Session(id, result) => sched.on_session_result(id, result, now()),
+                Event::Result(row, r) => ready.push((row, r)),
+                Event::EngineDone => engine_done = true,
                 Event::Row(id, row) => {
                     if let Some(r) = resume_from.ahead.remove(&id) {
                         pending.insert(id, (row.raw, Some(r)));
@@ -1320,22 +799,26 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                             Reason::Syntax,
                             "Invalid address: the cell is not valid UTF-8 (is the file in another encoding?).",
                         );
-                        if let Some(j) = journal.as_mut() {
-                            let _ = j.line(&JournalLine::Result { row: id, result: r.clone() });
-                        }
-                        pending.insert(id, (row.raw, Some(r)));
+                        ready.push((id, r));
+                        pending.insert(id, (row.raw, None));
                     } else {
                         pending.insert(id, (row.raw, None));
-                        if added_in_generation < generation_rows {
-                            sched.add(id, &row.address);
-                            added_in_generation += 1;
-                        } else {
-                            held.push_back((id, row.address));
+                        if let Some(t) = &rows_tx
+                            && t.blocking_send((id, row.address)).is_err()
+                        {
+                            failed = Some(VerifyError::Usage("internal error: the engine stopped early".into()));
                         }
                     }
                 }
-                Event::InputEnd(n) => input_end = Some(n.max(resume_from.rows)),
+                Event::InputEnd(n) => {
+                    input_end = Some(n.max(resume_from.rows));
+                    // no more rows: the engine finishes what it has and ends
+                    rows_tx = None;
+                }
                 Event::InputError(e) => failed = Some(e),
+            }
+            if ready.len() >= window {
+                break;
             }
             got = rx.try_recv().ok();
         }
@@ -1343,6 +826,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
             break Err(e);
         }
     };
+    drop(rows_tx);
     drop(permit_tx);
     if result.is_ok() && !stdout_closed {
         // on an error the reader may be blocked on stdin: the process exits without it
@@ -1416,43 +900,4 @@ fn count_rows(args: &VerifyArgs) -> Option<u64> {
         n += 1;
     }
     Some(n)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn raw_records_keep_their_quoting_and_fields_are_decoded() {
-        let data = "\u{feff}name,email\r\n\"Smith, J\",\"j@x.test\"\r\n\r\n\"multi\nline\",a@b.test\nlast,  c@d.test";
-        let mut r = CsvRecords::new(Box::new(std::io::Cursor::new(data.as_bytes().to_vec())), b',', "t".into());
-        let (raw, f) = r.next().unwrap().unwrap();
-        assert_eq!(raw, "\u{feff}name,email".as_bytes());
-        assert_eq!(f, [b"name".to_vec(), b"email".to_vec()]);
-        let (raw, f) = r.next().unwrap().unwrap();
-        assert_eq!(raw, b"\"Smith, J\",\"j@x.test\"");
-        assert_eq!(f[1], b"j@x.test");
-        let (raw, f) = r.next().unwrap().unwrap();
-        assert_eq!(raw, b"\"multi\nline\",a@b.test");
-        assert_eq!(f[0], b"multi\nline");
-        let (raw, _) = r.next().unwrap().unwrap();
-        assert_eq!(raw, b"last,  c@d.test");
-        assert!(r.next().unwrap().is_none());
-    }
-
-    #[test]
-    fn delimiter_sniffing_ignores_quoted_delimiters() {
-        assert_eq!(sniff_delimiter(b"a;b;\"c,d,e,f\"\n1,2,3"), b';');
-        assert_eq!(sniff_delimiter(b"email\n"), b',');
-        assert_eq!(sniff_delimiter(b"a\tb\n"), b'\t');
-    }
-
-    #[test]
-    fn binary_input_is_refused() {
-        assert!(check_text(b"PK\x03\x04\x00\x00", "x").is_err());
-        assert!(check_text(b"\xff\xfe\xfd\xfc abc", "x").is_err());
-        assert!(check_text(b"\x1b\x02\x03\x04\x05 abc", "x").is_err());
-        assert!(check_text(b"name,email\nRen\xe9,r@x.test\n", "x").is_ok(), "Latin-1 is text");
-        assert!(check_text("ok,é\n".as_bytes(), "x").is_ok());
-    }
 }
