@@ -312,6 +312,9 @@ pub struct SessionRecord {
     pub mail_from: Vec<Reply>,
     /// RCPT TO replies in order.
     pub rcpts: Vec<RcptRecord>,
+    /// Recipients not sent: their address is not ASCII and the server did not advertise
+    /// SMTPUTF8 (RFC 6531 §3.4: such a recipient must not be sent to it).
+    pub smtputf8_skipped: Vec<String>,
     /// Replies to DATA and to the message (354, then 250 or an error).
     pub data: Vec<Reply>,
     /// What ended the session early.
@@ -806,13 +809,44 @@ impl ClientSession {
 
     fn mail_from(&mut self, now: u64) -> Step {
         let Some(plan) = self.config.mailbox.as_ref() else { return self.quit(now) };
-        let cmd = Command::MailFrom { reverse_path: plan.reverse_path.clone(), params: plan.params.clone() };
+        let mut params = plan.params.clone();
+        // RFC 6531 §3.4: a transaction with a non-ASCII path carries SMTPUTF8 (only offered
+        // servers get such paths at all, see `next_in_transaction`).
+        let batch = plan.batch_size.max(1);
+        let end = self.next_rcpt.saturating_add(batch).min(self.queue.len());
+        let utf8_ahead = !plan.reverse_path.is_ascii()
+            || self.queue.get(self.next_rcpt..end).is_some_and(|q| q.iter().any(|(a, _)| !a.is_ascii()));
+        if utf8_ahead && self.smtputf8_offered() && !params.iter().any(|p| p.keyword.eq_ignore_ascii_case("SMTPUTF8")) {
+            params.push(Param::smtputf8());
+        }
+        let cmd = Command::MailFrom { reverse_path: plan.reverse_path.clone(), params };
         self.send(cmd, Phase::MailFrom, now)
+    }
+
+    /// Whether the server advertised SMTPUTF8 (after TLS when TLS is up).
+    fn smtputf8_offered(&self) -> bool {
+        let caps = if self.record.tls.is_some() {
+            self.record.capabilities_after_tls.as_ref().or(self.record.capabilities.as_ref())
+        } else {
+            self.record.capabilities.as_ref()
+        };
+        caps.is_some_and(|c| c.smtputf8)
     }
 
     /// Next RCPT of the transaction, or DATA / RSET at its end.
     fn next_in_transaction(&mut self, now: u64) -> Step {
         let batch = self.config.mailbox.as_ref().map(|p| p.batch_size.max(1)).unwrap_or(1);
+        // a non-ASCII recipient is never sent to a server without SMTPUTF8 (RFC 6531 §3.4)
+        if !self.smtputf8_offered() {
+            while let Some((address, _)) = self.queue.get(self.next_rcpt)
+                && !address.is_ascii()
+            {
+                let address = address.clone();
+                self.note(&format!("not sent (needs SMTPUTF8, not advertised): {address}"));
+                self.record.smtputf8_skipped.push(address);
+                self.next_rcpt += 1;
+            }
+        }
         if self.in_batch < batch
             && let Some((address, _)) = self.queue.get(self.next_rcpt)
         {

@@ -13,3 +13,4 @@ pub mod judge;
 pub mod lists;
 pub mod model;
 pub mod scheduler;
+pub mod session;
