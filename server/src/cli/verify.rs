@@ -24,6 +24,7 @@ use super::dns_flags::DnsArgs;
 use super::render::Style;
 use crate::verify::engine::{Engine, EngineConfig, GENERATION_ROWS};
 use crate::verify::list::{self, Input, InputFormat, Row, VerifyError};
+use crate::verify::smtp::SmtpSessionRunner;
 use crate::verify::{DEFAULT_FROM_ADDRESS, SessionRunner, SessionSettings};
 use clap::Args;
 use inboxlens_core::dns::Resolver;
@@ -124,9 +125,18 @@ pub(crate) struct VerifyArgs {
     pub dns: DnsArgs,
 }
 
-/// The SMTP session driver for the CLI (None with `--no-smtp`).
-fn session_runner(args: &VerifyArgs) -> Option<Arc<dyn SessionRunner>> {
-    if args.no_smtp { None } else { None }
+/// The SMTP session driver (None with `--no-smtp`).
+fn session_runner(
+    args: &VerifyArgs,
+    resolver: &Arc<dyn Resolver>,
+    settings: &SessionSettings,
+) -> Result<Option<Arc<dyn SessionRunner>>, VerifyError> {
+    if args.no_smtp {
+        return Ok(None);
+    }
+    let runner =
+        SmtpSessionRunner::new(Arc::clone(resolver), settings).map_err(|e| VerifyError::Usage(e.to_string()))?;
+    Ok(Some(Arc::new(runner)))
 }
 
 /// Opens the addresses the arguments name: the positional addresses, or `--input` (a file or `-`
@@ -443,20 +453,13 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
         return Err(VerifyError::Usage("--concurrency, --per-domain-concurrency and the window must be > 0".into()));
     }
     let resolver: Arc<dyn Resolver> = args.dns.build_resolver().map_err(|e| VerifyError::Usage(e.to_string()))?;
-    let runner = session_runner(&args);
-    let smtp_missing = !args.no_smtp && runner.is_none();
-    if smtp_missing {
-        eprintln!(
-            "inboxlens verify: note: this build has no SMTP session driver yet; mailboxes are not asked \
-             (as with --no-smtp): addresses whose domain takes mail are reported unknown / mailbox_not_checked."
-        );
-    }
     let settings = SessionSettings {
         from_address: args.from_address.clone().unwrap_or_else(|| DEFAULT_FROM_ADDRESS.to_string()),
         helo: args.helo.clone().unwrap_or_else(default_helo),
         allow_private: args.allow_private,
         step_timeout: Duration::from_secs(args.timeout_s.max(1)),
     };
+    let runner = session_runner(&args, &resolver, &settings)?;
     let cfg = SchedulerConfig {
         smtp: runner.is_some(),
         max_sessions: args.concurrency.clamp(1, 1024),
@@ -675,7 +678,6 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     if let StdoutMode::Json { single: false } = mode {
         let _ = write!(stdout, "[");
     }
-    let no_smtp_note = if smtp_missing { Some("(no SMTP session driver in this build yet).") } else { None };
     let checkpoint_rows = args.checkpoint_rows.max(1);
     let mut engine_done = false;
     let mut ready: Vec<(RowId, VerifyResult)> = Vec::new();
@@ -683,13 +685,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
     let result: Result<(), VerifyError> = loop {
         // 2. results into the reorder buffer, then write the ready prefix in order
         let mut write_error = None;
-        for (row, mut r) in ready.drain(..) {
-            if let Some(note) = no_smtp_note
-                && r.reason == Reason::MailboxNotChecked
-                && let Some(stem) = r.detail.strip_suffix("(--no-smtp).")
-            {
-                r.detail = format!("{stem}{note}");
-            }
+        for (row, r) in ready.drain(..) {
             if let Some(j) = journal.as_mut()
                 && let Err(e) = j.line(&JournalLine::Result { row, result: r.clone() })
             {

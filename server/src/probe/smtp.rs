@@ -11,8 +11,8 @@ use crate::guard::{ConnectError, GuardError, HostSpec, TargetPolicy, parse_host}
 use crate::limits::RateLimiter;
 use inboxlens_core::dns::{DnsAnswer, DnsError, Rcode, RecordData, RecordType, Resolver, reverse_name};
 use inboxlens_core::smtp::client::{
-    ClientConfig, ClientSession, ConnectFailure, ConnectFailureKind, MailboxPlan, Step, Timeouts, TlsFacts, TlsMode,
-    TlsResult,
+    ClientConfig, ClientSession, ConnectFailure, ConnectFailureKind, MailboxPlan, SessionRecord, Step, Timeouts,
+    TlsFacts, TlsMode, TlsResult,
 };
 use inboxlens_core::smtp::judge::{self, Target};
 use inboxlens_core::smtp::reply::ReplyLimits;
@@ -378,14 +378,30 @@ impl SmtpProber {
             limits: ReplyLimits { max_line: MAX_LINE, max_lines: MAX_LINES, max_bytes: s.max_reply_bytes },
             max_transcript: MAX_TRANSCRIPT,
         };
+        let record = self.run_client(&target, ip, config, now_unix, true).await;
+        judge::session_result(&target, &record)
+    }
+
+    /// Connects to `ip` under the target policy and runs the core's session machine with
+    /// `config` over the socket (TLS through rustls; DANE looked up when `dane`). The one SMTP
+    /// socket driver: the probe and the mailbox verifier both run their sessions here.
+    pub(crate) async fn run_client(
+        &self,
+        target: &Target,
+        ip: IpAddr,
+        config: ClientConfig,
+        now_unix: u64,
+        dane: bool,
+    ) -> SessionRecord {
+        let start = Instant::now();
         let mut session = ClientSession::new(config, 0);
         let ms = || start.elapsed().as_millis() as u64;
         let addr = SocketAddr::new(ip, target.port);
         session.note(&format!("connecting to {addr}"));
-        match self.policy.connect(addr, Duration::from_millis(s.connect_timeout_ms)).await {
+        match self.policy.connect(addr, Duration::from_millis(self.settings.connect_timeout_ms)).await {
             Ok(tcp) => {
                 let step = session.on_connected(ms());
-                self.drive(&mut session, tcp, step, &target, start, now_unix).await;
+                self.drive(&mut session, tcp, step, target, start, now_unix, dane).await;
             }
             Err(e) => {
                 let kind = match &e {
@@ -398,7 +414,7 @@ impl SmtpProber {
         }
         let mut record = session.into_record();
         record.elapsed_ms = start.elapsed().as_millis() as u64;
-        judge::session_result(&target, &record)
+        record
     }
 
     /// Executes the session's steps on the socket until it is done. Reads are bounded by the
@@ -411,6 +427,7 @@ impl SmtpProber {
         target: &Target,
         start: Instant,
         now_unix: u64,
+        dane: bool,
     ) {
         let ms = || start.elapsed().as_millis() as u64;
         let io_deadline = Duration::from_millis(self.settings.command_timeout_ms);
@@ -440,7 +457,7 @@ impl SmtpProber {
                             continue;
                         }
                     };
-                    let (result, tls) = self.handshake(tcp, target, session, now_unix).await;
+                    let (result, tls) = self.handshake(tcp, target, session, now_unix, dane).await;
                     if let Some(tls) = tls {
                         stream = Stream::Tls(Box::new(tls));
                     }
@@ -473,6 +490,7 @@ impl SmtpProber {
         target: &Target,
         session: &mut ClientSession,
         now_unix: u64,
+        dane: bool,
     ) -> (TlsResult, Option<tokio_rustls::client::TlsStream<TcpStream>>) {
         let name = match target.host.parse::<IpAddr>() {
             Ok(ip) => rustls::pki_types::ServerName::IpAddress(ip.into()),
@@ -506,7 +524,7 @@ impl SmtpProber {
             cert.trusted,
             cert.hostname_match
         ));
-        let dane = self.dane(target, &chain, session).await;
+        let dane = if dane { self.dane(target, &chain, session).await } else { None };
         (TlsResult::Established(Box::new(TlsFacts { version, cipher, cert: Some(cert), dane })), Some(tls))
     }
 

@@ -81,11 +81,6 @@ impl Engine {
         Engine { resolver, runner, cfg }
     }
 
-    /// Whether SMTP sessions are opened (a runner is present and the scheduler asks SMTP).
-    pub(crate) fn smtp(&self) -> bool {
-        self.cfg.sched.smtp
-    }
-
     /// Verifies the rows received on `rows` until the channel closes and every row has its
     /// result. Each result goes to `emit` as soon as it is final (not in input order; every row
     /// exactly once).

@@ -7,6 +7,7 @@
 
 pub(crate) mod engine;
 pub(crate) mod list;
+pub(crate) mod smtp;
 
 use inboxlens_core::verify::scheduler::{Probe, SessionResult};
 use std::future::Future;

@@ -161,6 +161,10 @@ pub enum SessionEnd {
     Refused,
     /// No TCP connection within the deadline: the next MX by preference is tried.
     ConnectTimeout,
+    /// The driver may not connect to this MX (its addresses are not public and the target
+    /// policy refuses them; this text says so): the next MX by preference is tried, and a domain
+    /// with no other MX is answered with this text, at once (retrying cannot help).
+    NotAllowed(String),
     /// The banner, EHLO, STARTTLS or MAIL FROM was answered with this refusal before any RCPT.
     Rejected(RcptReply),
     /// The session broke off (timeout mid-dialogue, TLS failure, protocol error).
@@ -577,10 +581,40 @@ impl Scheduler {
             .mx
             .iter()
             .all(|h| matches!(self.mxs.get(h).and_then(|m| m.dead.as_ref()), Some(SessionEnd::ConnectTimeout)));
-        let (reason, what) =
-            if timeout { (Reason::Timeout, "answered in time") } else { (Reason::SmtpError, "accepted a connection") };
-        let detail =
-            format!("No MX host of {} ({hosts}) {what}; nothing is known about the mailbox.", self.domains[d].name);
+        let not_allowed: Vec<&str> = self.domains[d]
+            .mx
+            .iter()
+            .filter_map(|h| match self.mxs.get(h).and_then(|m| m.dead.as_ref()) {
+                Some(SessionEnd::NotAllowed(why)) => Some(why.as_str()),
+                _ => None,
+            })
+            .collect();
+        let (reason, detail) = if timeout {
+            (
+                Reason::Timeout,
+                format!(
+                    "No MX host of {} ({hosts}) answered in time; nothing is known about the mailbox.",
+                    self.domains[d].name
+                ),
+            )
+        } else if not_allowed.len() == self.domains[d].mx.len() {
+            (
+                Reason::SmtpError,
+                format!(
+                    "No MX host of {} ({hosts}) may be contacted: {}; nothing is known about the mailbox.",
+                    self.domains[d].name,
+                    not_allowed.join("; ")
+                ),
+            )
+        } else {
+            (
+                Reason::SmtpError,
+                format!(
+                    "No MX host of {} ({hosts}) accepted a connection; nothing is known about the mailbox.",
+                    self.domains[d].name
+                ),
+            )
+        };
         let items: Vec<usize> = self.domains[d].queue.drain(..).collect();
         for i in items {
             self.finish(i, reason, detail.clone(), None, None, now);
@@ -679,7 +713,7 @@ impl Scheduler {
             m.open = m.open.saturating_sub(1);
         }
         match &result.end {
-            SessionEnd::Refused | SessionEnd::ConnectTimeout => {
+            SessionEnd::Refused | SessionEnd::ConnectTimeout | SessionEnd::NotAllowed(_) => {
                 if let Some(m) = self.mxs.get_mut(&host) {
                     m.dead = Some(result.end.clone());
                 }
@@ -1397,6 +1431,29 @@ mod tests {
         let r = results(&mut s);
         assert_eq!((r[&0].reason, r[&0].mx.as_deref()), (Reason::MailboxExists, Some("mx2.fb.test")));
         assert_eq!((r[&1].verdict, r[&1].reason), (Verdict::Unknown, Reason::SmtpError));
+    }
+
+    #[test]
+    fn an_mx_the_driver_may_not_contact_answers_its_domain_at_once_with_why() {
+        let mut s = Scheduler::new(cfg());
+        s.add(0, "a@private.test");
+        resolve(&mut s, 0, &[("private.test", MxLookup::Records(vec![mx(10, "mx.private.test")]))]);
+        let mut sessions = 0;
+        loop {
+            match s.next_action(0) {
+                Action::OpenSession { id, .. } => {
+                    sessions += 1;
+                    let end = SessionEnd::NotAllowed("10.1.2.3 is private".into());
+                    s.on_session_result(id, SessionResult { end, replies: vec![] }, 0);
+                }
+                Action::Done => break,
+                other => panic!("no wait, no retry: {other:?}"),
+            }
+        }
+        assert_eq!(sessions, 1);
+        let r = results(&mut s);
+        assert_eq!((r[&0].verdict, r[&0].reason), (Verdict::Unknown, Reason::SmtpError));
+        assert!(r[&0].detail.contains("10.1.2.3 is private"), "{}", r[&0].detail);
     }
 
     #[test]

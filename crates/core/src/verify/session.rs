@@ -61,14 +61,10 @@ pub fn session_result(batches: &[Vec<Probe>], record: &SessionRecord) -> Session
         let end = match f.kind {
             ConnectFailureKind::Timeout => SessionEnd::ConnectTimeout,
             ConnectFailureKind::Refused => SessionEnd::Refused,
-            ConnectFailureKind::NotPublic => SessionEnd::Failed {
-                reason: Reason::SmtpError,
-                detail: format!(
-                    "The MX address is not public and the target policy refuses it ({}); nothing is known about \
-                     the mailbox.",
-                    f.message
-                ),
-            },
+            ConnectFailureKind::NotPublic => SessionEnd::NotAllowed(format!(
+                "{} (the target policy refuses addresses that are not public)",
+                f.message
+            )),
         };
         return SessionResult { end, replies };
     }
@@ -240,7 +236,7 @@ mod tests {
         s.on_connect_failed(ConnectFailure { kind: ConnectFailureKind::NotPublic, message: "10.0.0.1".into() }, 5);
         assert!(matches!(
             session_result(&b, &s.into_record()).end,
-            SessionEnd::Failed { reason: Reason::SmtpError, .. }
+            SessionEnd::NotAllowed(t) if t.contains("10.0.0.1")
         ));
     }
 

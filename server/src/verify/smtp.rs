@@ -1,0 +1,168 @@
+//! The SMTP sessions the verification scheduler asks for, over the probe's socket/TLS driver
+//! ([`SmtpProber::run_client`]). The dialogue is the core's client machine
+//! ([`inboxlens_core::smtp::client`]); which reply answers which probe and how a session ended is
+//! the core's [`inboxlens_core::verify::session`]. Here: the MX host's addresses, the target
+//! policy, the next address when one refuses the connection, and one plaintext retry when the
+//! STARTTLS handshake fails (what an MTA with opportunistic TLS does, RFC 7435 §1.3).
+
+use super::{SessionFuture, SessionRunner, SessionSettings};
+use crate::config::SmtpConfig;
+use crate::guard::TargetPolicy;
+use crate::limits::RateLimiter;
+use crate::probe::smtp::SmtpProber;
+use crate::probe::tls::TlsSettings;
+use inboxlens_core::dns::{RecordType, Resolver};
+use inboxlens_core::smtp::client::{ClientConfig, Timeouts, TlsMode};
+use inboxlens_core::smtp::judge::Target;
+use inboxlens_core::smtp::reply::ReplyLimits;
+use inboxlens_core::verify::model::Reason;
+use inboxlens_core::verify::scheduler::{Probe, SessionEnd, SessionResult};
+use inboxlens_core::verify::session::{mailbox_plan, session_result, tls_failed_before_rcpt};
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Addresses of one MX host tried before the host counts as unreachable.
+const MAX_ADDRESSES_PER_MX: usize = 3;
+/// The SMTP port of an MX (RFC 5321 §4.5.4.2).
+const SMTP_PORT: u16 = 25;
+
+/// Runs verification sessions with the core's SMTP client over real sockets.
+pub(crate) struct SmtpSessionRunner {
+    prober: Arc<SmtpProber>,
+    resolver: Arc<dyn Resolver>,
+}
+
+/// Why the runner could not be built.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum RunnerError {
+    /// The TLS trust store could not be set up.
+    #[error("TLS setup: {0}")]
+    Tls(String),
+}
+
+impl SmtpSessionRunner {
+    /// A runner resolving MX addresses with `resolver`, connecting under the target policy of
+    /// `settings.allow_private`, each step within `settings.step_timeout`.
+    pub(crate) fn new(resolver: Arc<dyn Resolver>, settings: &SessionSettings) -> Result<Self, RunnerError> {
+        let tls = TlsSettings::new(&[] as &[std::path::PathBuf]).map_err(|e| RunnerError::Tls(e.to_string()))?;
+        let step_ms = settings.step_timeout.as_millis().max(1) as u64;
+        let smtp = SmtpConfig {
+            ehlo_name: settings.helo.clone(),
+            mail_from: settings.from_address.clone(),
+            connect_timeout_ms: step_ms,
+            banner_timeout_ms: step_ms,
+            command_timeout_ms: step_ms,
+            ..SmtpConfig::default()
+        };
+        let prober = SmtpProber::new(
+            Arc::clone(&resolver),
+            tls,
+            TargetPolicy { allow_private: settings.allow_private },
+            smtp,
+            settings.helo.clone(),
+            // no per-address budget: the scheduler bounds sessions per MX host
+            RateLimiter::with_capacity(0, 0, 1),
+        )
+        .map_err(|e| RunnerError::Tls(e.to_string()))?;
+        Ok(SmtpSessionRunner { prober: Arc::new(prober), resolver })
+    }
+}
+
+impl SessionRunner for SmtpSessionRunner {
+    fn run(&self, mx: String, batches: Vec<Vec<Probe>>, settings: SessionSettings) -> SessionFuture {
+        let prober = Arc::clone(&self.prober);
+        let resolver = Arc::clone(&self.resolver);
+        Box::pin(async move { run_session(&prober, resolver.as_ref(), mx, batches, &settings).await })
+    }
+}
+
+/// The client configuration of one verification session.
+fn client_config(settings: &SessionSettings, batches: &[Vec<Probe>], tls: TlsMode) -> ClientConfig {
+    let step = settings.step_timeout.as_millis().max(1) as u64;
+    let rcpts: u64 = batches.iter().map(|b| b.len() as u64).sum();
+    ClientConfig {
+        ehlo_name: settings.helo.clone(),
+        port: SMTP_PORT,
+        tls,
+        auth: None,
+        auth_requires_tls: true,
+        mailbox: Some(mailbox_plan(batches, &settings.from_address)),
+        timeouts: Timeouts {
+            banner_ms: step,
+            command_ms: step,
+            quit_ms: step.min(2_000),
+            session_ms: step.saturating_mul(4 + 2 * rcpts.min(1000)),
+        },
+        limits: ReplyLimits::default(),
+        max_transcript: 64,
+    }
+}
+
+/// The MX host's addresses (A and AAAA, IPv4 first); an IP literal is itself.
+async fn addresses(resolver: &dyn Resolver, host: &str, deadline: Duration) -> Result<Vec<IpAddr>, String> {
+    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        return Ok(vec![ip]);
+    }
+    let lookup = async {
+        let (a, aaaa) = futures::join!(resolver.query(host, RecordType::A), resolver.query(host, RecordType::Aaaa));
+        let mut ips: Vec<IpAddr> = Vec::new();
+        let mut errors = Vec::new();
+        match a {
+            Ok(ans) => ips.extend(ans.ipv4().into_iter().map(IpAddr::V4)),
+            Err(e) => errors.push(e.to_string()),
+        }
+        match aaaa {
+            Ok(ans) => ips.extend(ans.ipv6().into_iter().map(IpAddr::V6)),
+            Err(e) => errors.push(e.to_string()),
+        }
+        if ips.is_empty() && !errors.is_empty() { Err(errors.join("; ")) } else { Ok(ips) }
+    };
+    tokio::time::timeout(deadline, lookup)
+        .await
+        .unwrap_or_else(|_| Err(format!("no address answer within {} ms", deadline.as_millis())))
+}
+
+async fn run_session(
+    prober: &SmtpProber,
+    resolver: &dyn Resolver,
+    mx: String,
+    batches: Vec<Vec<Probe>>,
+    settings: &SessionSettings,
+) -> SessionResult {
+    let ips = match addresses(resolver, &mx, settings.step_timeout).await {
+        Ok(ips) if ips.is_empty() => {
+            // the MX host has no address: unreachable, the scheduler tries the next MX
+            return SessionResult { end: SessionEnd::Refused, replies: Vec::new() };
+        }
+        Ok(ips) => ips,
+        Err(e) => {
+            let detail =
+                format!("The addresses of {mx} could not be resolved ({e}); nothing is known about the mailbox.");
+            return SessionResult {
+                end: SessionEnd::Failed { reason: Reason::SmtpError, detail },
+                replies: Vec::new(),
+            };
+        }
+    };
+    let now_unix =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    let mut last = None;
+    for ip in ips.into_iter().take(MAX_ADDRESSES_PER_MX) {
+        let target = Target { host: mx.clone(), ip: ip.to_string(), port: SMTP_PORT, ptr: Vec::new() };
+        let mut record = prober
+            .run_client(&target, ip, client_config(settings, &batches, TlsMode::Opportunistic), now_unix, false)
+            .await;
+        if tls_failed_before_rcpt(&record) {
+            record =
+                prober.run_client(&target, ip, client_config(settings, &batches, TlsMode::Off), now_unix, false).await;
+        }
+        if record.connect_failure.is_some() {
+            // this address is unreachable (or not allowed): the next one
+            last = Some(session_result(&batches, &record));
+            continue;
+        }
+        return session_result(&batches, &record);
+    }
+    last.unwrap_or(SessionResult { end: SessionEnd::Refused, replies: Vec::new() })
+}
