@@ -249,6 +249,8 @@ struct Mx {
     dead: Option<SessionEnd>,
     backoff_until: Millis,
     backoff_ms: Millis,
+    /// Since when this host has been throttling us without a break (None: it is not).
+    throttled_since: Option<Millis>,
     rcpt_limit: Option<usize>,
     /// Domains that list this host.
     domains: Vec<usize>,
@@ -685,7 +687,13 @@ impl Scheduler {
 
     /// Defers an item to `at`, or finishes it when that is past its wait budget.
     fn defer_or_finish(&mut self, i: usize, at: Millis, kind: RetryKind, mx: &str, now: Millis) {
-        let start = self.items[i].first_rcpt.unwrap_or(now);
+        let mut start = self.items[i].first_rcpt.unwrap_or(now);
+        // a throttling host's budget runs from when it started throttling, not per address
+        if matches!(kind, RetryKind::RateLimited)
+            && let Some(t) = self.mxs.get(mx).and_then(|m| m.throttled_since)
+        {
+            start = start.min(t);
+        }
         if at > start.saturating_add(self.cfg.max_wait_ms) || self.items[i].attempts >= self.cfg.max_attempts {
             let reply = self.items[i].last_retry.as_ref().map(|(_, r, _)| r.clone());
             let reason = kind.exhausted_reason();
@@ -825,33 +833,86 @@ impl Scheduler {
         }
         if !saw_rate_limit && let Some(m) = self.mxs.get_mut(&host) {
             m.backoff_ms = 0;
+            m.throttled_since = None;
         }
+        // a host that has throttled us for the whole wait budget answers the rest of this
+        // session now (rate_limited), instead of one address per back-off
+        let throttled_out = saw_rate_limit
+            && self
+                .mxs
+                .get(&host)
+                .and_then(|m| m.throttled_since)
+                .is_some_and(|t| now >= t.saturating_add(self.cfg.max_wait_ms));
         // items without an answer
         let backoff = self.mxs.get(&host).map(|m| m.backoff_until).filter(|&t| t > now);
         for (k, &i) in session.items.iter().enumerate().rev() {
             if answered[k] || self.items[i].done {
                 continue;
             }
+            if throttled_out {
+                self.finish(
+                    i,
+                    Reason::RateLimited,
+                    throttled_detail(&host, self.cfg.max_wait_ms),
+                    Some(host.clone()),
+                    None,
+                    now,
+                );
+                continue;
+            }
             match &result.end {
-                SessionEnd::Failed { reason, detail } => {
+                // a session that broke off right after a throttling answer (421 closes the
+                // channel) was the throttle, not a failure: the rest waits for the back-off
+                SessionEnd::Failed { reason, detail } if !saw_rate_limit => {
                     self.items[i].attempts += 1;
                     if self.items[i].attempts >= self.cfg.max_attempts {
                         let d = format!("{detail} ({} attempts).", self.items[i].attempts);
                         self.finish(i, *reason, d, Some(host.clone()), None, now);
                     } else {
-                        self.requeue(i, Some(now + self.cfg.transient_retry_ms));
+                        // never longer than the wait budget
+                        let retry = self.cfg.transient_retry_ms.min(self.cfg.max_wait_ms.max(1000));
+                        self.requeue(i, Some(now + retry));
                     }
                 }
                 _ => self.requeue(i, backoff),
+            }
+        }
+        if throttled_out {
+            // and so does every address still queued for this host
+            let doms: Vec<usize> = self.mxs.get(&host).map(|m| m.domains.clone()).unwrap_or_default();
+            for d in doms {
+                if self.current_mx(d).map(String::as_str) != Some(host.as_str()) {
+                    continue;
+                }
+                let mut items: Vec<usize> = self.domains[d].queue.drain(..).collect();
+                // deferred ones too (they stay in the heap, skipped once done)
+                items.extend(
+                    self.deferred
+                        .iter()
+                        .map(|Reverse((_, i))| *i)
+                        .filter(|&i| self.items[i].domain == d && !self.items[i].done),
+                );
+                for i in items {
+                    self.finish(
+                        i,
+                        Reason::RateLimited,
+                        throttled_detail(&host, self.cfg.max_wait_ms),
+                        Some(host.clone()),
+                        None,
+                        now,
+                    );
+                }
             }
         }
     }
 
     /// Starts or doubles the back-off of an MX; returns when it ends.
     fn back_off(&mut self, host: &str, now: Millis) -> Millis {
-        let first = self.cfg.rate_limit_backoff_ms.max(1);
+        // never longer than the whole wait budget: `--max-wait-s 10` bounds a throttled run
+        let first = self.cfg.rate_limit_backoff_ms.max(1).min(self.cfg.max_wait_ms.max(1));
         let cap = self.cfg.max_wait_ms.max(first);
         let Some(m) = self.mxs.get_mut(host) else { return now + first };
+        m.throttled_since.get_or_insert(now);
         if m.backoff_until <= now {
             m.backoff_ms = if m.backoff_ms == 0 { first } else { (m.backoff_ms * 2).min(cap) };
             m.backoff_until = now + m.backoff_ms;
@@ -999,6 +1060,15 @@ impl Scheduler {
         }
         it.result = Some(r);
     }
+}
+
+/// The detail of an address left unasked because its host throttled us for the whole budget.
+fn throttled_detail(host: &str, max_wait_ms: Millis) -> String {
+    format!(
+        "{host} kept throttling this verifier (421 / too many connections) for the whole wait budget ({} s); nothing \
+         is known about the mailbox.",
+        max_wait_ms / 1000
+    )
 }
 
 #[cfg(test)]
@@ -1431,6 +1501,35 @@ mod tests {
         let r = results(&mut s);
         assert_eq!((r[&0].reason, r[&0].mx.as_deref()), (Reason::MailboxExists, Some("mx2.fb.test")));
         assert_eq!((r[&1].verdict, r[&1].reason), (Verdict::Unknown, Reason::SmtpError));
+    }
+
+    #[test]
+    fn a_host_that_keeps_throttling_ends_within_the_wait_budget_not_one_address_per_back_off() {
+        let max_wait = 8_000;
+        let mut s = Scheduler::new(SchedulerConfig { max_wait_ms: max_wait, ..cfg() });
+        for k in 0..40 {
+            s.add(k, &format!("u{k}@slow.test"));
+        }
+        resolve(&mut s, 0, &[("slow.test", MxLookup::Records(vec![mx(10, "mx.slow.test")]))]);
+        let mut now = 0;
+        loop {
+            match s.next_action(now) {
+                Action::OpenSession { id, batches, .. } => {
+                    // 421 to the first RCPT, then the channel is closed
+                    let first = batches[0][0].id;
+                    let replies = vec![(first, reply("421 4.7.0 Too many connections from your IP"))];
+                    let end = SessionEnd::Failed { reason: Reason::SmtpError, detail: "closed".into() };
+                    s.on_session_result(id, SessionResult { end, replies }, now);
+                }
+                Action::WaitUntil(t) => now = t,
+                Action::Done => break,
+                other => panic!("{other:?}"),
+            }
+            assert!(now <= 3 * max_wait, "still going at {now} ms");
+        }
+        let r = results(&mut s);
+        assert_eq!(r.len(), 40);
+        assert!(r.values().all(|x| x.reason == Reason::RateLimited && x.verdict == Verdict::Unknown));
     }
 
     #[test]
