@@ -1,7 +1,9 @@
 //! `inboxlens verify` end to end: the real binary on zone files written here (`--offline
 //! --zone`, no lab needed): arguments, `.txt`, CSV with its original bytes kept, stdin, JSON
 //! contracts, bad input, and a kill -9 at many points followed by `--resume` (every row exactly
-//! once). One lab test resolves `verify.test` through the lab's resolver; it prints SKIPPED when
+//! once). The lab tests resolve `verify.test` through the lab's resolver and ask the lab's SMTP
+//! receivers (tests/lab/bin/verifysmtp.py: greylisting, throttling, recipient caps, blocks,
+//! provider texts, catch-all, STARTTLS-required, SMTPUTF8) and Postfix; they print SKIPPED when
 //! the lab does not answer, unless `INBOXLENS_REQUIRE_LAB=1`.
 
 use serde_json::Value;
@@ -587,4 +589,152 @@ fn tiny_windows_and_scheduler_generations_give_the_same_rows_in_the_same_order()
     }
     assert_eq!(read_csv(&dir.join("o0.csv")).len(), 401);
     assert!(outputs.windows(2).all(|w| w[0] == w[1]), "window and scheduler generations change nothing but memory");
+}
+
+/// Skips (or fails under `INBOXLENS_REQUIRE_LAB=1`) when the lab is not up.
+fn lab_or_skip(test: &str) -> bool {
+    if lab_verify_zone_answers() {
+        return true;
+    }
+    if std::env::var("INBOXLENS_REQUIRE_LAB").as_deref() == Ok("1") {
+        panic!("the lab resolver does not answer accept.verify.test MX (INBOXLENS_REQUIRE_LAB=1)");
+    }
+    eprintln!("SKIPPED: {test}: verify.test does not resolve on the lab resolver (tests/lab/up.sh)");
+    false
+}
+
+/// Mailboxes that exist on every non-catch-all lab receiver (tests/lab/bin/verifysmtp.py) and
+/// on the lab's Postfix (good.test).
+const EXISTING: [&str; 4] = ["user", "info", "postmaster", "sales"];
+
+#[test]
+fn lab_smtp_verdicts_on_receivers_that_misbehave_and_never_a_false_undeliverable() {
+    if !lab_or_skip("lab_smtp_verdicts_on_receivers_that_misbehave_and_never_a_false_undeliverable") {
+        return;
+    }
+    let server = std::env::var("LAB_RESOLVER").unwrap_or_else(|_| "127.0.0.1".into());
+    // (address, verdict, reason, mx)
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("user@accept.verify.test", "deliverable", "mailbox_exists", "mx.accept.verify.test"),
+        ("nobody@accept.verify.test", "undeliverable", "mailbox_not_found", "mx.accept.verify.test"),
+        // Postfix itself (the lab's good.test MX)
+        ("user@good.test", "deliverable", "mailbox_exists", "mx.good.test"),
+        ("nosuchuser@good.test", "undeliverable", "mailbox_not_found", "mx.good.test"),
+        // provider texts
+        ("info@gmail.verify.test", "deliverable", "mailbox_exists", "mx.gmail.verify.test"),
+        ("nobody@gmail.verify.test", "undeliverable", "mailbox_not_found", "mx.gmail.verify.test"),
+        ("nobody@yahoo.verify.test", "undeliverable", "mailbox_not_found", "mx.yahoo.verify.test"),
+        ("nobody@exchange.verify.test", "undeliverable", "mailbox_not_found", "mx.exchange.verify.test"),
+        // a catch-all domain proves nothing about a mailbox
+        ("anyone@catchall.verify.test", "risky", "catch_all", "mx.catchall.verify.test"),
+        // a block of our IP is about us, not the mailbox: never undeliverable
+        ("user@block.verify.test", "unknown", "blocked", "mx.block.verify.test"),
+        ("nobody@block.verify.test", "unknown", "blocked", "mx.block.verify.test"),
+        // greylisting (450 "try again in 3 seconds"): retried after the hint, then answered
+        ("sales@grey.verify.test", "deliverable", "mailbox_exists", "mx.grey.verify.test"),
+        ("nobody@grey.verify.test", "undeliverable", "mailbox_not_found", "mx.grey.verify.test"),
+        // 452 4.5.3 after 3 recipients in one transaction: the rest go in the next one
+        ("user@rcptcap.verify.test", "deliverable", "mailbox_exists", "mx.rcptcap.verify.test"),
+        ("info@rcptcap.verify.test", "deliverable", "mailbox_exists", "mx.rcptcap.verify.test"),
+        ("sales@rcptcap.verify.test", "deliverable", "mailbox_exists", "mx.rcptcap.verify.test"),
+        ("postmaster@rcptcap.verify.test", "deliverable", "mailbox_exists", "mx.rcptcap.verify.test"),
+        ("nobody@rcptcap.verify.test", "undeliverable", "mailbox_not_found", "mx.rcptcap.verify.test"),
+        // 530 5.7.0 until STARTTLS: the session upgrades first
+        ("user@tlsreq.verify.test", "deliverable", "mailbox_exists", "mx.tlsreq.verify.test"),
+        // dead primary MX (TCP refused): the secondary answers
+        ("postmaster@fallback.verify.test", "deliverable", "mailbox_exists", "mx.accept.verify.test"),
+        // every MX dead: nothing is known
+        ("user@alldead.verify.test", "unknown", "smtp_error", ""),
+        // SMTPUTF8 (RFC 6531): sent only where advertised
+        ("jörg@noutf8.verify.test", "unknown", "smtputf8_unsupported", "mx.noutf8.verify.test"),
+        ("jörg@utf8.verify.test", "undeliverable", "mailbox_not_found", "mx.accept.verify.test"),
+        ("user@münchen.verify.test", "deliverable", "mailbox_exists", "mx.accept.verify.test"),
+    ];
+    let mut args = vec![
+        "verify",
+        "--allow-private",
+        "--resolver",
+        &server,
+        "--timeout-s",
+        "10",
+        "--greylist-retry-s",
+        "2",
+        "--max-wait-s",
+        "60",
+        "--helo",
+        "verifier.lab.test",
+        "--jsonl",
+    ];
+    args.extend(cases.iter().map(|c| c.0));
+    let out = output_within_deadline(bin().args(&args));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = jsonl(&out);
+    assert_eq!(r.len(), cases.len(), "one line per address");
+    let mut false_undeliverable = Vec::new();
+    for (res, (address, verdict, reason, mx)) in r.iter().zip(cases) {
+        assert_eq!(res["address"], *address);
+        assert_eq!(
+            (res["verdict"].as_str().unwrap(), res["reason"].as_str().unwrap()),
+            (*verdict, *reason),
+            "{address}: {res}"
+        );
+        if !mx.is_empty() {
+            assert_eq!(res["mx"], *mx, "{address}");
+        }
+        let local = address.split('@').next().unwrap();
+        if EXISTING.contains(&local) && res["verdict"] == "undeliverable" {
+            false_undeliverable.push(address.to_string());
+        }
+    }
+    assert!(false_undeliverable.is_empty(), "existing mailboxes called undeliverable: {false_undeliverable:?}");
+    // the catch-all flag is set only where the random probe was accepted
+    let catch_all = |a: &str| r.iter().find(|x| x["address"] == a).unwrap()["catch_all"].clone();
+    assert_eq!(catch_all("anyone@catchall.verify.test"), true);
+    assert_eq!(catch_all("user@accept.verify.test"), false);
+    // the SMTP evidence is in the JSON (the 550 5.1.1 reply)
+    let nf = &r[1];
+    assert_eq!(nf["smtp"]["code"], 550, "{nf}");
+}
+
+#[test]
+fn lab_smtp_a_throttling_receiver_gives_rate_limited_never_undeliverable_within_the_budget() {
+    if !lab_or_skip("lab_smtp_a_throttling_receiver_gives_rate_limited_never_undeliverable_within_the_budget") {
+        return;
+    }
+    // ratelimit.verify.test: 5 RCPTs per minute per client address, then 421 (closes); its
+    // state depends on earlier runs in the same minute, so each address may be answered or
+    // rate_limited, but an existing mailbox is never undeliverable and the run ends in budget
+    let server = std::env::var("LAB_RESOLVER").unwrap_or_else(|_| "127.0.0.1".into());
+    let mut args = vec![
+        "verify".to_string(),
+        "--allow-private".into(),
+        "--resolver".into(),
+        server,
+        "--timeout-s".into(),
+        "5".into(),
+        "--max-wait-s".into(),
+        "6".into(),
+        "--jsonl".into(),
+    ];
+    let mut addrs: Vec<String> = EXISTING.iter().map(|l| format!("{l}@ratelimit.verify.test")).collect();
+    addrs.extend((0..12).map(|k| format!("nobody{k}@ratelimit.verify.test")));
+    args.extend(addrs.iter().cloned());
+    let out = output_within_deadline(bin().args(&args));
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r = jsonl(&out);
+    assert_eq!(r.len(), addrs.len());
+    let mut limited = 0;
+    for res in &r {
+        let a = res["address"].as_str().unwrap();
+        let reason = res["reason"].as_str().unwrap();
+        let existing = EXISTING.contains(&a.split('@').next().unwrap());
+        let want = if existing { "mailbox_exists" } else { "mailbox_not_found" };
+        assert!(reason == want || reason == "rate_limited", "{a}: {res}");
+        if reason == "rate_limited" {
+            limited += 1;
+            assert_eq!(res["verdict"], "unknown");
+        }
+    }
+    // 16 addresses + a catch-all probe against 5 per minute: some must have been throttled
+    assert!(limited >= 1, "the receiver allows 5 RCPTs a minute; 17 were needed: {r:?}");
 }
