@@ -1,8 +1,8 @@
 //! Reading an RCPT TO reply (code, enhanced status code and text together) into an outcome.
 //!
-//! The rules are one ordered table ([`RULES`]), first match wins, each row with its source, so
-//! it can later merge with the bounce explainer's provider table (`bounce::classify`), which
-//! knows the same texts. The order encodes the accuracy policy of issue 11:
+//! The rules are one ordered table ([`RULES`]), first match wins, each row with its source; its
+//! `provider_table` row reads the reply with the provider table the bounce explainer uses
+//! ([`crate::bounce::classify::PROVIDER_RULES`]), so a provider's texts are written down once. The order encodes the accuracy policy of issue 11:
 //! 1. replies about *us* (DNSBL listings, client reputation, 5.7.x policy) come before any
 //!    reading about the mailbox: a blocked probe is `unknown`, never `undeliverable`;
 //! 2. provider rows where a provider's code means something else than RFC 3463 says
@@ -13,6 +13,7 @@
 //! A reply no row reads is `smtp_error` (unknown): silence is not evidence.
 
 use super::model::{Reason, SmtpEvidence};
+use crate::bounce::classify::{BounceCause, ProviderRule, provider_rule};
 use crate::bounce::codes::StatusCode;
 
 /// One reply to RCPT TO, as the SMTP engine decoded it.
@@ -134,6 +135,9 @@ pub enum RuleOutcome {
     TemporarilyBlocked,
     /// See [`RetryKind::Transient`].
     Transient,
+    /// Read the reply with the shared provider table
+    /// ([`crate::bounce::classify::PROVIDER_RULES`]); no decisive row there: the next row here.
+    Provider,
 }
 
 /// Which reply codes a row applies to.
@@ -200,14 +204,6 @@ impl ReplyRule {
 
 const RFC5321: &str = "RFC 5321 §4.2.1 (reply code classes), §4.5.3.1.10 (recipients buffer)";
 const RFC3463: &str = "RFC 3463 §3.2-3.8 (enhanced status codes)";
-const GMAIL_REF: &str = "Google: Gmail SMTP errors and codes (support.google.com/a/answer/3726730)";
-const YAHOO_REF: &str = "Yahoo Sender Hub: SMTP error codes (senders.yahooinc.com/smtp-error-codes)";
-const EXO_541_REF: &str = "Microsoft Learn: Fix NDR error 550 5.4.1 in Exchange Online \
-     (learn.microsoft.com/exchange/troubleshoot/email-delivery/ndr/fix-error-code-550-5-4-1-in-exchange-online): \
-     Directory-Based Edge Blocking rejects recipients not in the organization's directory";
-const EXO_5110_REF: &str = "Microsoft Learn: Fix NDR error 550 5.1.10 in Exchange Online \
-     (learn.microsoft.com/exchange/troubleshoot/email-delivery/ndr/fix-error-code-550-5-1-10-in-exchange-online): \
-     RESOLVER.ADR.RecipientNotFound, the recipient is not in the directory (not RFC 7505's null MX)";
 const GREYLIST_REF: &str = "Harris, The Next Step in the Spam Control War: Greylisting (2003); RFC 6647 §2.1";
 const DNSBL_REF: &str = "RFC 5782 §2.1 (DNSBL listings are about the client IP); RFC 3463 §3.8 (X.7.1)";
 const SMTPUTF8_REF: &str = "RFC 6531 §3.5 (X.6.7 non-ASCII addresses not permitted)";
@@ -327,16 +323,17 @@ pub const RULES: &[ReplyRule] = &[
         outcome: RuleOutcome::Final(Reason::Smtputf8Unsupported),
         source: SMTPUTF8_REF,
     },
-    // Provider rows whose meaning differs from the generic reading: before the policy rows.
+    // Provider rows whose meaning differs from the generic reading, before the policy rows:
+    // the one provider table, shared with the bounce explainer (see `provider_outcome`).
     ReplyRule {
-        id: "exchange_5_4_1_access_denied",
-        provider: Some("microsoft"),
-        code: CodeMatch::Class(5),
-        enhanced: EnhancedMatch::Exact(4, 1),
-        text_any: &["recipient address rejected: access denied"],
+        id: "provider_table",
+        provider: None,
+        code: CodeMatch::Any,
+        enhanced: EnhancedMatch::Any,
+        text_any: &[],
         text_all: &[],
-        outcome: RuleOutcome::Final(Reason::MailboxNotFound),
-        source: EXO_541_REF,
+        outcome: RuleOutcome::Provider,
+        source: "bounce::classify::PROVIDER_RULES (each row cites the provider's documentation)",
     },
     ReplyRule {
         id: "greylisting_text",
@@ -347,16 +344,6 @@ pub const RULES: &[ReplyRule] = &[
         text_all: &[],
         outcome: RuleOutcome::Greylisted,
         source: GREYLIST_REF,
-    },
-    ReplyRule {
-        id: "exchange_5_1_10_recipient_not_found",
-        provider: Some("microsoft"),
-        code: CodeMatch::Class(5),
-        enhanced: EnhancedMatch::Exact(1, 10),
-        text_any: &["recipientnotfound", "recipient not found"],
-        text_all: &[],
-        outcome: RuleOutcome::Final(Reason::MailboxNotFound),
-        source: EXO_5110_REF,
     },
     ReplyRule {
         id: "rate_limit_text",
@@ -395,56 +382,6 @@ pub const RULES: &[ReplyRule] = &[
         text_all: &[],
         outcome: RuleOutcome::Final(Reason::Blocked),
         source: DNSBL_REF,
-    },
-    ReplyRule {
-        id: "yahoo_dd_no_account",
-        provider: Some("yahoo"),
-        code: CodeMatch::Class(5),
-        enhanced: EnhancedMatch::Any,
-        text_any: &["dd this user doesn't have a"],
-        text_all: &["account"],
-        outcome: RuleOutcome::Final(Reason::MailboxNotFound),
-        source: YAHOO_REF,
-    },
-    ReplyRule {
-        id: "yahoo_dd_mailbox_disabled",
-        provider: Some("yahoo"),
-        code: CodeMatch::Class(5),
-        enhanced: EnhancedMatch::Any,
-        text_any: &["this mailbox is disabled (554.30)"],
-        text_all: &[],
-        outcome: RuleOutcome::Final(Reason::MailboxDisabled),
-        source: YAHOO_REF,
-    },
-    ReplyRule {
-        id: "gmail_5_1_1_no_such_user",
-        provider: Some("gmail"),
-        code: CodeMatch::Class(5),
-        enhanced: EnhancedMatch::Exact(1, 1),
-        text_any: &["the email account that you tried to reach does not exist"],
-        text_all: &[],
-        outcome: RuleOutcome::Final(Reason::MailboxNotFound),
-        source: GMAIL_REF,
-    },
-    ReplyRule {
-        id: "gmail_5_2_1_disabled",
-        provider: Some("gmail"),
-        code: CodeMatch::Class(5),
-        enhanced: EnhancedMatch::Exact(2, 1),
-        text_any: &["the email account that you tried to reach is disabled"],
-        text_all: &[],
-        outcome: RuleOutcome::Final(Reason::MailboxDisabled),
-        source: GMAIL_REF,
-    },
-    ReplyRule {
-        id: "gmail_4_2_1_recipient_rate",
-        provider: Some("gmail"),
-        code: CodeMatch::Class(4),
-        enhanced: EnhancedMatch::Exact(2, 1),
-        text_any: &["receiving mail at a rate", "receiving mail too quickly"],
-        text_all: &[],
-        outcome: RuleOutcome::Transient,
-        source: GMAIL_REF,
     },
     // Security / policy (X.7.x) that no row above read: about us, not the mailbox.
     ReplyRule {
@@ -679,24 +616,85 @@ pub fn greylist_hint_s(lower: &str) -> Option<u64> {
 pub struct Judgement {
     /// What the reply means.
     pub outcome: Outcome,
-    /// The row of [`RULES`] that matched.
+    /// The row of [`RULES`] that matched (`provider_table` when the provider table decided).
     pub rule: &'static ReplyRule,
+    /// The provider row that decided, when one did.
+    pub provider: Option<&'static ProviderRule>,
 }
 
-/// Reads an RCPT reply (code, enhanced code and text together) with [`RULES`].
+impl Judgement {
+    /// The id of the deciding row: the provider pattern (`microsoft_directory_miss`, ...) or the
+    /// generic row's id.
+    pub fn rule_id(&self) -> &'static str {
+        self.provider.map_or(self.rule.id, |p| p.pattern)
+    }
+}
+
+/// What a provider row means for a mailbox check, or `None` when it says nothing decisive here
+/// (the generic rows read the reply then). The bounce explainer and the verifier read replies
+/// with the same rows; this is the verifier's reading of their causes:
+/// - a missing or disabled mailbox is a verdict about the mailbox (on a 5xx only);
+/// - anything about the sender, its IP, authentication, content or policy is `blocked`: about
+///   us, never the mailbox (issue 11);
+/// - greylisting and rate limits are retries (a 5xx rate limit is final `rate_limited`).
+fn provider_outcome(rule: &ProviderRule, reply: &RcptReply) -> Option<RuleOutcome> {
+    let permanent = reply.code / 100 == 5;
+    match rule.cause {
+        BounceCause::MailboxUnknown if permanent => {
+            Some(RuleOutcome::Final(if rule.disabled { Reason::MailboxDisabled } else { Reason::MailboxNotFound }))
+        }
+        BounceCause::MailboxFull if permanent => Some(RuleOutcome::Final(Reason::MailboxFull)),
+        BounceCause::Greylisting => Some(RuleOutcome::Greylisted),
+        BounceCause::RateLimit if permanent => Some(RuleOutcome::Final(Reason::RateLimited)),
+        BounceCause::RateLimit => Some(RuleOutcome::RateLimited),
+        BounceCause::Auth
+        | BounceCause::Blocklist
+        | BounceCause::Policy
+        | BounceCause::Content
+        | BounceCause::Spam
+        | BounceCause::RelayDenied
+            if permanent =>
+        {
+            Some(RuleOutcome::Final(Reason::Blocked))
+        }
+        BounceCause::Tls if permanent => Some(RuleOutcome::Final(Reason::TlsRequired)),
+        _ => None,
+    }
+}
+
+/// Reads an RCPT reply (code, enhanced code and text together) with [`RULES`] (and, at its
+/// `provider_table` row, the shared provider table).
 pub fn judge_rcpt(reply: &RcptReply) -> Judgement {
     let lower = reply.text.to_lowercase().replace(['\u{2019}', '\u{2018}'], "'");
-    let rule = RULES.iter().find(|r| r.matches(reply, &lower)).unwrap_or(&RULES[RULES.len() - 1]);
-    let outcome = match rule.outcome {
+    let mut provider = None;
+    let mut decided = None;
+    for r in RULES {
+        if r.outcome == RuleOutcome::Provider {
+            if let Some(p) = provider_rule(reply.enhanced, &lower)
+                && let Some(o) = provider_outcome(p, reply)
+            {
+                provider = Some(p);
+                decided = Some((r, o));
+                break;
+            }
+            continue;
+        }
+        if r.matches(reply, &lower) {
+            decided = Some((r, r.outcome));
+            break;
+        }
+    }
+    let (rule, outcome) = decided.unwrap_or((&RULES[RULES.len() - 1], RULES[RULES.len() - 1].outcome));
+    let outcome = match outcome {
         RuleOutcome::Accepted => Outcome::Accepted,
         RuleOutcome::Final(r) => Outcome::Final(r),
         RuleOutcome::Greylisted => Outcome::Retry(RetryKind::Greylisted { hint_s: greylist_hint_s(&lower) }),
         RuleOutcome::RateLimited => Outcome::Retry(RetryKind::RateLimited),
         RuleOutcome::TooManyRecipients => Outcome::Retry(RetryKind::TooManyRecipients),
         RuleOutcome::TemporarilyBlocked => Outcome::Retry(RetryKind::TemporarilyBlocked),
-        RuleOutcome::Transient => Outcome::Retry(RetryKind::Transient),
+        RuleOutcome::Transient | RuleOutcome::Provider => Outcome::Retry(RetryKind::Transient),
     };
-    Judgement { outcome, rule }
+    Judgement { outcome, rule, provider }
 }
 
 #[cfg(test)]
@@ -726,27 +724,27 @@ mod tests {
             (
                 "550-5.1.1 The email account that you tried to reach does not exist. Please try\r\n550-5.1.1 double-checking the recipient's email address for typos or\r\n550 5.1.1 unnecessary spaces. https://support.google.com/mail/?p=NoSuchUser a1si gsmtp",
                 Final(MailboxNotFound),
-                "gmail_5_1_1_no_such_user",
+                "bad_mailbox_x_1_1",
             ),
             (
                 "554 delivery error: dd This user doesn't have a yahoo.com account (nobody@yahoo.com) [0] - mta1003.mail.gq1.yahoo.com",
                 Final(MailboxNotFound),
-                "yahoo_dd_no_account",
+                "yahoo_user_unknown",
             ),
             (
                 "554 delivery error: dd This user doesn\u{2019}t have a aol.com account (x@aol.com) [0]",
                 Final(MailboxNotFound),
-                "yahoo_dd_no_account",
+                "yahoo_user_unknown",
             ),
             (
                 "554 delivery error: dd Sorry your message to x@yahoo.com cannot be delivered. This mailbox is disabled (554.30)",
                 Final(MailboxDisabled),
-                "yahoo_dd_mailbox_disabled",
+                "yahoo_mailbox_disabled",
             ),
             (
                 "550 5.4.1 Recipient address rejected: Access denied. [AM0PR01MB1234.eurprd01.prod.exchangelabs.com]",
                 Final(MailboxNotFound),
-                "exchange_5_4_1_access_denied",
+                "microsoft_directory_miss",
             ),
             ("552 5.2.2 Mailbox full", Final(MailboxFull), "mailbox_full_x_2_2"),
             (
@@ -758,7 +756,7 @@ mod tests {
             (
                 "550-5.2.1 The email account that you tried to reach is disabled.\r\n550 5.2.1 https://support.google.com/mail/?p=DisabledUser gsmtp",
                 Final(MailboxDisabled),
-                "gmail_5_2_1_disabled",
+                "gmail_disabled",
             ),
             // about us, never about the mailbox
             (
@@ -776,7 +774,7 @@ mod tests {
             (
                 "550 5.1.10 RESOLVER.ADR.RecipientNotFound; Recipient not found by SMTP address lookup",
                 Final(MailboxNotFound),
-                "exchange_5_1_10_recipient_not_found",
+                "microsoft_recipient_not_found",
             ),
             (
                 "450 4.7.1 Greylisted: your IP address 1.2.3.4 is new, retry in 5 minutes",
@@ -833,7 +831,7 @@ mod tests {
         ];
         for (w, want, rule) in cases {
             let j = judge_rcpt(&wire(w));
-            assert_eq!((j.outcome, j.rule.id), (*want, *rule), "{w:?}");
+            assert_eq!((j.outcome, j.rule_id()), (*want, *rule), "{w:?}");
         }
     }
 
@@ -853,6 +851,39 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), RULES.len(), "rule ids are unique");
+    }
+
+    #[test]
+    fn the_verifier_and_the_bounce_explainer_read_provider_replies_with_the_same_rows() {
+        for (w, pattern, cause) in [
+            (
+                "550 5.4.1 Recipient address rejected: Access denied. [LAB01.prod.exchangelabs.com]",
+                "microsoft_directory_miss",
+                crate::bounce::classify::BounceCause::MailboxUnknown,
+            ),
+            (
+                "554 delivery error: dd This user doesn't have a yahoo.com account (a@yahoo.com) [0]",
+                "yahoo_user_unknown",
+                crate::bounce::classify::BounceCause::MailboxUnknown,
+            ),
+            (
+                "550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus. To request removal from this list see https://www.spamhaus.org (S3150) [x.prod.outlook.com]",
+                "microsoft_s3150",
+                crate::bounce::classify::BounceCause::Blocklist,
+            ),
+        ] {
+            let r = wire(w);
+            let j = judge_rcpt(&r);
+            assert_eq!(j.rule_id(), pattern, "{w}");
+            let lower = r.text.to_lowercase();
+            let (c, m) = crate::bounce::classify::classify(Some(r.code), r.enhanced, &lower);
+            assert_eq!((c, m.map(|m| m.pattern)), (cause, Some(pattern.to_string())), "{w}");
+        }
+        // a block is never a verdict about the mailbox, whoever wrote it
+        let j = judge_rcpt(&wire(
+            "550 5.7.1 Service unavailable, Client host [192.0.2.1] blocked using Spamhaus (S3150) [x.prod.outlook.com]",
+        ));
+        assert_eq!(j.outcome, Final(Blocked));
     }
 
     #[test]

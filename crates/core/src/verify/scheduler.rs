@@ -782,7 +782,7 @@ impl Scheduler {
                         reply.code,
                         reply.enhanced.map(|c| format!("{c} ")).unwrap_or_default(),
                         reply.text,
-                        j.rule.id
+                        j.rule_id()
                     );
                     self.finish(i, reason, detail, Some(host.clone()), Some(reply.evidence()), now);
                 }
@@ -950,7 +950,7 @@ impl Scheduler {
                     reply.code,
                     reply.enhanced.map(|c| format!("{c} ")).unwrap_or_default(),
                     reply.text,
-                    j.rule.id
+                    j.rule_id()
                 );
                 for &i in &session.items {
                     self.finish(i, reason, detail.clone(), Some(host.clone()), Some(reply.evidence()), now);
