@@ -260,6 +260,8 @@ pub(crate) enum Kind {
     Doh,
     /// Bounce explanations.
     Explain,
+    /// Mailbox verification requests (`/api/verify`).
+    Verify,
 }
 
 impl Kind {
@@ -272,6 +274,7 @@ impl Kind {
             Kind::Domain => "domain",
             Kind::Doh => "doh",
             Kind::Explain => "explain-bounce",
+            Kind::Verify => "verify",
         }
     }
 }
