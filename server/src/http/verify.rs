@@ -321,10 +321,10 @@ pub(crate) async fn job_events(State(st): State<Arc<AppState>>, Path(id): Path<S
         loop {
             let status = rx.borrow_and_update().clone();
             let finished = status.state.is_finished();
-            if first || !finished {
-                if let Ok(ev) = Event::default().event("progress").json_data(view(status.clone())) {
-                    yield Ok::<Event, Infallible>(ev);
-                }
+            if (first || !finished)
+                && let Ok(ev) = Event::default().event("progress").json_data(view(status.clone()))
+            {
+                yield Ok::<Event, Infallible>(ev);
             }
             if finished {
                 if let Ok(ev) = Event::default().event("done").json_data(view(status)) {
