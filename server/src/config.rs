@@ -238,7 +238,7 @@ pub(crate) struct LimitsConfig {
     pub auth_failures_burst: u32,
     /// `/api/verify` requests running at once, server-wide (each runs its own SMTP sessions).
     pub max_concurrent_verify: usize,
-    /// `/api/verify` requests one client may run at once.
+    /// `/api/verify` requests one client may run at once (job uploads in progress count too).
     pub max_concurrent_verify_per_client: usize,
     /// Extra API tokens one address of `/api/verify` costs (on top of the request's 1), so a
     /// 100-address request weighs 100 single ones (capped at `api_burst`).
@@ -250,6 +250,9 @@ pub(crate) struct LimitsConfig {
     pub verify_job_body_bytes: usize,
     /// Most rows (addresses) in one job's list (400 past it).
     pub verify_job_max_rows: u64,
+    /// Job lists being uploaded and checked at once, server-wide (each holds its body in memory
+    /// until it is stored; the slot is taken before the body is read).
+    pub max_concurrent_verify_uploads: usize,
     /// Jobs verifying at once, server-wide; the others wait in state `queued`.
     pub max_running_verify_jobs: usize,
     /// Jobs kept (queued, running and finished); past it the oldest finished job is dropped,
@@ -295,6 +298,7 @@ impl Default for LimitsConfig {
             verify_job_cost: 10,
             verify_job_body_bytes: 20 * 1024 * 1024,
             verify_job_max_rows: 100_000,
+            max_concurrent_verify_uploads: 4,
             max_running_verify_jobs: 2,
             max_verify_jobs: 64,
             max_verify_jobs_per_client: 4,
@@ -517,6 +521,7 @@ impl Config {
             ("limits.max_tracked_clients", l.max_tracked_clients),
             ("limits.max_concurrent_verify", l.max_concurrent_verify),
             ("limits.max_concurrent_verify_per_client", l.max_concurrent_verify_per_client),
+            ("limits.max_concurrent_verify_uploads", l.max_concurrent_verify_uploads),
             ("limits.max_running_verify_jobs", l.max_running_verify_jobs),
             ("limits.max_verify_jobs", l.max_verify_jobs),
             ("limits.max_verify_jobs_per_client", l.max_verify_jobs_per_client),
@@ -536,6 +541,7 @@ impl Config {
             ("verify.dns_timeout_ms", v.dns_timeout_ms),
             ("verify.request_timeout_ms", v.request_timeout_ms),
             ("verify.job_timeout_secs", v.job_timeout_secs),
+            ("verify.job_ttl_secs", v.job_ttl_secs),
         ] {
             if ms == 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));

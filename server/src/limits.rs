@@ -262,6 +262,8 @@ pub(crate) enum Kind {
     Explain,
     /// Mailbox verification requests (`/api/verify`).
     Verify,
+    /// Lists being uploaded and checked for a verification job (each holds its body in memory).
+    VerifyUpload,
 }
 
 impl Kind {
@@ -275,6 +277,7 @@ impl Kind {
             Kind::Doh => "doh",
             Kind::Explain => "explain-bounce",
             Kind::Verify => "verify",
+            Kind::VerifyUpload => "verification job upload",
         }
     }
 }

@@ -411,6 +411,9 @@ async fn lab_verify_request_verdicts() {
     assert_eq!(res[0]["smtp"]["code"], 250);
     assert_eq!(res[3]["catch_all"], true);
     assert_eq!(res[1]["smtp"]["code"], 550);
+    let caps: Value = c.get(srv.url("/api/capabilities")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(caps["verify"]["smtp"], true);
+    assert_eq!(caps["verify"]["helo"], "probe.inboxlens.test", "--helo names the verification sessions");
 }
 
 #[tokio::test]

@@ -132,6 +132,7 @@ impl AppState {
                 (Kind::Doh, l.max_concurrent_doh),
                 (Kind::Explain, l.max_concurrent_explain),
                 (Kind::Verify, l.max_concurrent_verify),
+                (Kind::VerifyUpload, l.max_concurrent_verify_uploads),
             ],
             Duration::from_millis(l.queue_timeout_ms),
         );

@@ -9,8 +9,9 @@
 //! client's `max_concurrent_verify_per_client` slots and one of `max_concurrent_verify`
 //! server-wide, and answers within `verify.request_timeout_ms` (addresses still open then are
 //! `unknown / timeout`). Jobs: `text/csv` or `text/plain` only (a cross-site `Origin` is
-//! refused), `verify_job_cost` tokens, the body limit, the row limit and the job caps of
-//! [`crate::verify::jobs`].
+//! refused), `verify_job_cost` tokens, the client's slot and one of `max_concurrent_verify_uploads`
+//! while the list is read and checked (bodies in memory are bounded), the body limit, the row
+//! limit and the job caps of [`crate::verify::jobs`].
 
 use super::AppState;
 use super::api::ClientId;
@@ -283,8 +284,21 @@ pub(crate) async fn create_job(
     if column.as_ref().is_some_and(|c| c.len() > 256 || c.chars().any(char::is_control)) {
         return Err(ApiError::bad_request("column: at most 256 characters, no control characters"));
     }
-    // Refused before the body is read: a busy client's upload stays in its socket.
+    // Refused before the body is read: a busy client's upload stays in its socket. The slots
+    // bound the bodies held in memory until they are stored.
     st.jobs.admit(client).map_err(job_error)?;
+    let Some(_client_slot) = st.verify_per_client.try_acquire(client) else {
+        return Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!(
+                "you already have {} verification requests or job uploads running; wait for one to finish",
+                st.config.limits.max_concurrent_verify_per_client
+            ),
+            retry_after: Some(5),
+        });
+    };
+    let _permit =
+        st.concurrency.acquire(Kind::VerifyUpload).await.ok_or_else(|| ApiError::busy(Kind::VerifyUpload.as_str()))?;
     let limit = st.config.limits.verify_job_body_bytes;
     let body = Bytes::from_request(req, &st).await.map_err(|r| body_rejection(r, limit))?;
     let status = st.jobs.submit(client, body, JobSpec { format, column }).await.map_err(job_error)?;

@@ -330,8 +330,11 @@ impl JobStore {
     }
 
     /// Drops expired jobs every [`SWEEP_INTERVAL`] (files of a job nobody asks about again
-    /// still go on time).
+    /// still go on time), after deleting what servers killed before their exit left behind.
     pub(crate) fn spawn_sweeper(self: &Arc<Self>) {
+        if let Some(base) = self.dir.parent().map(Path::to_path_buf) {
+            tokio::task::spawn_blocking(move || remove_stale_dirs(&base));
+        }
         let store = Arc::downgrade(self);
         tokio::spawn(async move {
             loop {
@@ -446,6 +449,27 @@ impl JobStore {
         let handle = tokio::spawn(run_job(Arc::clone(self), Arc::clone(&job)));
         *lock(&job.task) = Some(handle.abort_handle());
         Ok(status)
+    }
+}
+
+/// Deletes the `inboxlens-jobs-PID` directories in `base` whose process is gone (a server
+/// killed with SIGKILL cannot clean up; lists are personal data). Linux only (`/proc`); a
+/// directory of another user stays (its removal fails).
+fn remove_stale_dirs(base: &Path) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else { return };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) =
+            name.to_str().and_then(|n| n.strip_prefix("inboxlens-jobs-")).and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
     }
 }
 
@@ -693,6 +717,83 @@ mod tests {
             count_rows(Bytes::from_static(b"PK\x03\x04\x00\x00\x00"), &spec(InputFormat::Auto, None), 10),
             Err(JobError::Input(VerifyError::Binary { .. }))
         ));
+    }
+
+    /// A store on a zone (no SMTP), its files in a fresh directory.
+    fn store(max_jobs: usize, ttl: Duration) -> (Arc<JobStore>, PathBuf) {
+        let zone = "$ORIGIN v.test.\n@ SOA ns.v.test. h.v.test. 1 300 60 86400 60\n@ NS ns.v.test.\n\
+                    ok MX 10 mx.ok.v.test.\nmx.ok A 192.0.2.10\nnull MX 0 .\n";
+        let resolver: Arc<dyn Resolver> =
+            Arc::new(inboxlens_core::dns::zone::ZoneResolver::from_zone_text(zone, None).unwrap());
+        let base = std::env::temp_dir().join(format!("inboxlens-jobs-unit-{}-{max_jobs}", std::process::id()));
+        let engine = EngineConfig {
+            sched: inboxlens_core::verify::scheduler::SchedulerConfig { smtp: false, ..Default::default() },
+            settings: super::super::SessionSettings {
+                from_address: String::new(),
+                helo: "t.test".into(),
+                allow_private: false,
+                step_timeout: Duration::from_secs(1),
+            },
+            dns_deadline: Duration::from_secs(1),
+            generation_rows: 10,
+        };
+        let limits = JobLimits {
+            max_jobs,
+            max_running: 1,
+            max_per_client: 8,
+            max_rows: 100,
+            timeout: Duration::from_secs(60),
+            ttl,
+        };
+        let s = Arc::new(JobStore::new(limits, base, resolver, None, engine));
+        let dir = s.dir.clone();
+        (s, dir)
+    }
+
+    async fn finished(store: &JobStore, id: &str) -> JobStatus {
+        let mut rx = store.get(id).expect("job kept").subscribe();
+        rx.wait_for(|s| s.state.is_finished()).await.expect("job finishes").clone()
+    }
+
+    #[tokio::test]
+    async fn the_oldest_finished_job_makes_room_and_files_go_with_it() {
+        let (store, dir) = store(2, Duration::from_secs(3600));
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        let list = || Bytes::from_static(b"email\na@ok.v.test\nb@null.v.test\nbad\n");
+        let spec = || spec(InputFormat::Csv, None);
+        let a = store.submit(client, list(), spec()).await.unwrap().id;
+        let st = finished(&store, &a).await;
+        assert_eq!((st.state, st.total, st.done), (JobState::Done, 3, 3));
+        assert_eq!(st.counts, VerdictCounts { deliverable: 0, undeliverable: 2, risky: 0, unknown: 1 });
+        let a_file = store.get(&a).unwrap().result_path().to_path_buf();
+        assert!(a_file.exists());
+        assert!(!dir.join(format!("{a}.list")).exists(), "the list goes once the job ends");
+        let b = store.submit(client, list(), spec()).await.unwrap().id;
+        finished(&store, &b).await;
+        let c = store.submit(client, list(), spec()).await.unwrap().id;
+        assert!(store.get(&a).is_none(), "the oldest finished job was dropped");
+        assert!(!a_file.exists(), "with its result");
+        assert!(store.get(&b).is_some() && store.get(&c).is_some());
+        finished(&store, &c).await;
+        assert!(store.remove(&b));
+        assert!(!store.remove(&b));
+        store.remove_all();
+        assert!(!dir.exists());
+        let _ = std::fs::remove_dir(dir.parent().unwrap());
+    }
+
+    #[tokio::test]
+    async fn finished_jobs_expire() {
+        let (store, dir) = store(3, Duration::ZERO);
+        let client: IpAddr = "192.0.2.1".parse().unwrap();
+        let id =
+            store.submit(client, Bytes::from_static(b"a@ok.v.test\n"), spec(InputFormat::Txt, None)).await.unwrap().id;
+        let mut rx = store.get(&id).unwrap().subscribe();
+        let _ = rx.wait_for(|s| s.state.is_finished()).await;
+        assert!(store.get(&id).is_none(), "expired at once with a zero TTL");
+        assert!(!dir.join(format!("{id}.csv")).exists());
+        store.remove_all();
+        let _ = std::fs::remove_dir(dir.parent().unwrap());
     }
 
     #[test]
