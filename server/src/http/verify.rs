@@ -107,6 +107,7 @@ pub(crate) async fn verify(
     client: Option<Extension<ClientId>>,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let started = Instant::now();
     let body = body.map_err(|r| body_rejection(r, st.config.limits.other_body_bytes))?;
     let req: VerifyRequest = serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request(format!(
@@ -142,7 +143,8 @@ pub(crate) async fn verify(
     };
     let _permit = st.concurrency.acquire(Kind::Verify).await.ok_or_else(|| ApiError::busy(Kind::Verify.as_str()))?;
 
-    let deadline = request_deadline(&st.config);
+    // the time spent waiting for a slot counts against the deadline
+    let deadline = request_deadline(&st.config).saturating_sub(started.elapsed()).max(Duration::from_secs(1));
     let max_wait_ms = st.config.verify.max_wait_secs.saturating_mul(1000).min(deadline.as_millis() as u64 / 2);
     let smtp = st.verify_runner.is_some();
     let cfg = engine_config(&st.config, session_settings(&st.config), smtp, max_wait_ms);
