@@ -105,7 +105,7 @@ async fn post_job(
 async fn wait_finished(c: &reqwest::Client, srv: &Server, id: &str) -> Value {
     for _ in 0..1200 {
         let st: Value = c.get(srv.url(&format!("/api/verify/jobs/{id}"))).send().await.unwrap().json().await.unwrap();
-        if st["state"] == "done" || st["state"] == "failed" {
+        if st["state"] == "done" || st["state"] == "failed" || st["state"] == "cancelled" {
             return st;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -504,6 +504,39 @@ async fn lab_job_counts_events_and_result() {
 }
 
 /// A few random digits for a fresh greylisting triplet (the test process's clock is enough).
+#[tokio::test]
+async fn lab_a_running_job_is_cancelled_by_delete_and_stays_visible_as_cancelled() {
+    if !verify_lab_or_skip("lab_a_running_job_is_cancelled_by_delete_and_stays_visible_as_cancelled") {
+        return;
+    }
+    let srv = lab_server(&[]);
+    let c = client();
+    // a fresh greylisted triplet keeps the job running for at least the peer's greylist time
+    let grey = format!("g{}c{}@grey.verify.test", std::process::id(), rand_suffix());
+    let body = format!("email\nuser@accept.verify.test\n{grey}\n").into_bytes();
+    let (status, _, job) = post_job(&c, &srv, "", "text/csv", body).await;
+    assert_eq!(status, 202, "{job}");
+    let id = job["id"].as_str().unwrap().to_string();
+    let r = c.delete(srv.url(&format!("/api/verify/jobs/{id}"))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let st = wait_finished(&c, &srv, &id).await;
+    assert_eq!(st["state"], "cancelled", "{st}");
+    let r = c.get(srv.url(&format!("/api/verify/jobs/{id}/result.csv"))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 409);
+    let e: Value = r.json().await.unwrap();
+    assert!(e["error"].as_str().unwrap().contains("cancelled"), "{e}");
+    // the event stream of a cancelled job ends with done (state cancelled)
+    let r = c.get(srv.url(&format!("/api/verify/jobs/{id}/events"))).send().await.unwrap();
+    let events = sse_events(&r.text().await.unwrap());
+    let (last, data) = events.last().unwrap();
+    assert_eq!((last.as_str(), data["state"].as_str()), ("done", Some("cancelled")), "{events:?}");
+    // a second DELETE removes it
+    let r = c.delete(srv.url(&format!("/api/verify/jobs/{id}"))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 204);
+    let r = c.get(srv.url(&format!("/api/verify/jobs/{id}"))).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}
+
 fn rand_suffix() -> u128 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0)
         % 1_000_000_007

@@ -90,7 +90,7 @@ pub(crate) fn document() -> Value {
                     "smtp": {"type": "boolean", "description": "Whether the mailboxes were asked over SMTP."}}},
                 "VerifyJob": {"type": "object", "required": ["id", "state", "total", "done", "counts", "reasons", "error"], "properties": {
                     "id": {"type": "string", "description": "128 random bits, hex."},
-                    "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                    "state": {"type": "string", "enum": ["queued", "running", "done", "cancelled", "failed"]},
                     "total": {"type": "integer", "description": "Rows in the list."},
                     "done": {"type": "integer", "description": "Rows with a final result."},
                     "counts": {"type": "object", "properties": {

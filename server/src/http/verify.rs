@@ -319,9 +319,13 @@ pub(crate) async fn get_job(State(st): State<Arc<AppState>>, Path(id): Path<Stri
     Ok(Json(view(job.status())).into_response())
 }
 
-/// `DELETE /api/verify/jobs/{id}`: stops the job if it runs and deletes it with its files.
+/// `DELETE /api/verify/jobs/{id}`: a queued or running job is cancelled (state `cancelled`, its
+/// files deleted, its status kept until it expires); a finished one is deleted.
 pub(crate) async fn delete_job(State(st): State<Arc<AppState>>, Path(id): Path<String>) -> Result<Response, ApiError> {
-    if st.jobs.remove(&id) { Ok(StatusCode::NO_CONTENT.into_response()) } else { Err(not_found(&id)) }
+    match st.jobs.cancel_or_remove(&id) {
+        Some(_) => Ok(StatusCode::NO_CONTENT.into_response()),
+        None => Err(not_found(&id)),
+    }
 }
 
 /// `GET /api/verify/jobs/{id}/events`: SSE. The first event is a `progress` with the current
@@ -365,10 +369,10 @@ pub(crate) async fn job_result(State(st): State<Arc<AppState>>, Path(id): Path<S
     let status = job.status();
     match status.state {
         JobState::Done => {}
-        JobState::Failed => {
+        JobState::Failed | JobState::Cancelled => {
             return Err(ApiError::new(
                 StatusCode::CONFLICT,
-                format!("job {id} failed ({}); it has no result", status.error.unwrap_or_default()),
+                format!("job {id} {} ({}); it has no result", status.state.as_str(), status.error.unwrap_or_default()),
             ));
         }
         JobState::Queued | JobState::Running => {

@@ -64,6 +64,8 @@ pub(crate) enum JobState {
     Done,
     /// Stopped without a result (`error` says why).
     Failed,
+    /// Stopped by `DELETE` before it finished; kept (without files) until it expires.
+    Cancelled,
 }
 
 impl JobState {
@@ -74,12 +76,13 @@ impl JobState {
             JobState::Running => "running",
             JobState::Done => "done",
             JobState::Failed => "failed",
+            JobState::Cancelled => "cancelled",
         }
     }
 
-    /// Done or failed: nothing will change any more.
+    /// Done, failed or cancelled: nothing will change any more.
     pub(crate) fn is_finished(self) -> bool {
-        matches!(self, JobState::Done | JobState::Failed)
+        matches!(self, JobState::Done | JobState::Failed | JobState::Cancelled)
     }
 }
 
@@ -234,6 +237,11 @@ impl Job {
 
     /// Marks the job finished (done when `error` is None) and stamps its expiry.
     fn finish(&self, error: Option<String>, ttl: Duration) {
+        self.finish_as(if error.is_some() { JobState::Failed } else { JobState::Done }, error, ttl);
+    }
+
+    /// Marks the job finished in `state` (unless it already is) and stamps its expiry.
+    fn finish_as(&self, state: JobState, error: Option<String>, ttl: Duration) {
         let mut ended = lock(&self.ended);
         if ended.is_some() {
             return;
@@ -241,7 +249,7 @@ impl Job {
         *ended = Some(Instant::now());
         let now = unix_now();
         self.status.send_modify(|s| {
-            s.state = if error.is_some() { JobState::Failed } else { JobState::Done };
+            s.state = state;
             s.error = error;
             s.finished_at = Some(now);
             s.expires_at = Some(now.saturating_add(ttl.as_secs() as i64));
@@ -301,6 +309,19 @@ impl JobStore {
     pub(crate) fn get(&self, id: &str) -> Option<Arc<Job>> {
         self.sweep();
         lock(&self.jobs).get(id).cloned()
+    }
+
+    /// `DELETE`: a queued or running job is cancelled (stopped, its files deleted, its status
+    /// kept with state `cancelled` until it expires); a finished one is removed. None when unknown.
+    pub(crate) fn cancel_or_remove(&self, id: &str) -> Option<JobState> {
+        let job = self.get(id)?;
+        if job.state().is_finished() {
+            self.remove(id);
+            return Some(JobState::Done);
+        }
+        job.finish_as(JobState::Cancelled, Some("cancelled by DELETE".into()), self.limits.ttl);
+        job.discard();
+        Some(JobState::Cancelled)
     }
 
     /// Deletes the job `id` (stopping it when it runs); false when unknown. Subscribers of a
