@@ -12,3 +12,5 @@ echo "-- message analysis vs mailauth (N=60; its CLI on 10)"
 INBOXLENS_BIN=$BIN N=60 MAILAUTH_CLI_N=10 bash bench/compare-mailauth.sh
 echo "-- domain check vs checkdmarc (1 run, good.test)"
 INBOXLENS_BIN=$BIN RUNS=1 DOMAINS="good.test" bash bench/compare-checkdmarc.sh
+echo "-- list cleaning (N=2000 over 50 domains, --no-smtp and SMTP against the lab receiver, one kill -9 + --resume)"
+INBOXLENS_BIN=$BIN N=2000 D=50 KILLS=1 bash bench/verify-list.sh
