@@ -401,7 +401,7 @@ impl SmtpProber {
         match self.policy.connect(addr, Duration::from_millis(self.settings.connect_timeout_ms)).await {
             Ok(tcp) => {
                 let step = session.on_connected(ms());
-                self.drive(&mut session, tcp, step, target, start, now_unix, dane).await;
+                self.drive(&mut session, tcp, step, target, start, CertCheck { now_unix, dane }).await;
             }
             Err(e) => {
                 let kind = match &e {
@@ -426,8 +426,7 @@ impl SmtpProber {
         mut step: Step,
         target: &Target,
         start: Instant,
-        now_unix: u64,
-        dane: bool,
+        check: CertCheck,
     ) {
         let ms = || start.elapsed().as_millis() as u64;
         let io_deadline = Duration::from_millis(self.settings.command_timeout_ms);
@@ -457,7 +456,7 @@ impl SmtpProber {
                             continue;
                         }
                     };
-                    let (result, tls) = self.handshake(tcp, target, session, now_unix, dane).await;
+                    let (result, tls) = self.handshake(tcp, target, session, check).await;
                     if let Some(tls) = tls {
                         stream = Stream::Tls(Box::new(tls));
                     }
@@ -489,9 +488,9 @@ impl SmtpProber {
         tcp: TcpStream,
         target: &Target,
         session: &mut ClientSession,
-        now_unix: u64,
-        dane: bool,
+        check: CertCheck,
     ) -> (TlsResult, Option<tokio_rustls::client::TlsStream<TcpStream>>) {
+        let CertCheck { now_unix, dane } = check;
         let name = match target.host.parse::<IpAddr>() {
             Ok(ip) => rustls::pki_types::ServerName::IpAddress(ip.into()),
             Err(_) => match rustls::pki_types::ServerName::try_from(target.host.clone()) {
@@ -566,6 +565,14 @@ impl SmtpProber {
             matched_record,
         })
     }
+}
+
+/// How a session's TLS peer is assessed: the clock for certificate validity, and whether DANE
+/// TLSA records are looked up (the probe reports them; the verifier does not need them).
+#[derive(Debug, Clone, Copy)]
+struct CertCheck {
+    now_unix: u64,
+    dane: bool,
 }
 
 /// Plain TCP or TLS over TCP (or nothing, during the switch).
