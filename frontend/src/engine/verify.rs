@@ -183,29 +183,35 @@ fn explain_missing(e: UiError) -> UiError {
     }
 }
 
+/// The answer of `POST /api/verify`.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub(crate) struct DirectAnswer {
+    /// One result per address, in the order sent.
+    pub(crate) results: Vec<VerifyResult>,
+    /// Whether the server asked the mail servers over SMTP (off: every mailbox is "not checked").
+    #[serde(default)]
+    pub(crate) smtp: Option<bool>,
+}
+
 /// Verifies up to [`DIRECT_MAX`] addresses at once; the results come back in the same order.
-pub(crate) async fn verify_addresses(addresses: Vec<String>) -> Result<Vec<VerifyResult>, UiError> {
+pub(crate) async fn verify_addresses(addresses: Vec<String>) -> Result<DirectAnswer, UiError> {
     #[derive(serde::Serialize)]
     struct Request {
         addresses: Vec<String>,
-    }
-    #[derive(Deserialize)]
-    struct Response {
-        results: Vec<VerifyResult>,
     }
     let n = addresses.len();
     let body = serde_json::to_string(&Request { addresses })
         .map_err(|e| UiError::new("Internal error", format!("The request could not be written: {e}")))?;
     let body = Some((wasm_bindgen::JsValue::from_str(&body), "application/json"));
     let (_, text) = send("POST", "/api/verify", body, DIRECT_DEADLINE_MS).await.map_err(explain_missing)?;
-    let resp: Response = read_json("/api/verify", &text)?;
+    let resp: DirectAnswer = read_json("/api/verify", &text)?;
     if resp.results.len() != n {
         return Err(UiError::new(
             "The Inboxlens server gave an answer this page cannot read",
             format!("{n} addresses were sent and {} results came back.", resp.results.len()),
         ));
     }
-    Ok(resp.results)
+    Ok(resp)
 }
 
 /// Starts a bulk job; `column` names the address column of a CSV.

@@ -251,13 +251,19 @@ fn verify_direct(run: UseStateHandle<Run>, parsed: AddressList, alive: Rc<dyn Fn
             return;
         }
         run.set(match outcome {
-            Ok(results) => {
-                let csv = api::cleaned_csv(&parsed, &results);
+            Ok(answer) => {
+                let csv = api::cleaned_csv(&parsed, &answer.results);
+                let note = (answer.smtp == Some(false)).then(|| {
+                    UiError::new(
+                        "The mailboxes were not asked.",
+                        "This Inboxlens server verifies without SMTP (its verify.smtp setting is off): syntax and mail domains are checked, mailboxes are “not checked”.",
+                    )
+                });
                 Run::Done(Rc::new(Finished {
-                    counts: Counts::of(&results),
-                    rows: Rc::new(results),
+                    counts: Counts::of(&answer.results),
+                    rows: Rc::new(answer.results),
                     download: Download::Local(Rc::new(csv)),
-                    note: None,
+                    note,
                 }))
             }
             Err(e) => Run::Failed(e),
