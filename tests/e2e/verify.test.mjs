@@ -144,7 +144,10 @@ test('verify page, 120 addresses: a job with progress, a summary and a cleaned C
     const shown = await rows(b.page);
     assert.equal(shown.length, 120, 'the job\'s rows are shown');
     assert.deepEqual(shown.map((r) => r.address), list);
-    assert.ok(shown.filter((r) => r.address.startsWith('info@')).every((r) => r.verdict === 'deliverable' && r.reason === 'role'));
+    // an existing role mailbox stays deliverable, flagged as a role
+    const info = await b.page.$$eval('[data-testid=verify-row][data-address^="info@"]',
+      (els) => els.map((e) => [e.getAttribute('data-verdict'), e.querySelector('.flag')?.textContent]));
+    assert.ok(info.length > 0 && info.every(([v, flag]) => v === 'deliverable' && flag === 'role'), JSON.stringify(info));
 
     const csv = await downloaded(b.page);
     assert.equal(csv.status, 200);
@@ -156,6 +159,25 @@ test('verify page, 120 addresses: a job with progress, a summary and a cleaned C
     assert.match(out[2], /^nobody1@accept\.verify\.test,undeliverable,mailbox_not_found,/);
     await screenshot(b.page, 'verify-job');
     assert.deepEqual(b.consoleErrors, [], 'no console errors');
+  } finally { await b.close(); }
+});
+
+test('verify page, job whose event stream fails: the page polls the job status to the end', async (t) => {
+  if (!base) return skipOrFail(t, why);
+  const b = await launch();
+  try {
+    // the network drops the event stream; the server itself is untouched
+    await b.context.route(/\/api\/verify\/jobs\/[^/]+\/events$/, (route) => route.abort('connectionreset'));
+    await b.page.goto(base + '/#/verify');
+    const list = Array.from({ length: 101 }, (_, i) => (i % 2 ? `gone${i}` : 'sales') + '@accept.verify.test');
+    await b.page.fill('textarea[data-testid=verify-input]', list.join('\n'));
+    await b.page.click('button[data-testid=verify]');
+    await b.page.waitForSelector('[data-testid=verify-summary]', { timeout: JOB_TIMEOUT });
+    assert.deepEqual(await summary(b.page), { total: 101, deliverable: 51, undeliverable: 50, risky: 0, unknown: 0 });
+    const paths = b.requests.map((r) => `${r.method} ${new URL(r.url).pathname}`);
+    assert.ok(paths.some((p) => /^GET \/api\/verify\/jobs\/[0-9a-f]+$/.test(p)), `polled the status: ${paths.filter((p) => p.includes('/api/verify')).join(', ')}`);
+    assert.equal(lines((await downloaded(b.page)).text).length, 102);
+    assert.deepEqual(b.consoleErrors.filter((e) => !/ERR_CONNECTION_RESET|EventSource/.test(e)), [], 'no console errors (but the dropped stream)');
   } finally { await b.close(); }
 });
 

@@ -458,7 +458,7 @@ fn results(props: &ResultsProps) -> Html {
 }
 
 fn result_row(r: &VerifyResult) -> Html {
-    let flags: Vec<(&str, &str, &str)> = [
+    let flags: Vec<(&str, &str)> = [
         (r.role, "role", "A role address (postmaster, info, sales…): a team, not a person."),
         (r.free, "free", "A free mailbox provider."),
         (r.disposable, "disposable", "A disposable (throw-away) mailbox domain."),
@@ -469,10 +469,10 @@ fn result_row(r: &VerifyResult) -> Html {
         ),
     ]
     .into_iter()
-    .filter(|(on, _, _)| *on)
-    .map(|(_, name, why)| (name, name, why))
+    .filter_map(|(on, name, why)| on.then_some((name, why)))
     .collect();
     let normalized = r.normalized.as_ref().filter(|n| **n != r.address);
+    // the deciding reply as the server wrote it (the detail cites it in words)
     let smtp = r.smtp.as_ref().map(|s| match &s.enhanced_code {
         Some(e) => format!("{} {e} {}", s.code, s.reply),
         None => format!("{} {}", s.code, s.reply),
@@ -485,12 +485,9 @@ fn result_row(r: &VerifyResult) -> Html {
             </td>
             <td><span class={classes!("badge", view::verdict_badge(r.verdict))} title={view::verdict_advice(r.verdict)}>{r.verdict.as_str()}</span></td>
             <td title={r.reason.as_str()}>{view::reason_label(r.reason)}</td>
-            <td class="wrap">
-                {r.detail.clone()}
-                if let Some(s) = smtp { <div class="small muted mono">{s}</div> }
-            </td>
+            <td class="wrap" title={smtp}>{r.detail.clone()}</td>
             <td class="wrap mono">{r.mx.clone().unwrap_or_else(|| "—".into())}</td>
-            <td>{ for flags.into_iter().map(|(class, name, why)| html! { <span class={classes!("flag", class)} title={why}>{name}</span> }) }</td>
+            <td>{ for flags.into_iter().map(|(name, why)| html! { <span class={classes!("flag", name)} title={why}>{name}</span> }) }</td>
         </tr>
     }
 }
