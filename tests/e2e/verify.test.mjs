@@ -181,6 +181,27 @@ test('verify page, job whose event stream fails: the page polls the job status t
   } finally { await b.close(); }
 });
 
+test('verify page, stopping a job deletes it on the server', async (t) => {
+  if (!base) return skipOrFail(t, why);
+  const b = await launch();
+  try {
+    await b.page.goto(base + '/#/verify');
+    // grey.verify.test answers 450 until LAB_VERIFY_GREY_S (3 s) have passed: the job cannot end before the click
+    const list = Array.from({ length: 101 }, (_, i) => `g${i}@grey.verify.test`);
+    await b.page.fill('textarea[data-testid=verify-input]', list.join('\n'));
+    await b.page.click('button[data-testid=verify]');
+    await b.page.waitForSelector('[data-testid=verify-stop]', { timeout: JOB_TIMEOUT });
+    const id = await b.page.getAttribute('[data-testid=verify-job]', 'data-job-id');
+    await b.page.click('[data-testid=verify-stop]');
+    await b.page.waitForSelector('[data-testid=error]', { timeout: JOB_TIMEOUT });
+    assert.match(await b.page.textContent('[data-testid=error]'), /Stopped.*deleted/s);
+    assert.ok(b.requests.some((r) => r.method === 'DELETE' && new URL(r.url).pathname === `/api/verify/jobs/${id}`));
+    const gone = await b.page.evaluate(async (u) => (await fetch(u)).status, `/api/verify/jobs/${id}`);
+    assert.equal(gone, 404, 'the job is gone from the server');
+    assert.equal(await b.page.$('[data-testid=verify-summary]'), null, 'no summary of a stopped job');
+  } finally { await b.close(); }
+});
+
 test('verify page, uploaded CSV: a job that keeps the file\'s rows; a missing column is the server\'s error in words', async (t) => {
   if (!base) return skipOrFail(t, why);
   const b = await launch();

@@ -242,6 +242,11 @@ pub(crate) async fn job_status(id: &str) -> Result<JobStatus, UiError> {
     read_json(&path, &text)
 }
 
+/// Deletes a job on the server (a running one stops verifying).
+pub(crate) async fn delete_job(id: &str) -> Result<(), UiError> {
+    send("DELETE", &job_path(id), None, STEP_DEADLINE_MS).await.map(|_| ())
+}
+
 /// Follows a job until it ends: server-sent events first, polling when the stream fails or falls
 /// silent. `on_update` sees every status; `alive` says whether the page still wants them (a new
 /// run or leaving the page stops the watch).

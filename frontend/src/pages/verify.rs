@@ -181,6 +181,25 @@ pub(crate) fn verify_page() -> Html {
         })
     };
 
+    // Stops following the job and deletes it on the server (it stops verifying).
+    let stop = {
+        let run = run.clone();
+        let generation = generation.clone();
+        Callback::from(move |id: String| {
+            *generation.borrow_mut() += 1;
+            let run = run.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                run.set(Run::Failed(match api::delete_job(&id).await {
+                    Ok(()) => UiError::new("Stopped", format!("Job {id} was stopped and deleted on the server.")),
+                    Err(e) => UiError::new(
+                        "The job could not be deleted",
+                        format!("{} This page stopped following it; the server drops it when it expires.", e.message),
+                    ),
+                }));
+            });
+        })
+    };
+
     let busy = matches!(&*run, Run::Direct(_) | Run::Job(_));
     let file_note = (*file).as_ref().map(|f| {
         format!(
@@ -234,7 +253,7 @@ pub(crate) fn verify_page() -> Html {
                         {format!(" Verifying {n} address{}… Greylisting servers can make this take a few minutes.", if *n == 1 { "" } else { "es" })}
                     </p>
                 },
-                Run::Job(status) => job_progress(status.as_ref()),
+                Run::Job(status) => job_progress(status.as_ref(), stop),
                 Run::Failed(e) => html! { <ErrorBox title={e.title.clone()} message={e.message.clone()} /> },
                 Run::Done(f) => html! { <Results finished={f.clone()} /> },
             }}
@@ -362,15 +381,22 @@ fn companion_note(companion: &Companion) -> Html {
 }
 
 /// The progress bar of a running job.
-fn job_progress(status: Option<&JobStatus>) -> Html {
+fn job_progress(status: Option<&JobStatus>, stop: Callback<String>) -> Html {
     let Some(s) = status else {
         return html! {
             <p aria-live="polite" data-testid="verify-running"><span class="spinner"></span>{" Sending the list to the server…"}</p>
         };
     };
     let text = match s.total {
+        _ if s.state == "queued" => {
+            "Queued: the server starts the job when one of its running slots is free…".to_string()
+        }
         Some(t) if t > 0 => format!("{} of {t} addresses checked", s.done),
         _ => format!("{} addresses checked; reading the list…", s.done),
+    };
+    let on_stop = {
+        let id = s.id.clone();
+        Callback::from(move |_: MouseEvent| stop.emit(id.clone()))
     };
     html! {
         <section class="panel" data-testid="verify-job" data-job-id={s.id.clone()} data-state={s.state.clone()}>
@@ -385,6 +411,7 @@ fn job_progress(status: Option<&JobStatus>) -> Html {
                 { for view::VERDICTS.iter().map(|v| format!("{} {} · ", v.as_str(), s.counts.get(*v))) }
                 {format!("job {} ({})", s.id, s.state)}
             </p>
+            <button type="button" data-testid="verify-stop" onclick={on_stop}>{"Stop and delete the job"}</button>
         </section>
     }
 }
