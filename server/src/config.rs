@@ -41,6 +41,8 @@ pub(crate) struct Config {
     pub limits: LimitsConfig,
     /// The DoH endpoint's upstream.
     pub doh: DohConfig,
+    /// Mailbox verification (`/api/verify`, `/api/verify/jobs`).
+    pub verify: VerifyConfig,
     /// PEM files with extra trust anchors (CA certificates) for SMTP STARTTLS and MTA-STS fetches,
     /// on top of the webpki (Mozilla) roots.
     pub extra_trust_anchors: Vec<PathBuf>,
@@ -61,6 +63,7 @@ impl Default for Config {
             dnsbl: DnsblConfig::default(),
             limits: LimitsConfig::default(),
             doh: DohConfig::default(),
+            verify: VerifyConfig::default(),
             extra_trust_anchors: Vec::new(),
         }
     }
@@ -233,6 +236,30 @@ pub(crate) struct LimitsConfig {
     pub auth_failures_per_minute: u32,
     /// Burst allowance of the wrong-token bucket.
     pub auth_failures_burst: u32,
+    /// `/api/verify` requests running at once, server-wide (each runs its own SMTP sessions).
+    pub max_concurrent_verify: usize,
+    /// `/api/verify` requests one client may run at once (job uploads in progress count too).
+    pub max_concurrent_verify_per_client: usize,
+    /// Extra API tokens one address of `/api/verify` costs (on top of the request's 1), so a
+    /// 100-address request weighs 100 single ones (capped at `api_burst`).
+    pub verify_address_cost: u32,
+    /// API tokens one `POST /api/verify/jobs` costs (a job is bounded by the job caps below,
+    /// not by the bucket).
+    pub verify_job_cost: u32,
+    /// Largest list accepted by `POST /api/verify/jobs`, bytes (413 past it).
+    pub verify_job_body_bytes: usize,
+    /// Most rows (addresses) in one job's list (400 past it).
+    pub verify_job_max_rows: u64,
+    /// Job lists being uploaded and checked at once, server-wide (each holds its body in memory
+    /// until it is stored; the slot is taken before the body is read).
+    pub max_concurrent_verify_uploads: usize,
+    /// Jobs verifying at once, server-wide; the others wait in state `queued`.
+    pub max_running_verify_jobs: usize,
+    /// Jobs kept (queued, running and finished); past it the oldest finished job is dropped,
+    /// and when none is finished a new job gets 503.
+    pub max_verify_jobs: usize,
+    /// Jobs one client may have queued or running at once (429 past it).
+    pub max_verify_jobs_per_client: usize,
 }
 
 impl Default for LimitsConfig {
@@ -265,6 +292,16 @@ impl Default for LimitsConfig {
             max_cached_report_bytes: 256 * 1024,
             auth_failures_per_minute: 6,
             auth_failures_burst: 10,
+            max_concurrent_verify: 4,
+            max_concurrent_verify_per_client: 2,
+            verify_address_cost: 1,
+            verify_job_cost: 10,
+            verify_job_body_bytes: 20 * 1024 * 1024,
+            verify_job_max_rows: 100_000,
+            max_concurrent_verify_uploads: 4,
+            max_running_verify_jobs: 2,
+            max_verify_jobs: 64,
+            max_verify_jobs_per_client: 4,
         }
     }
 }
@@ -310,6 +347,65 @@ impl Default for DohConfig {
             .map(|s| s.to_string())
             .collect(),
             refuse_private_answers: true,
+        }
+    }
+}
+
+/// Mailbox verification by the server: `POST /api/verify` (up to 100 addresses, answered at
+/// once) and the bulk jobs of `/api/verify/jobs`. The caps and sizes are in `[limits]`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct VerifyConfig {
+    /// Ask the MX hosts about each mailbox over SMTP (RCPT TO, never DATA). `false`: syntax,
+    /// DNS and lists only (every deliverable-looking address is `unknown / mailbox_not_checked`).
+    pub smtp: bool,
+    /// MAIL FROM of the verification sessions (`--from-address`); empty = the null
+    /// reverse-path `<>`, which every receiver must accept (RFC 5321 §4.5.5).
+    pub from_address: String,
+    /// EHLO name of the verification sessions (`--helo`); empty = `smtp.ehlo_name` (else the
+    /// machine's hostname).
+    pub helo: String,
+    /// Deadline of one SMTP step (connect, banner, one command), milliseconds.
+    pub step_timeout_ms: u64,
+    /// Deadline of one domain's MX resolution (MX and the exchanges' addresses), milliseconds.
+    pub dns_timeout_ms: u64,
+    /// SMTP sessions one verification run (a request or a job) opens at once, all MX together.
+    pub max_sessions: usize,
+    /// SMTP sessions one run opens at once to one MX host.
+    pub max_sessions_per_mx: usize,
+    /// Retry of a greylisted address when the server gives no hint, seconds.
+    pub greylist_retry_secs: u64,
+    /// Longest a job's address may stay deferred (greylisting, rate limits), seconds. A request
+    /// to `/api/verify` waits at most half its deadline.
+    pub max_wait_secs: u64,
+    /// Deadline of one `/api/verify` request, milliseconds (kept below
+    /// `limits.request_timeout_ms`); addresses without an answer by then are `unknown / timeout`.
+    pub request_timeout_ms: u64,
+    /// Longest a job may run once started, seconds; past it the job fails.
+    pub job_timeout_secs: u64,
+    /// How long a finished job (status and result.csv) is kept, seconds.
+    pub job_ttl_secs: u64,
+    /// Directory for the jobs' lists and result files (a per-process `inboxlens-jobs-PID`
+    /// directory is made inside and removed at exit); empty = the system temp directory.
+    pub jobs_dir: String,
+}
+
+impl Default for VerifyConfig {
+    fn default() -> Self {
+        VerifyConfig {
+            smtp: true,
+            from_address: String::new(),
+            helo: String::new(),
+            step_timeout_ms: 15_000,
+            dns_timeout_ms: 10_000,
+            max_sessions: 8,
+            max_sessions_per_mx: 2,
+            greylist_retry_secs: 60,
+            max_wait_secs: 600,
+            request_timeout_ms: 60_000,
+            job_timeout_secs: 4 * 3600,
+            job_ttl_secs: 3600,
+            jobs_dir: String::new(),
         }
     }
 }
@@ -423,8 +519,31 @@ impl Config {
             ("limits.max_connections", l.max_connections),
             ("limits.max_connections_per_client", l.max_connections_per_client),
             ("limits.max_tracked_clients", l.max_tracked_clients),
+            ("limits.max_concurrent_verify", l.max_concurrent_verify),
+            ("limits.max_concurrent_verify_per_client", l.max_concurrent_verify_per_client),
+            ("limits.max_concurrent_verify_uploads", l.max_concurrent_verify_uploads),
+            ("limits.max_running_verify_jobs", l.max_running_verify_jobs),
+            ("limits.max_verify_jobs", l.max_verify_jobs),
+            ("limits.max_verify_jobs_per_client", l.max_verify_jobs_per_client),
+            ("verify.max_sessions", self.verify.max_sessions),
+            ("verify.max_sessions_per_mx", self.verify.max_sessions_per_mx),
         ] {
             if v == 0 {
+                return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+            }
+        }
+        if l.verify_job_max_rows == 0 {
+            return Err(ConfigError::Invalid("limits.verify_job_max_rows must be at least 1".into()));
+        }
+        let v = &self.verify;
+        for (name, ms) in [
+            ("verify.step_timeout_ms", v.step_timeout_ms),
+            ("verify.dns_timeout_ms", v.dns_timeout_ms),
+            ("verify.request_timeout_ms", v.request_timeout_ms),
+            ("verify.job_timeout_secs", v.job_timeout_secs),
+            ("verify.job_ttl_secs", v.job_ttl_secs),
+        ] {
+            if ms == 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
             }
         }
@@ -448,6 +567,11 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// The EHLO name of verification sessions: `verify.helo`, else [`Config::ehlo_name`].
+    pub(crate) fn verify_helo(&self) -> String {
+        if self.verify.helo.is_empty() { self.ehlo_name() } else { self.verify.helo.clone() }
     }
 
     /// The EHLO name to use: the configured one, else the machine's hostname.

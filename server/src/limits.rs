@@ -260,6 +260,10 @@ pub(crate) enum Kind {
     Doh,
     /// Bounce explanations.
     Explain,
+    /// Mailbox verification requests (`/api/verify`).
+    Verify,
+    /// Lists being uploaded and checked for a verification job (each holds its body in memory).
+    VerifyUpload,
 }
 
 impl Kind {
@@ -272,6 +276,8 @@ impl Kind {
             Kind::Domain => "domain",
             Kind::Doh => "doh",
             Kind::Explain => "explain-bounce",
+            Kind::Verify => "verify",
+            Kind::VerifyUpload => "verification job upload",
         }
     }
 }

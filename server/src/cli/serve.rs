@@ -25,6 +25,14 @@ pub(crate) struct ServeArgs {
     /// on an exposed server this lets anyone reach your internal network.
     #[arg(long)]
     pub allow_private: bool,
+    /// MAIL FROM of mailbox verification sessions (default: `verify.from_address`, else the
+    /// null sender `<>`).
+    #[arg(long, value_name = "ADDR")]
+    pub from_address: Option<String>,
+    /// EHLO name of mailbox verification sessions (default: `verify.helo`, else
+    /// `smtp.ehlo_name`, else the machine's hostname).
+    #[arg(long, value_name = "NAME")]
+    pub helo: Option<String>,
     /// Log as JSON lines instead of text.
     #[arg(long)]
     pub log_json: bool,
@@ -47,6 +55,12 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     }
     if args.allow_private {
         config.allow_private = true;
+    }
+    if let Some(f) = &args.from_address {
+        config.verify.from_address = f.clone();
+    }
+    if let Some(h) = &args.helo {
+        config.verify.helo = h.clone();
     }
     if let Err(e) = config.validate() {
         eprintln!("inboxlens serve: {e}");
@@ -121,6 +135,7 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
             return ExitCode::from(EXIT_USAGE);
         }
     };
+    state.jobs.spawn_sweeper();
     let app = http::router(state.clone());
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
@@ -149,6 +164,8 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         );
     }
     let served = http::listener::serve(listener, app, state.clone(), max_connections, shutdown_signal()).await;
+    // the jobs' lists and results are personal data: nothing stays behind
+    state.jobs.remove_all();
     match served {
         Ok(()) => {
             tracing::info!("inboxlens serve stopped");

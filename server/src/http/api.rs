@@ -386,9 +386,10 @@ pub(crate) async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
             "smtp": true,
             "dnsbl": true,
             "mta_sts": true,
+            "verify": true,
         },
         // The names the web app switches its companion features on by.
-        "features": ["smtp_probe", "dnsbl", "mta_sts"],
+        "features": ["smtp_probe", "dnsbl", "mta_sts", "verify", "verify_jobs"],
         "api": {
             "analyze": "/api/analyze",
             "domain": "/api/domain/{domain}",
@@ -396,7 +397,19 @@ pub(crate) async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
             "dnsbl": "/api/dnsbl/{query}",
             "explain_bounce": "/api/explain-bounce",
             "mta_sts": "/api/mta-sts/{domain}",
+            "verify": "/api/verify",
+            "verify_jobs": "/api/verify/jobs",
             "openapi": "/api/openapi.json",
+        },
+        // Mailbox verification: `smtp` false means syntax, DNS and lists only.
+        "verify": {
+            "available": true,
+            "smtp": st.verify_runner.is_some(),
+            "helo": c.verify_helo(),
+            "max_addresses": super::verify::MAX_ADDRESSES,
+            "job_max_rows": st.jobs.limits().max_rows,
+            "job_body_bytes": c.limits.verify_job_body_bytes,
+            "job_ttl_secs": st.jobs.limits().ttl.as_secs(),
         },
         "smtp": {
             "ports": c.smtp.default_ports,

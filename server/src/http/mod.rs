@@ -11,6 +11,7 @@ pub(crate) mod error;
 pub(crate) mod listener;
 pub(crate) mod metrics;
 pub(crate) mod openapi;
+pub(crate) mod verify;
 
 use crate::config::Config;
 use crate::guard::TargetPolicy;
@@ -19,6 +20,9 @@ use crate::probe::dnsbl::DnsblChecker;
 use crate::probe::mta_sts::MtaStsFetcher;
 use crate::probe::smtp::{SmtpProbeReport, SmtpProber};
 use crate::probe::tls::TlsSettings;
+use crate::verify::SessionRunner;
+use crate::verify::jobs::{JobLimits, JobStore};
+use crate::verify::smtp::{RunnerError, SmtpSessionRunner};
 use axum::Router;
 use axum::extract::{ConnectInfo, DefaultBodyLimit, MatchedPath, Request, State};
 use axum::http::{HeaderValue, Method, header};
@@ -68,6 +72,12 @@ pub(crate) struct AppState {
     pub metrics: Metrics,
     /// How many extra trust anchors were loaded.
     pub extra_anchor_count: usize,
+    /// SMTP sessions of mailbox verification (`None`: `verify.smtp = false`).
+    pub verify_runner: Option<Arc<dyn SessionRunner>>,
+    /// `/api/verify` requests running per client.
+    pub verify_per_client: ClientSlots,
+    /// Bulk verification jobs.
+    pub jobs: Arc<JobStore>,
 }
 
 /// Why the state could not be built.
@@ -82,6 +92,9 @@ pub(crate) enum StateError {
     /// The HTTP client for MTA-STS could not be built.
     #[error("HTTP client setup failed: {0}")]
     Http(#[from] reqwest::Error),
+    /// The verification session driver could not be built.
+    #[error("verification setup failed: {0}")]
+    Verify(#[from] RunnerError),
 }
 
 impl AppState {
@@ -118,9 +131,41 @@ impl AppState {
                 (Kind::Domain, l.max_concurrent_domain),
                 (Kind::Doh, l.max_concurrent_doh),
                 (Kind::Explain, l.max_concurrent_explain),
+                (Kind::Verify, l.max_concurrent_verify),
+                (Kind::VerifyUpload, l.max_concurrent_verify_uploads),
             ],
             Duration::from_millis(l.queue_timeout_ms),
         );
+        let verify_settings = verify::session_settings(&config);
+        let verify_runner: Option<Arc<dyn SessionRunner>> = if config.verify.smtp {
+            Some(Arc::new(SmtpSessionRunner::new(resolver.clone(), &verify_settings)?))
+        } else {
+            None
+        };
+        let jobs_base = if config.verify.jobs_dir.is_empty() {
+            std::env::temp_dir()
+        } else {
+            std::path::PathBuf::from(&config.verify.jobs_dir)
+        };
+        let jobs = Arc::new(JobStore::new(
+            JobLimits {
+                max_jobs: l.max_verify_jobs,
+                max_running: l.max_running_verify_jobs,
+                max_per_client: l.max_verify_jobs_per_client,
+                max_rows: l.verify_job_max_rows,
+                timeout: Duration::from_secs(config.verify.job_timeout_secs.max(1)),
+                ttl: Duration::from_secs(config.verify.job_ttl_secs),
+            },
+            jobs_base,
+            resolver.clone(),
+            verify_runner.clone(),
+            verify::engine_config(
+                &config,
+                verify_settings,
+                verify_runner.is_some(),
+                config.verify.max_wait_secs.saturating_mul(1000),
+            ),
+        ));
         Ok(AppState {
             api_limiter: RateLimiter::with_capacity(l.api_per_minute, l.api_burst, tracked),
             doh_limiter: RateLimiter::with_capacity(l.doh_per_minute, l.doh_burst, tracked),
@@ -140,6 +185,9 @@ impl AppState {
             resolver,
             metrics: Metrics::new(),
             extra_anchor_count: tls.extra_anchor_count,
+            verify_runner,
+            verify_per_client: ClientSlots::new(l.max_concurrent_verify_per_client),
+            jobs,
             config,
         })
     }
@@ -156,6 +204,11 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/dnsbl/{query}", get(api::dnsbl))
         .route("/api/explain-bounce", post(api::explain_bounce).layer(DefaultBodyLimit::max(l.analyze_body_bytes)))
         .route("/api/mta-sts/{domain}", get(api::mta_sts))
+        .route("/api/verify", post(verify::verify))
+        .route(verify::JOBS_PATH, post(verify::create_job).layer(DefaultBodyLimit::max(l.verify_job_body_bytes)))
+        .route("/api/verify/jobs/{id}", get(verify::get_job).delete(verify::delete_job))
+        .route("/api/verify/jobs/{id}/events", get(verify::job_events))
+        .route("/api/verify/jobs/{id}/result.csv", get(verify::job_result))
         .route("/api/capabilities", get(api::capabilities))
         .route("/api/openapi.json", get(openapi::openapi))
         .layer(DefaultBodyLimit::max(other))
@@ -201,7 +254,7 @@ fn doh_cors(config: &Config) -> CorsLayer {
 
 fn cors_for(origins: &[String], max_age: Duration) -> CorsLayer {
     let base = CorsLayer::new()
-        .allow_methods([Method::GET, Method::POST])
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
         .allow_headers([header::CONTENT_TYPE, header::ACCEPT, header::AUTHORIZATION])
         .max_age(max_age);
     if origins.iter().any(|o| o == "*") {
@@ -358,10 +411,31 @@ async fn guard_layer(State(state): State<Arc<AppState>>, mut req: Request, next:
         )
         .into_response();
     }
+    // A list for a verification job is CSV or text. `text/plain` is CORS-simple (no preflight),
+    // so a browser request from another site is recognised by its Origin and refused.
+    if req.method() == Method::POST && path == verify::JOBS_PATH {
+        let media = verify::media_type(req.headers());
+        if media != "text/csv" && media != "text/plain" {
+            return ApiError::new(
+                axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("POST {path} needs Content-Type: text/csv or text/plain (the list as the body)"),
+            )
+            .into_response();
+        }
+        if !origin_allowed(&state, &req) {
+            return ApiError::new(
+                axum::http::StatusCode::FORBIDDEN,
+                "verification jobs cannot be created from another site's page (its Origin is not in cors_origins)",
+            )
+            .into_response();
+        }
+    }
     let (limiter, bucket, cost) = if is_doh {
         (&state.doh_limiter, "doh", 1)
     } else if path == "/api/probe/smtp" {
         (&state.api_limiter, "api", state.config.limits.smtp_probe_cost.max(1))
+    } else if path == verify::JOBS_PATH && req.method() == Method::POST {
+        (&state.api_limiter, "api", state.config.limits.verify_job_cost.max(1))
     } else {
         (&state.api_limiter, "api", 1)
     };
@@ -374,7 +448,22 @@ async fn guard_layer(State(state): State<Arc<AppState>>, mut req: Request, next:
 }
 
 /// POST endpoints whose body is JSON.
-const JSON_POSTS: [&str; 1] = ["/api/probe/smtp"];
+const JSON_POSTS: [&str; 2] = ["/api/probe/smtp", "/api/verify"];
+
+/// Whether a request's `Origin` (sent by browsers on cross-site and same-site POSTs) is this
+/// server itself or one of `cors_origins`; a request without one (curl, scripts) passes.
+fn origin_allowed(state: &AppState, req: &Request) -> bool {
+    let Some(origin) = req.headers().get(header::ORIGIN) else { return true };
+    let Ok(origin) = origin.to_str() else { return false };
+    let origin = origin.trim().trim_end_matches('/').to_ascii_lowercase();
+    let origins = &state.config.cors_origins;
+    if origins.iter().any(|o| o == "*" || o.trim().trim_end_matches('/').eq_ignore_ascii_case(&origin)) {
+        return true;
+    }
+    let authority = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+    let host = req.headers().get(header::HOST).and_then(|v| v.to_str().ok()).map(|h| h.trim().to_ascii_lowercase());
+    matches!((authority, host), (Some(a), Some(h)) if a == h)
+}
 
 fn is_json(headers: &axum::http::HeaderMap) -> bool {
     headers

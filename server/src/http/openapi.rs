@@ -29,7 +29,7 @@ pub(crate) fn document() -> Value {
         "info": {
             "title": "Inboxlens companion server",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "Email deliverability analysis: message reports, domain checks, SMTP and DNSBL probes, MTA-STS fetches and a DoH endpoint. Errors are JSON {\"error\": \"...\"}. When the server has a token, send Authorization: Bearer <token>."
+            "description": "Email deliverability analysis: message reports, domain checks, SMTP and DNSBL probes, MTA-STS fetches, mailbox verification (one request or bulk jobs) and a DoH endpoint. Errors are JSON {\"error\": \"...\"}. When the server has a token, send Authorization: Bearer <token>."
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
@@ -71,6 +71,40 @@ pub(crate) fn document() -> Value {
                     "results": {"type": "array", "items": {"$ref": "#/components/schemas/SmtpResult"}},
                     "skipped": {"type": "array", "items": {"type": "object"}},
                     "verdict": {"type": "string", "enum": ["ok", "fail", "inconclusive"]}}},
+                "VerifyRequest": {"type": "object", "required": ["addresses"], "properties": {
+                    "addresses": {"type": "array", "minItems": 1, "maxItems": 100, "items": {"type": "string"}}}},
+                "VerifyResult": {"type": "object", "description": "One address's result (the contract of `inboxlens verify --jsonl`).", "properties": {
+                    "address": {"type": "string", "description": "As given (trimmed)."},
+                    "normalized": {"type": ["string", "null"]},
+                    "verdict": {"type": "string", "enum": ["deliverable", "undeliverable", "risky", "unknown"]},
+                    "reason": {"type": "string", "enum": ["mailbox_exists", "mailbox_not_found", "mailbox_full", "mailbox_disabled", "catch_all", "disposable", "role", "no_mail_domain", "syntax", "greylisted", "blocked", "rate_limited", "tls_required", "timeout", "smtp_error", "smtputf8_unsupported", "mailbox_not_checked"]},
+                    "detail": {"type": "string"},
+                    "mx": {"type": ["string", "null"]},
+                    "smtp": {"type": ["object", "null"], "properties": {
+                        "code": {"type": "integer"}, "enhanced_code": {"type": ["string", "null"]}, "reply": {"type": "string"}}},
+                    "catch_all": {"type": ["boolean", "null"]},
+                    "disposable": {"type": "boolean"}, "role": {"type": "boolean"}, "free": {"type": "boolean"},
+                    "attempts": {"type": "integer"}, "duration_ms": {"type": "integer"}}},
+                "VerifyResponse": {"type": "object", "properties": {
+                    "results": {"type": "array", "items": {"$ref": "#/components/schemas/VerifyResult"}, "description": "One per address, in the order given."},
+                    "smtp": {"type": "boolean", "description": "Whether the mailboxes were asked over SMTP."}}},
+                "VerifyJob": {"type": "object", "required": ["id", "state", "total", "done", "counts", "reasons", "error"], "properties": {
+                    "id": {"type": "string", "description": "128 random bits, hex."},
+                    "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+                    "total": {"type": "integer", "description": "Rows in the list."},
+                    "done": {"type": "integer", "description": "Rows with a final result."},
+                    "counts": {"type": "object", "properties": {
+                        "deliverable": {"type": "integer"}, "undeliverable": {"type": "integer"},
+                        "risky": {"type": "integer"}, "unknown": {"type": "integer"}}},
+                    "reasons": {"type": "object", "additionalProperties": {"type": "integer"}, "description": "Finished rows per reason id."},
+                    "error": {"type": ["string", "null"]},
+                    "format": {"type": "string", "enum": ["csv", "txt"]},
+                    "created_at": {"type": "integer", "description": "Unix seconds."},
+                    "started_at": {"type": ["integer", "null"]},
+                    "finished_at": {"type": ["integer", "null"]},
+                    "expires_at": {"type": ["integer", "null"], "description": "When the finished job and its result are dropped."},
+                    "links": {"type": "object", "properties": {
+                        "status": {"type": "string"}, "events": {"type": "string"}, "result": {"type": "string"}}}}},
                 "DnsblReport": {"type": "object", "properties": {
                     "query": {"type": "string"},
                     "lists": {"type": "array", "items": {"type": "object", "properties": {
@@ -111,6 +145,38 @@ pub(crate) fn document() -> Value {
                 "summary": "Fetch https://mta-sts.<domain>/.well-known/mta-sts.txt for the browser.",
                 "parameters": [{"name": "domain", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": merge(json!({"200": {"description": "The policy text and fields, or the fetch error."}}), err_responses())}},
+            "/api/verify": {"post": {
+                "summary": "Verify 1 to 100 mailboxes (syntax, MX, SMTP RCPT TO without DATA; catch-all, role, free and disposable flags). Costs 1 + limits.verify_address_cost per address API tokens; addresses without an answer within verify.request_timeout_ms are unknown/timeout.",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerifyRequest"}}}},
+                "responses": merge(json!({"200": {"description": "One result per address, in input order.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerifyResponse"}}}},
+                    "415": {"$ref": "#/components/responses/Error"}}), err_responses())}},
+            "/api/verify/jobs": {"post": {
+                "summary": "Verify a whole list in the background: a CSV (with a header row; every row comes back byte for byte with verdict,reason,detail,mx,catch_all,disposable,role,free added) or a text list (one address per line).",
+                "parameters": [
+                    {"name": "column", "in": "query", "schema": {"type": "string"}, "description": "The CSV column holding the address (default: a column named email / e-mail / mail / address, or the only column)."},
+                    {"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "txt", "auto"]}, "description": "Default: csv for text/csv, else sniffed from the first line."}],
+                "requestBody": {"required": true, "content": {"text/csv": {"schema": {"type": "string"}}, "text/plain": {"schema": {"type": "string"}}}},
+                "responses": merge(json!({"202": {"description": "Queued; Location names the job.", "headers": {"Location": {"schema": {"type": "string"}}},
+                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerifyJob"}}}},
+                    "403": {"$ref": "#/components/responses/Error"}, "413": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}}), err_responses())}},
+            "/api/verify/jobs/{id}": {
+                "get": {"summary": "A job's status and counts.",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": merge(json!({"200": {"description": "The status.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/VerifyJob"}}}},
+                        "404": {"$ref": "#/components/responses/Error"}}), err_responses())},
+                "delete": {"summary": "Stop (if running) and delete a job with its result.",
+                    "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": merge(json!({"204": {"description": "Deleted."}, "404": {"$ref": "#/components/responses/Error"}}), err_responses())}},
+            "/api/verify/jobs/{id}/events": {"get": {
+                "summary": "Server-sent events: `progress` (the status, first at once, then at most twice a second while it changes) and a last `done` (state done or failed); the stream then ends.",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "SSE; each event's data is a VerifyJob.", "content": {"text/event-stream": {}}},
+                    "404": {"$ref": "#/components/responses/Error"}}), err_responses())}},
+            "/api/verify/jobs/{id}/result.csv": {"get": {
+                "summary": "The cleaned CSV: every input row in input order with its original bytes, plus verdict,reason,detail,mx,catch_all,disposable,role,free.",
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "The CSV.", "content": {"text/csv": {}}},
+                    "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}), err_responses())}},
             "/api/capabilities": {"get": {"summary": "What this server offers (the web app detects the companion with it).", "security": [],
                 "responses": {"200": {"description": "Capabilities."}}}},
             "/dns-query": {

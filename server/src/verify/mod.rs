@@ -6,6 +6,7 @@
 //! The rules and verdicts are the core's (`inboxlens_core::verify`); nothing here decides.
 
 pub(crate) mod engine;
+pub(crate) mod jobs;
 pub(crate) mod list;
 pub(crate) mod smtp;
 
