@@ -1,8 +1,8 @@
-//! The app shell: hash router (`#/`, `#/domain/example.com`, `#/bounce`), header with the
+//! The app shell: hash router (`#/`, `#/domain/example.com`, `#/bounce`, `#/verify`), header with the
 //! theme toggle, and the DNS settings bar shared by every page.
 
 use crate::ctx::{AppCtx, Route};
-use crate::pages::{analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage};
+use crate::pages::{analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage, verify::VerifyPage};
 use crate::settings::{self, Companion, DohSource, Settings};
 use crate::util;
 use wasm_bindgen::JsCast;
@@ -92,10 +92,18 @@ pub(crate) fn app() -> Html {
         }
     };
 
+    // What leaves the browser on this page.
+    let privacy = match *route {
+        Route::Verify => {
+            "Addresses you verify go to the Inboxlens server that serves this page, which asks their mail servers; nothing else leaves your browser."
+        }
+        _ => "Runs in your browser: messages never leave it; only DNS questions go out.",
+    };
     let page = match (*route).clone() {
         Route::Analyze => html! { <AnalyzePage /> },
         Route::Domain(d) => html! { <DomainPage initial={d} /> },
         Route::Bounce => html! { <BouncePage /> },
+        Route::Verify => html! { <VerifyPage /> },
     };
 
     html! {
@@ -107,6 +115,7 @@ pub(crate) fn app() -> Html {
                     {nav_link(Route::Analyze, "Analyze message")}
                     {nav_link(Route::Domain(None), "Check domain")}
                     {nav_link(Route::Bounce, "Explain bounce")}
+                    {nav_link(Route::Verify, "Verify list")}
                 </nav>
                 <span class="spacer"></span>
                 <button type="button" class="theme" onclick={toggle_theme} aria-pressed={dark_now.to_string()}
@@ -114,7 +123,7 @@ pub(crate) fn app() -> Html {
                     {if dark_now { "☀ Light" } else { "☾ Dark" }}
                 </button>
             </header>
-            <p class="privacy-note">{"Runs in your browser: messages never leave it; only DNS questions go out."}</p>
+            <p class="privacy-note">{privacy}</p>
             <main id="main" tabindex="-1">
                 {page}
                 <DnsSettings />

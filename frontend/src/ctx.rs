@@ -14,6 +14,8 @@ pub(crate) enum Route {
     Domain(Option<String>),
     /// `#/bounce`: explain a bounce.
     Bounce,
+    /// `#/verify`: verify mailboxes and clean a list (needs the companion server).
+    Verify,
 }
 
 impl Route {
@@ -27,6 +29,7 @@ impl Route {
                 Route::Domain(d)
             }
             "bounce" => Route::Bounce,
+            "verify" => Route::Verify,
             _ => Route::Analyze,
         }
     }
@@ -38,6 +41,7 @@ impl Route {
             Route::Domain(None) => "#/domain".into(),
             Route::Domain(Some(d)) => format!("#/domain/{}", encode_component(d)),
             Route::Bounce => "#/bounce".into(),
+            Route::Verify => "#/verify".into(),
         }
     }
 }

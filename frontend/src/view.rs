@@ -9,6 +9,7 @@
 
 use inboxlens_core::domain::Section;
 use inboxlens_core::findings::score::Band;
+use inboxlens_core::verify::model::{Reason, Verdict};
 use serde::Serialize;
 
 /// Most DNS-querying SPF terms one evaluation may use (RFC 7208 §4.6.4), as the core counts.
@@ -55,6 +56,54 @@ pub(crate) fn checklist_badge(status: &str) -> &'static str {
 /// The CSS class of a score (the core's band: `good` / `fair` / `poor`); no score, no class.
 pub(crate) fn score_class(score: Option<f64>) -> &'static str {
     score.map(|s| Band::for_score(s).as_str()).unwrap_or("")
+}
+
+/// The four verdicts of mailbox verification, in the order the Verify page lists them.
+pub(crate) const VERDICTS: [Verdict; 4] =
+    [Verdict::Deliverable, Verdict::Undeliverable, Verdict::Risky, Verdict::Unknown];
+
+/// The badge class of a verification verdict: keep (ok), remove (error), think twice
+/// (warning), no answer yet (neutral, never read as invalid).
+pub(crate) fn verdict_badge(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Deliverable => "ok",
+        Verdict::Undeliverable => "error",
+        Verdict::Risky => "warning",
+        Verdict::Unknown => "neutral",
+    }
+}
+
+/// What a list owner does with an address of this verdict.
+pub(crate) fn verdict_advice(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Deliverable => "keep",
+        Verdict::Undeliverable => "remove",
+        Verdict::Risky => "keep with care",
+        Verdict::Unknown => "keep, try again later",
+    }
+}
+
+/// A verification reason in words (the stable id stays in the CSV and the JSON).
+pub(crate) fn reason_label(r: Reason) -> &'static str {
+    match r {
+        Reason::MailboxExists => "Mailbox exists",
+        Reason::MailboxNotFound => "Mailbox not found",
+        Reason::MailboxFull => "Mailbox full",
+        Reason::MailboxDisabled => "Mailbox disabled",
+        Reason::CatchAll => "Catch-all domain",
+        Reason::Disposable => "Disposable domain",
+        Reason::Role => "Role address",
+        Reason::NoMailDomain => "Domain takes no mail",
+        Reason::Syntax => "Invalid syntax",
+        Reason::Greylisted => "Greylisted",
+        Reason::Blocked => "Our probe was blocked",
+        Reason::RateLimited => "Rate-limited",
+        Reason::TlsRequired => "TLS required",
+        Reason::Timeout => "Timed out",
+        Reason::SmtpError => "SMTP error",
+        Reason::Smtputf8Unsupported => "SMTPUTF8 not supported",
+        Reason::MailboxNotChecked => "Mailbox not checked",
+    }
 }
 
 /// The core's section as it is named in the JSON (`mta_sts`): the `data-section` value.
@@ -248,5 +297,12 @@ mod tests {
         assert_eq!(score_class(Some(8.0)), "good");
         assert_eq!(score_class(Some(4.0)), "poor");
         assert_eq!(score_class(None), "");
+    }
+
+    #[test]
+    fn verdicts_have_distinct_badges_and_unknown_is_not_an_error() {
+        let badges: Vec<&str> = VERDICTS.iter().map(|v| verdict_badge(*v)).collect();
+        assert_eq!(badges, ["ok", "error", "warning", "neutral"]);
+        assert_eq!(reason_label(Reason::CatchAll), "Catch-all domain");
     }
 }

@@ -4,15 +4,10 @@
 // lab's Postfix through /api/probe/smtp. SKIPPED when the lab is down unless INBOXLENS_REQUIRE_LAB=1.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import path from 'node:path';
-import { spawn } from 'node:child_process';
 import { launch, screenshot } from './lib/browser.mjs';
 import { findLab, skipOrFail } from './lib/lab.mjs';
+import { missing, startServer } from './lib/serve.mjs';
 
-const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const BIN = process.env.INBOXLENS_BIN || path.join(process.env.CARGO_TARGET_DIR || path.join(ROOT, 'target'), 'debug', 'inboxlens');
-const DIST = process.env.INBOXLENS_DIST || path.join(ROOT, 'dist');
 const TIMEOUT = 60_000;
 
 let lab;
@@ -20,35 +15,11 @@ let server;
 let base;
 let why;
 
-/** Starts `inboxlens serve` on a free loopback port; resolves with its base URL. */
-function startServer(state) {
-  return new Promise((resolve, reject) => {
-    const env = {
-      ...process.env,
-      INBOXLENS_TRUST_ANCHORS: path.join(state, 'keys/tls/ca.crt'),
-      INBOXLENS_DOH_UPSTREAM: '127.0.0.1:53',
-      INBOXLENS_EHLO_NAME: 'probe.inboxlens.test',
-      INBOXLENS_DIST: DIST,
-    };
-    const child = spawn(BIN, ['serve', '--listen', '127.0.0.1:0', '--resolver', '127.0.0.1', '--allow-private'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    const timer = setTimeout(() => { child.kill(); reject(new Error('inboxlens serve did not start within 20 s')); }, 20_000);
-    let out = '';
-    const onData = (d) => {
-      out += d.toString();
-      const m = out.match(/listening on (http:\/\/[0-9.:]+)/);
-      if (m) { clearTimeout(timer); resolve({ child, url: m[1] }); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`inboxlens serve exited (${code}): ${out.slice(-500)}`)); });
-  });
-}
-
 before(async () => {
   lab = await findLab();
   if (!lab.up) { why = lab.why; return; }
-  if (!fs.existsSync(BIN)) { why = `no ${BIN} (cargo build -p inboxlens, or set INBOXLENS_BIN)`; return; }
-  if (!fs.existsSync(path.join(DIST, 'index.html'))) { why = `no ${DIST}/index.html (trunk build)`; return; }
+  why = missing();
+  if (why) return;
   server = await startServer(lab.state);
   base = server.url;
 });

@@ -3,6 +3,7 @@
 //! fields the pages show are read, so fields the server adds later change nothing here.
 
 use super::UiError;
+use futures::future::Either;
 use inboxlens_core::findings::Finding;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
@@ -146,41 +147,101 @@ pub(crate) async fn mta_sts_policy(domain: &str) -> Result<MtaStsFetch, UiError>
     call("GET", &path, None).await
 }
 
+/// Longest a JSON call may take (the SMTP probe of slow servers takes about a minute).
+const CALL_DEADLINE_MS: u32 = 300_000;
+
 /// Calls the companion server's JSON API (same origin); its errors are JSON with a message.
 async fn call<T: DeserializeOwned>(method: &str, path: &str, body: Option<String>) -> Result<T, UiError> {
+    let body = body.map(|b| (wasm_bindgen::JsValue::from_str(&b), "application/json"));
+    let (_, text) = send(method, path, body, CALL_DEADLINE_MS).await?;
+    read_json(path, &text)
+}
+
+/// Reads a JSON answer of the companion server.
+pub(super) fn read_json<T: DeserializeOwned>(path: &str, text: &str) -> Result<T, UiError> {
+    serde_json::from_str(text)
+        .map_err(|e| UiError::new("The Inboxlens server gave an answer this page cannot read", format!("{path}: {e}")))
+}
+
+/// The error when the companion server does not answer (or the page lost it).
+pub(super) fn unreachable() -> UiError {
+    UiError::new(
+        "The Inboxlens server did not answer",
+        "Check that `inboxlens serve` is still running, then try again.",
+    )
+}
+
+/// Sends a request to the companion server (same origin) with a body and its Content-Type,
+/// and reads the answer's text; the request is aborted after `deadline_ms`. A refusal (any
+/// status other than 2xx) becomes a [`UiError`] carrying the server's `{"error": ...}` sentence.
+pub(super) async fn send(
+    method: &str,
+    path: &str,
+    body: Option<(wasm_bindgen::JsValue, &str)>,
+    deadline_ms: u32,
+) -> Result<(u16, String), UiError> {
     let w = crate::util::window().ok_or_else(|| UiError::new("No window", "This page must run in a browser."))?;
+    let abort = web_sys::AbortController::new().ok();
     let init = web_sys::RequestInit::new();
     init.set_method(method);
-    if let Some(b) = &body {
-        init.set_body(&wasm_bindgen::JsValue::from_str(b));
+    if let Some(a) = &abort {
+        init.set_signal(Some(&a.signal()));
+    }
+    if let Some((b, _)) = &body {
+        init.set_body(b);
     }
     let req = web_sys::Request::new_with_str_and_init(path, &init)
         .map_err(|_| UiError::new("Request failed", "The request could not be built."))?;
     let _ = req.headers().set("Accept", "application/json");
-    if body.is_some() {
-        let _ = req.headers().set("Content-Type", "application/json");
+    if let Some((_, content_type)) = &body {
+        let _ = req.headers().set("Content-Type", content_type);
     }
-    let unreachable = || {
-        UiError::new(
-            "The Inboxlens server did not answer",
-            "Check that `inboxlens serve` is still running, then try again.",
-        )
+    let exchange = async {
+        let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_request(&req)).await.map_err(|_| unreachable())?;
+        let resp: web_sys::Response = resp.dyn_into().map_err(|_| unreachable())?;
+        let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(|_| unreachable())?)
+            .await
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default();
+        Ok::<_, UiError>((resp, text))
     };
-    let resp = wasm_bindgen_futures::JsFuture::from(w.fetch_with_request(&req)).await.map_err(|_| unreachable())?;
-    let resp: web_sys::Response = resp.dyn_into().map_err(|_| unreachable())?;
-    let text = wasm_bindgen_futures::JsFuture::from(resp.text().map_err(|_| unreachable())?)
-        .await
-        .ok()
-        .and_then(|t| t.as_string())
-        .unwrap_or_default();
+    let timer = gloo_timers::future::TimeoutFuture::new(deadline_ms);
+    let (resp, text) = match futures::future::select(Box::pin(exchange), timer).await {
+        Either::Left((r, _)) => r?,
+        Either::Right(_) => {
+            if let Some(a) = &abort {
+                a.abort();
+            }
+            return Err(UiError::new(
+                "The Inboxlens server took too long",
+                format!(
+                    "No answer from {path} within {} s; try again later or with fewer addresses.",
+                    deadline_ms / 1000
+                ),
+            ));
+        }
+    };
     if !resp.ok() {
-        let msg = serde_json::from_str::<ErrorBody>(&text)
-            .map(ErrorBody::message)
-            .unwrap_or_else(|_| format!("HTTP {} {}", resp.status(), resp.status_text()));
-        let title =
-            if resp.status() == 429 { "Too many requests: wait a moment" } else { "The Inboxlens server refused" };
-        return Err(UiError::new(title, msg));
+        return Err(refusal(resp.status(), &resp.status_text(), &text));
     }
-    serde_json::from_str(&text)
-        .map_err(|e| UiError::new("The Inboxlens server gave an answer this page cannot read", format!("{path}: {e}")))
+    Ok((resp.status(), text))
+}
+
+/// The title of a 404 answer (a route this server does not have, or a job it forgot).
+pub(super) const NOT_FOUND: &str = "Not found on the Inboxlens server";
+
+/// A refused request in words: the server's own sentence under a title that says what to do.
+pub(super) fn refusal(status: u16, status_text: &str, text: &str) -> UiError {
+    let msg = serde_json::from_str::<ErrorBody>(text)
+        .map(ErrorBody::message)
+        .unwrap_or_else(|_| format!("HTTP {status} {status_text}"));
+    let title = match status {
+        429 => "Too many requests: wait a moment",
+        413 => "Too large for the Inboxlens server",
+        503 => "The Inboxlens server is busy",
+        404 => NOT_FOUND,
+        _ => "The Inboxlens server refused",
+    };
+    UiError::new(title, msg)
 }

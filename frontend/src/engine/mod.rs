@@ -5,7 +5,8 @@
 //! Failures become [`UiError`]s worded for people.
 //!
 //! Submodules depend only on [`error`] and [`resolver`] (and `domain` on `companion` for
-//! the MTA-STS policy fetch); nothing here depends on the pages.
+//! the MTA-STS policy fetch, `verify` on `companion`'s requests and on `crate::list`); nothing
+//! here depends on the pages.
 
 pub(crate) mod bounce;
 pub(crate) mod companion;
@@ -13,6 +14,7 @@ pub(crate) mod domain;
 pub(crate) mod error;
 pub(crate) mod message;
 mod resolver;
+pub(crate) mod verify;
 
 pub(crate) use bounce::explain_bounce;
 pub(crate) use domain::{DomainInput, check_domain, check_domain_name};

@@ -1,6 +1,7 @@
-//! The three pages and the companion-only features.
+//! The pages and the companion-only features.
 
 pub(crate) mod analyze;
 pub(crate) mod bounce;
 pub(crate) mod companion;
 pub(crate) mod domain;
+pub(crate) mod verify;
