@@ -134,8 +134,8 @@ fn session_runner(
     if args.no_smtp {
         return Ok(None);
     }
-    let runner =
-        SmtpSessionRunner::new(Arc::clone(resolver), settings).map_err(|e| VerifyError::Usage(e.to_string()))?;
+    let runner = SmtpSessionRunner::new(Arc::clone(resolver), settings, args.per_domain_concurrency.clamp(1, 64))
+        .map_err(|e| VerifyError::Usage(e.to_string()))?;
     Ok(Some(Arc::new(runner)))
 }
 

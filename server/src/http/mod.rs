@@ -138,7 +138,11 @@ impl AppState {
         );
         let verify_settings = verify::session_settings(&config);
         let verify_runner: Option<Arc<dyn SessionRunner>> = if config.verify.smtp {
-            Some(Arc::new(SmtpSessionRunner::new(resolver.clone(), &verify_settings)?))
+            Some(Arc::new(SmtpSessionRunner::new(
+                resolver.clone(),
+                &verify_settings,
+                config.verify.max_sessions_per_mx,
+            )?))
         } else {
             None
         };

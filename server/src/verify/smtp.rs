@@ -31,6 +31,57 @@ const SMTP_PORT: u16 = 25;
 pub(crate) struct SmtpSessionRunner {
     prober: Arc<SmtpProber>,
     resolver: Arc<dyn Resolver>,
+    per_mx: Arc<MxSlots>,
+}
+
+/// Sessions open per MX host across every run that shares this runner (the server's requests and
+/// jobs each drive their own scheduler, whose per-MX cap holds only within that run). A session
+/// waits for a slot; the engine's session deadline bounds the wait.
+pub(crate) struct MxSlots {
+    per_host: usize,
+    hosts: std::sync::Mutex<std::collections::HashMap<String, Arc<tokio::sync::Semaphore>>>,
+}
+
+/// Idle hosts are forgotten once this many are remembered (a host with a session open is kept:
+/// their number is bounded by the sessions in flight).
+const MX_SLOTS_REMEMBERED: usize = 4096;
+
+impl MxSlots {
+    /// At most `per_host` sessions per MX host at once (0: no cap).
+    pub(crate) fn new(per_host: usize) -> Self {
+        MxSlots { per_host, hosts: std::sync::Mutex::new(std::collections::HashMap::new()) }
+    }
+
+    /// Waits for a slot of `host`; the slot is held until the permit drops.
+    pub(crate) async fn acquire(&self, host: &str) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        if self.per_host == 0 {
+            return None;
+        }
+        let sem = {
+            let mut hosts = match self.hosts.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if hosts.len() >= MX_SLOTS_REMEMBERED && !hosts.contains_key(host) {
+                let per_host = self.per_host;
+                hosts.retain(|_, s| s.available_permits() < per_host);
+            }
+            Arc::clone(
+                hosts
+                    .entry(host.to_ascii_lowercase())
+                    .or_insert_with(|| Arc::new(tokio::sync::Semaphore::new(self.per_host))),
+            )
+        };
+        // the semaphore is never closed
+        sem.acquire_owned().await.ok()
+    }
+
+    /// Sessions open to `host` now (for tests).
+    #[cfg(test)]
+    pub(crate) fn open(&self, host: &str) -> usize {
+        let hosts = self.hosts.lock().map(|h| h.get(host).map(|s| self.per_host - s.available_permits()));
+        hosts.ok().flatten().unwrap_or(0)
+    }
 }
 
 /// Why the runner could not be built.
@@ -43,8 +94,13 @@ pub(crate) enum RunnerError {
 
 impl SmtpSessionRunner {
     /// A runner resolving MX addresses with `resolver`, connecting under the target policy of
-    /// `settings.allow_private`, each step within `settings.step_timeout`.
-    pub(crate) fn new(resolver: Arc<dyn Resolver>, settings: &SessionSettings) -> Result<Self, RunnerError> {
+    /// `settings.allow_private`, each step within `settings.step_timeout`, with at most
+    /// `max_sessions_per_mx` sessions open to one MX host across all its callers (0: no cap).
+    pub(crate) fn new(
+        resolver: Arc<dyn Resolver>,
+        settings: &SessionSettings,
+        max_sessions_per_mx: usize,
+    ) -> Result<Self, RunnerError> {
         let tls = TlsSettings::new(&[] as &[std::path::PathBuf]).map_err(|e| RunnerError::Tls(e.to_string()))?;
         let step_ms = settings.step_timeout.as_millis().max(1) as u64;
         let smtp = SmtpConfig {
@@ -65,7 +121,11 @@ impl SmtpSessionRunner {
             RateLimiter::with_capacity(0, 0, 1),
         )
         .map_err(|e| RunnerError::Tls(e.to_string()))?;
-        Ok(SmtpSessionRunner { prober: Arc::new(prober), resolver })
+        Ok(SmtpSessionRunner {
+            prober: Arc::new(prober),
+            resolver,
+            per_mx: Arc::new(MxSlots::new(max_sessions_per_mx)),
+        })
     }
 }
 
@@ -73,7 +133,11 @@ impl SessionRunner for SmtpSessionRunner {
     fn run(&self, mx: String, batches: Vec<Vec<Probe>>, settings: SessionSettings) -> SessionFuture {
         let prober = Arc::clone(&self.prober);
         let resolver = Arc::clone(&self.resolver);
-        Box::pin(async move { run_session(&prober, resolver.as_ref(), mx, batches, &settings).await })
+        let slots = Arc::clone(&self.per_mx);
+        Box::pin(async move {
+            let _slot = slots.acquire(&mx).await;
+            run_session(&prober, resolver.as_ref(), mx, batches, &settings).await
+        })
     }
 }
 
@@ -165,4 +229,31 @@ async fn run_session(
         return session_result(&batches, &record);
     }
     last.unwrap_or(SessionResult { end: SessionEnd::Refused, replies: Vec::new() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn mx_slots_cap_sessions_per_host_across_callers_and_forget_idle_hosts() {
+        let slots = Arc::new(MxSlots::new(2));
+        let a = slots.acquire("mx.a.test").await;
+        let b = slots.acquire("MX.A.test").await;
+        assert_eq!(slots.open("mx.a.test"), 2);
+        // a third waits until one is released
+        let s2 = Arc::clone(&slots);
+        let third = tokio::spawn(async move { s2.acquire("mx.a.test").await.is_some() });
+        tokio::task::yield_now().await;
+        assert!(!third.is_finished());
+        drop(a);
+        assert!(third.await.unwrap());
+        drop(b);
+        // other hosts are independent; idle hosts are forgotten past the bound
+        for k in 0..(MX_SLOTS_REMEMBERED + 10) {
+            drop(slots.acquire(&format!("mx{k}.test")).await);
+        }
+        assert!(slots.hosts.lock().unwrap().len() <= MX_SLOTS_REMEMBERED + 1);
+        assert!(MxSlots::new(0).acquire("x").await.is_none(), "0: no cap");
+    }
 }
