@@ -14,3 +14,14 @@ echo "-- domain check vs checkdmarc (1 run, good.test)"
 INBOXLENS_BIN=$BIN RUNS=1 DOMAINS="good.test" bash bench/compare-checkdmarc.sh
 echo "-- list cleaning (N=2000 over 50 domains, --no-smtp and SMTP against the lab receiver, one kill -9 + --resume)"
 INBOXLENS_BIN=$BIN N=2000 D=50 KILLS=1 bash bench/verify-list.sh
+echo "-- mailbox verification vs Reacher (N=105, 1 run) — only when its driver is already built"
+REACHER=${REACHER_BIN:-}
+for c in ${CARGO_TARGET_DIR:+"$CARGO_TARGET_DIR/release/reacher-driver"} bench/reacher/target/release/reacher-driver; do
+  [ -n "$REACHER" ] || { [ -x "$c" ] && REACHER=$c; }
+done
+if [ -n "$REACHER" ]; then
+  INBOXLENS_BIN=$BIN REACHER_BIN=$REACHER REACHER_BUILD=0 N=105 REPS=1 bash bench/compare-reacher.sh
+else
+  echo "skipped: the Reacher driver is not built (CI never builds it; to run this part:"
+  echo "  cargo build --release --manifest-path bench/reacher/Cargo.toml)"
+fi
