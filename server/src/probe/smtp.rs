@@ -330,6 +330,7 @@ impl SmtpProber {
                             relay_test: req.open_relay.then(|| self.settings.relay_test_recipient.clone()),
                             batch_size: 100,
                             message: None,
+                            max_rejected: 0,
                         }
                     });
                     let target = Target {

@@ -99,6 +99,12 @@ pub struct MailboxPlan {
     /// A message to send with DATA when a transaction has an accepted recipient; `None`
     /// (the probe) never sends DATA.
     pub message: Option<Vec<u8>>,
+    /// Stop asking (QUIT) after this many refused recipients in the session; 0 = no limit.
+    /// Receivers tarpit clients that collect errors: Postfix sleeps `smtpd_error_sleep_time`
+    /// (1 s) before every reply once `smtpd_soft_error_limit` (10) errors were counted in the
+    /// session (RSET does not reset it) and disconnects at `smtpd_hard_error_limit` (20). The
+    /// recipients not asked are left for another session.
+    pub max_rejected: usize,
 }
 
 /// What a session does and within which bounds.
@@ -376,6 +382,8 @@ pub struct ClientSession {
     in_batch: usize,
     /// Accepted recipients in the current transaction.
     accepted_in_batch: usize,
+    /// Refused recipients in the session.
+    rejected: usize,
 }
 
 impl ClientSession {
@@ -406,6 +414,7 @@ impl ClientSession {
             next_rcpt: 0,
             in_batch: 0,
             accepted_in_batch: 0,
+            rejected: 0,
         }
     }
 
@@ -682,12 +691,21 @@ impl ClientSession {
             }
             Phase::Rcpt => {
                 let (address, role) = self.queue.get(self.next_rcpt).cloned().unwrap_or_default_pair();
-                if reply.is_positive() {
+                let refused = !reply.is_positive();
+                if !refused {
                     self.accepted_in_batch += 1;
                 }
                 self.record.rcpts.push(RcptRecord { address, role, reply });
                 self.next_rcpt += 1;
                 self.in_batch += 1;
+                if refused {
+                    self.rejected += 1;
+                    let max = self.config.mailbox.as_ref().map_or(0, |p| p.max_rejected);
+                    if max > 0 && self.rejected >= max && self.next_rcpt < self.queue.len() {
+                        self.note(&format!("{max} recipients refused in this session: the rest wait for another"));
+                        return self.quit(now);
+                    }
+                }
                 self.next_in_transaction(now)
             }
             Phase::Data => {

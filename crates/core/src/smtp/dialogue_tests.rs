@@ -144,6 +144,7 @@ fn mailbox(rcpt: &[&str]) -> MailboxPlan {
         relay_test: None,
         batch_size: 100,
         message: None,
+        max_rejected: 0,
     }
 }
 

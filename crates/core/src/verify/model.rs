@@ -119,8 +119,11 @@ impl Reason {
             | Reason::TlsRequired
             | Reason::Timeout
             | Reason::SmtpError
-            | Reason::Smtputf8Unsupported
             | Reason::MailboxNotChecked => Verdict::Unknown,
+            // RFC 6531 §3.2: a message to a non-ASCII address cannot be delivered through a
+            // server without SMTPUTF8 (it must bounce); the receiver told us it has none, so the
+            // address is undeliverable there whether or not a mailbox of that name exists.
+            Reason::Smtputf8Unsupported => Verdict::Undeliverable,
         }
     }
 }

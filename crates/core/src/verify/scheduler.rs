@@ -43,7 +43,10 @@ pub struct SchedulerConfig {
     pub max_dns_in_flight: usize,
     /// RCPTs in one session (lowered per MX when it answers 452 4.5.3).
     pub rcpts_per_session: usize,
-    /// RCPTs per transaction; the driver sends RSET and MAIL FROM again between batches.
+    /// RCPTs per transaction; the driver sends RSET and MAIL FROM again between batches. By
+    /// default a whole session is one transaction: receivers pay per transaction (Postfix opens a
+    /// queue file at each transaction's first accepted RCPT), and RFC 5321 §4.5.3.1.8 has them
+    /// take 100 recipients in one.
     pub rcpts_per_batch: usize,
     /// How long an item may stay deferred after its first RCPT (`--max-wait-s`).
     pub max_wait_ms: Millis,
@@ -65,7 +68,7 @@ impl Default for SchedulerConfig {
             max_sessions_per_mx: 2,
             max_dns_in_flight: 32,
             rcpts_per_session: 20,
-            rcpts_per_batch: 5,
+            rcpts_per_batch: 20,
             max_wait_ms: 600_000,
             greylist_retry_ms: 60_000,
             transient_retry_ms: 60_000,
@@ -837,12 +840,14 @@ impl Scheduler {
         }
         // a host that has throttled us for the whole wait budget answers the rest of this
         // session now (rate_limited), instead of one address per back-off
+        // (or whose next try, after the back-off, would come after the budget ran out)
         let throttled_out = saw_rate_limit
-            && self
-                .mxs
-                .get(&host)
-                .and_then(|m| m.throttled_since)
-                .is_some_and(|t| now >= t.saturating_add(self.cfg.max_wait_ms));
+            && self.mxs.get(&host).is_some_and(|m| {
+                m.throttled_since.is_some_and(|t| {
+                    let budget_end = t.saturating_add(self.cfg.max_wait_ms);
+                    now >= budget_end || m.backoff_until > budget_end
+                })
+            });
         // items without an answer
         let backoff = self.mxs.get(&host).map(|m| m.backoff_until).filter(|&t| t > now);
         for (k, &i) in session.items.iter().enumerate().rev() {

@@ -15,6 +15,10 @@ use super::scheduler::{Probe, ProbeReply, SessionEnd, SessionResult};
 use crate::smtp::client::{ConnectFailureKind, MailboxPlan, SessionEnd as ClientEnd, SessionRecord};
 use crate::smtp::reply::Reply;
 
+/// Refused recipients after which a session ends (the rest are asked in another session): one
+/// under Postfix's `smtpd_soft_error_limit` (10), after which every reply is delayed 1 s.
+pub const MAX_REJECTED_PER_SESSION: usize = 9;
+
 /// The client plan for one scheduler session: every probe of every batch as a recipient, in
 /// order (the catch-all probe is an ordinary recipient here: the scheduler judges its reply),
 /// transactions of at most the largest batch's size separated by RSET, never DATA.
@@ -28,6 +32,7 @@ pub fn mailbox_plan(batches: &[Vec<Probe>], reverse_path: &str) -> MailboxPlan {
         relay_test: None,
         batch_size: batches.iter().map(Vec::len).max().unwrap_or(1).max(1),
         message: None,
+        max_rejected: MAX_REJECTED_PER_SESSION,
     }
 }
 
@@ -249,6 +254,21 @@ mod tests {
         let r = session_result(&b, &run(&b, &["220 hi", "250 ok", "250 ok", "250 ok", "550 no", "CLOSE"]));
         assert!(matches!(r.end, SessionEnd::Failed { reason: Reason::SmtpError, .. }), "{r:?}");
         assert_eq!(codes(&r), [(1, 250), (2, 550)]);
+    }
+
+    #[test]
+    fn a_session_ends_before_a_tarpitting_receivers_error_limit_and_leaves_the_rest() {
+        let batch: Vec<Probe> = (0..12).map(|k| probe(k, &format!("nobody{k}@x.test"))).collect();
+        let b = vec![batch];
+        let mut script = vec!["220 hi", "250 ok", "250 ok"];
+        script.extend(std::iter::repeat_n("550 5.1.1 no such user", 12));
+        script.push("221 bye");
+        let rec = run(&b, &script);
+        assert_eq!(rec.rcpts.len(), MAX_REJECTED_PER_SESSION, "{:?}", rec.transcript);
+        assert!(rec.transcript.iter().any(|l| l == "C: QUIT"));
+        let r = session_result(&b, &rec);
+        assert_eq!(r.end, SessionEnd::Completed);
+        assert_eq!(r.replies.len(), MAX_REJECTED_PER_SESSION, "the other 3 go back to the scheduler");
     }
 
     #[test]
