@@ -216,6 +216,9 @@ pub(crate) struct LimitsConfig {
     /// Deadline for a request's headers, milliseconds; it also closes a kept-alive connection
     /// that stays idle this long (slowloris: partial headers held open).
     pub header_read_timeout_ms: u64,
+    /// A response write that makes no progress this long (the client stopped reading and the
+    /// socket buffers are full) closes the connection, milliseconds.
+    pub write_timeout_ms: u64,
     /// Open HTTP connections, server-wide; past it new connections are closed at once.
     /// Clamped below the process's file-descriptor limit at start.
     pub max_connections: usize,
@@ -283,6 +286,7 @@ impl Default for LimitsConfig {
             queue_timeout_ms: 10_000,
             request_timeout_ms: 120_000,
             header_read_timeout_ms: 10_000,
+            write_timeout_ms: 30_000,
             max_connections: 2_048,
             max_connections_per_client: 64,
             ipv6_client_prefix: 64,
@@ -546,6 +550,9 @@ impl Config {
             if ms == 0 {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
             }
+        }
+        if l.write_timeout_ms == 0 {
+            return Err(ConfigError::Invalid("limits.write_timeout_ms must be at least 1".into()));
         }
         if l.header_read_timeout_ms == 0 {
             return Err(ConfigError::Invalid("limits.header_read_timeout_ms must be at least 1".into()));

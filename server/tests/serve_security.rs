@@ -103,6 +103,37 @@ async fn slowloris_sockets_are_closed_and_fresh_clients_served() {
     assert!(metric(&m, "inboxlens_http_connections ") < 10, "{m}");
 }
 
+/// A client that sends requests and never reads the responses (issue 10, HTTP write timeout):
+/// pipelined requests fill the socket buffers, the server's write stalls, and the connection is
+/// closed after `write_timeout_ms` (1 s here) instead of being held until the client goes.
+#[tokio::test]
+async fn a_client_that_never_reads_is_disconnected_by_the_write_timeout() {
+    let srv = start("[limits]\nwrite_timeout_ms = 1000\nheader_read_timeout_ms = 60000\napi_per_minute = 0\n");
+    let server = addr_of(&srv);
+    let c = client();
+    let open = |m: &str| metric(m, "inboxlens_http_connections ");
+    let sock = TcpSocket::new_v4().unwrap();
+    sock.set_recv_buffer_size(4096).unwrap();
+    let mut s = sock.connect(server).await.unwrap();
+    let one = b"GET /api/openapi.json HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    let many: Vec<u8> = one.iter().copied().cycle().take(one.len() * 1000).collect();
+    // the server may stop reading once its writes stall: the write is bounded, its end ignored
+    let _ = tokio::time::timeout(Duration::from_secs(5), s.write_all(&many)).await;
+    let m = c.get(srv.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(open(&m) >= 2, "the stalled connection is open at first: {m}");
+    let mut closed = false;
+    for _ in 0..150 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let m = c.get(srv.url("/metrics")).send().await.unwrap().text().await.unwrap();
+        if open(&m) <= 1 {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the server must close a connection whose writes stall (write_timeout_ms)");
+    drop(s);
+}
+
 /// Per-client connection cap: one address opening 100 stalled sockets gets 64; the rest are
 /// closed at once, and other clients are still served.
 #[tokio::test]

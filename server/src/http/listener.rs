@@ -4,6 +4,8 @@
 //! Each connection is served by hyper's HTTP/1 server with a [`TokioTimer`], so:
 //! - the request headers must arrive within `header_read_timeout_ms`; the same deadline
 //!   applies to a kept-alive connection waiting for its next request (idle timeout);
+//! - a response write that makes no progress for `write_timeout_ms` (a client that never
+//!   reads, so the socket buffers fill) closes the connection (`tokio-io-timeout`);
 //! - at most `max_connections` connections are open server-wide and at most
 //!   `max_connections_per_client` per client address (IPv6: per prefix); a connection past
 //!   either cap is closed at once, before any byte is read, and counted in `/metrics`.
@@ -55,6 +57,7 @@ pub(crate) async fn serve(
     let global = Arc::new(Semaphore::new(max_connections.max(1)));
     let per_client = ClientSlots::new(l.max_connections_per_client);
     let header_timeout = Duration::from_millis(l.header_read_timeout_ms.max(1));
+    let write_timeout = Duration::from_millis(l.write_timeout_ms.max(1));
     let v6_prefix = l.ipv6_client_prefix;
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
@@ -99,7 +102,10 @@ pub(crate) async fn serve(
                 .header_read_timeout(header_timeout)
                 .keep_alive(true)
                 .max_buf_size(64 * 1024);
-            let conn = builder.serve_connection(TokioIo::new(stream), svc);
+            // a write blocked this long (the client stopped reading) ends the connection
+            let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+            stream.set_write_timeout(Some(write_timeout));
+            let conn = builder.serve_connection(TokioIo::new(Box::pin(stream)), svc);
             tokio::pin!(conn);
             let stopping = async move {
                 let _ = stop.wait_for(|s| *s).await;
