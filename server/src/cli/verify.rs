@@ -28,7 +28,7 @@ use crate::verify::smtp::SmtpSessionRunner;
 use crate::verify::{DEFAULT_FROM_ADDRESS, SessionRunner, SessionSettings};
 use clap::Args;
 use inboxlens_core::dns::Resolver;
-use inboxlens_core::verify::model::{Reason, Verdict, VerifyResult};
+use inboxlens_core::verify::model::{Verdict, VerifyResult};
 use inboxlens_core::verify::scheduler::{RowId, SchedulerConfig};
 use std::collections::{BTreeMap, HashMap};
 use std::fs::{File, OpenOptions};
@@ -789,13 +789,7 @@ fn drive(args: VerifyArgs, rt: tokio::runtime::Handle) -> Result<(), VerifyError
                     if let Some(r) = resume_from.ahead.remove(&id) {
                         pending.insert(id, (row.raw, Some(r)));
                     } else if row.not_utf8 {
-                        let r = VerifyResult::new(
-                            row.address.trim(),
-                            None,
-                            Reason::Syntax,
-                            "Invalid address: the cell is not valid UTF-8 (is the file in another encoding?).",
-                        );
-                        ready.push((id, r));
+                        ready.push((id, row.not_utf8_result()));
                         pending.insert(id, (row.raw, None));
                     } else {
                         pending.insert(id, (row.raw, None));

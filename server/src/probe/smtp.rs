@@ -237,17 +237,7 @@ impl SmtpProber {
         let mut refused_reasons = Vec::new();
         for (host, ips) in hosts.iter_mut() {
             if ips.is_empty() {
-                let (a, aaaa) = futures::join!(self.lookup(host, RecordType::A), self.lookup(host, RecordType::Aaaa));
-                let mut found: Vec<IpAddr> = Vec::new();
-                let mut errors = Vec::new();
-                match a {
-                    Ok(ans) => found.extend(ans.ipv4().into_iter().map(IpAddr::V4)),
-                    Err(e) => errors.push(e.to_string()),
-                }
-                match aaaa {
-                    Ok(ans) => found.extend(ans.ipv6().into_iter().map(IpAddr::V6)),
-                    Err(e) => errors.push(e.to_string()),
-                }
+                let (found, errors) = self.host_addresses(host).await;
                 if found.is_empty() {
                     let reason = if errors.is_empty() {
                         "the host name has no A or AAAA record".to_string()
@@ -381,6 +371,23 @@ impl SmtpProber {
         };
         let record = self.run_client(&target, ip, config, now_unix, true).await;
         judge::session_result(&target, &record)
+    }
+
+    /// A host name's addresses (A, then AAAA), each lookup under the DNS deadline, with the
+    /// lookup errors (an empty list without errors: the name has no address records).
+    pub(crate) async fn host_addresses(&self, host: &str) -> (Vec<IpAddr>, Vec<String>) {
+        let (a, aaaa) = futures::join!(self.lookup(host, RecordType::A), self.lookup(host, RecordType::Aaaa));
+        let mut found: Vec<IpAddr> = Vec::new();
+        let mut errors = Vec::new();
+        match a {
+            Ok(ans) => found.extend(ans.ipv4().into_iter().map(IpAddr::V4)),
+            Err(e) => errors.push(e.to_string()),
+        }
+        match aaaa {
+            Ok(ans) => found.extend(ans.ipv6().into_iter().map(IpAddr::V6)),
+            Err(e) => errors.push(e.to_string()),
+        }
+        (found, errors)
     }
 
     /// Connects to `ip` under the target policy and runs the core's session machine with

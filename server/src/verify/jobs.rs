@@ -49,8 +49,6 @@ pub(crate) const JOB_GENERATION_ROWS: u64 = 25_000;
 const PUBLISH_INTERVAL: Duration = Duration::from_millis(200);
 /// How often the sweeper drops expired jobs.
 const SWEEP_INTERVAL: Duration = Duration::from_secs(30);
-/// The detail of a cell that is not UTF-8 (as the CLI writes it).
-const NOT_UTF8_DETAIL: &str = "Invalid address: the cell is not valid UTF-8 (is the file in another encoding?).";
 
 /// Where a job is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -629,7 +627,7 @@ async fn verify_list(store: &JobStore, job: &Job) -> Result<(), String> {
                         let id = next_id;
                         next_id += 1;
                         if row.not_utf8 {
-                            let r = VerifyResult::new(row.address.trim(), None, Reason::Syntax, NOT_UTF8_DETAIL);
+                            let r = row.not_utf8_result();
                             progress.add(&r);
                             pending.insert(id, (row.raw, Some(r)));
                         } else {

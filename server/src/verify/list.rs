@@ -5,7 +5,7 @@
 //! input detection.
 
 use super::ADDED_COLUMNS;
-use inboxlens_core::verify::model::VerifyResult;
+use inboxlens_core::verify::model::{Reason, VerifyResult};
 use std::io::{BufRead, Read};
 
 /// Longest input record (a CSV row, with quoted newlines, or a text line). An unbalanced quote
@@ -251,6 +251,19 @@ impl Source {
                 }
             })),
         }
+    }
+}
+
+impl Row {
+    /// The result of a row whose address cell is not UTF-8: a syntax error naming the likely
+    /// cause (the CLI and the jobs answer it without asking the engine).
+    pub(crate) fn not_utf8_result(&self) -> VerifyResult {
+        VerifyResult::new(
+            self.address.trim(),
+            None,
+            Reason::Syntax,
+            "Invalid address: the cell is not valid UTF-8 (is the file in another encoding?).",
+        )
     }
 }
 

@@ -11,7 +11,7 @@ use crate::guard::TargetPolicy;
 use crate::limits::RateLimiter;
 use crate::probe::smtp::SmtpProber;
 use crate::probe::tls::TlsSettings;
-use inboxlens_core::dns::{RecordType, Resolver};
+use inboxlens_core::dns::Resolver;
 use inboxlens_core::smtp::client::{ClientConfig, Timeouts, TlsMode};
 use inboxlens_core::smtp::judge::Target;
 use inboxlens_core::smtp::reply::ReplyLimits;
@@ -20,7 +20,6 @@ use inboxlens_core::verify::scheduler::{Probe, SessionEnd, SessionResult};
 use inboxlens_core::verify::session::{mailbox_plan, session_result, tls_failed_before_rcpt};
 use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Addresses of one MX host tried before the host counts as unreachable.
 const MAX_ADDRESSES_PER_MX: usize = 3;
@@ -30,7 +29,6 @@ const SMTP_PORT: u16 = 25;
 /// Runs verification sessions with the core's SMTP client over real sockets.
 pub(crate) struct SmtpSessionRunner {
     prober: Arc<SmtpProber>,
-    resolver: Arc<dyn Resolver>,
     per_mx: Arc<MxSlots>,
 }
 
@@ -112,31 +110,26 @@ impl SmtpSessionRunner {
             ..SmtpConfig::default()
         };
         let prober = SmtpProber::new(
-            Arc::clone(&resolver),
+            resolver,
             tls,
             TargetPolicy { allow_private: settings.allow_private },
             smtp,
             settings.helo.clone(),
-            // no per-address budget: the scheduler bounds sessions per MX host
+            // no per-address budget: sessions per MX host are bounded by the scheduler and MxSlots
             RateLimiter::with_capacity(0, 0, 1),
         )
         .map_err(|e| RunnerError::Tls(e.to_string()))?;
-        Ok(SmtpSessionRunner {
-            prober: Arc::new(prober),
-            resolver,
-            per_mx: Arc::new(MxSlots::new(max_sessions_per_mx)),
-        })
+        Ok(SmtpSessionRunner { prober: Arc::new(prober), per_mx: Arc::new(MxSlots::new(max_sessions_per_mx)) })
     }
 }
 
 impl SessionRunner for SmtpSessionRunner {
     fn run(&self, mx: String, batches: Vec<Vec<Probe>>, settings: SessionSettings) -> SessionFuture {
         let prober = Arc::clone(&self.prober);
-        let resolver = Arc::clone(&self.resolver);
         let slots = Arc::clone(&self.per_mx);
         Box::pin(async move {
             let _slot = slots.acquire(&mx).await;
-            run_session(&prober, resolver.as_ref(), mx, batches, &settings).await
+            run_session(&prober, mx, batches, &settings).await
         })
     }
 }
@@ -163,51 +156,31 @@ fn client_config(settings: &SessionSettings, batches: &[Vec<Probe>], tls: TlsMod
     }
 }
 
-/// The MX host's addresses (A and AAAA, IPv4 first); an IP literal is itself.
-async fn addresses(resolver: &dyn Resolver, host: &str, deadline: Duration) -> Result<Vec<IpAddr>, String> {
-    if let Ok(ip) = host.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
-        return Ok(vec![ip]);
-    }
-    let lookup = async {
-        let (a, aaaa) = futures::join!(resolver.query(host, RecordType::A), resolver.query(host, RecordType::Aaaa));
-        let mut ips: Vec<IpAddr> = Vec::new();
-        let mut errors = Vec::new();
-        match a {
-            Ok(ans) => ips.extend(ans.ipv4().into_iter().map(IpAddr::V4)),
-            Err(e) => errors.push(e.to_string()),
-        }
-        match aaaa {
-            Ok(ans) => ips.extend(ans.ipv6().into_iter().map(IpAddr::V6)),
-            Err(e) => errors.push(e.to_string()),
-        }
-        if ips.is_empty() && !errors.is_empty() { Err(errors.join("; ")) } else { Ok(ips) }
-    };
-    tokio::time::timeout(deadline, lookup)
-        .await
-        .unwrap_or_else(|_| Err(format!("no address answer within {} ms", deadline.as_millis())))
-}
-
 async fn run_session(
     prober: &SmtpProber,
-    resolver: &dyn Resolver,
     mx: String,
     batches: Vec<Vec<Probe>>,
     settings: &SessionSettings,
 ) -> SessionResult {
-    let ips = match addresses(resolver, &mx, settings.step_timeout).await {
-        Ok(ips) if ips.is_empty() => {
+    let ips = match mx.trim_start_matches('[').trim_end_matches(']').parse::<IpAddr>() {
+        Ok(ip) => vec![ip],
+        Err(_) => match prober.host_addresses(&mx).await {
+            (ips, _) if !ips.is_empty() => ips,
             // the MX host has no address: unreachable, the scheduler tries the next MX
-            return SessionResult { end: SessionEnd::Refused, replies: Vec::new() };
-        }
-        Ok(ips) => ips,
-        Err(e) => {
-            let detail =
-                format!("The addresses of {mx} could not be resolved ({e}); nothing is known about the mailbox.");
-            return SessionResult {
-                end: SessionEnd::Failed { reason: Reason::SmtpError, detail },
-                replies: Vec::new(),
-            };
-        }
+            (_, errors) if errors.is_empty() => {
+                return SessionResult { end: SessionEnd::Refused, replies: Vec::new() };
+            }
+            (_, errors) => {
+                let detail = format!(
+                    "The addresses of {mx} could not be resolved ({}); nothing is known about the mailbox.",
+                    errors.join("; ")
+                );
+                return SessionResult {
+                    end: SessionEnd::Failed { reason: Reason::SmtpError, detail },
+                    replies: Vec::new(),
+                };
+            }
+        },
     };
     let now_unix =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();

@@ -855,14 +855,7 @@ impl Scheduler {
                 continue;
             }
             if throttled_out {
-                self.finish(
-                    i,
-                    Reason::RateLimited,
-                    throttled_detail(&host, self.cfg.max_wait_ms),
-                    Some(host.clone()),
-                    None,
-                    now,
-                );
+                self.finish_throttled(i, &host, now);
                 continue;
             }
             match &result.end {
@@ -898,17 +891,20 @@ impl Scheduler {
                         .filter(|&i| self.items[i].domain == d && !self.items[i].done),
                 );
                 for i in items {
-                    self.finish(
-                        i,
-                        Reason::RateLimited,
-                        throttled_detail(&host, self.cfg.max_wait_ms),
-                        Some(host.clone()),
-                        None,
-                        now,
-                    );
+                    self.finish_throttled(i, &host, now);
                 }
             }
         }
+    }
+
+    /// Answers an item left unasked because its host throttled us for the whole wait budget.
+    fn finish_throttled(&mut self, i: usize, host: &str, now: Millis) {
+        let detail = format!(
+            "{host} kept throttling this verifier (421 / too many connections) for the whole wait budget ({} s); \
+             nothing is known about the mailbox.",
+            self.cfg.max_wait_ms / 1000
+        );
+        self.finish(i, Reason::RateLimited, detail, Some(host.to_string()), None, now);
     }
 
     /// Starts or doubles the back-off of an MX; returns when it ends.
@@ -1065,15 +1061,6 @@ impl Scheduler {
         }
         it.result = Some(r);
     }
-}
-
-/// The detail of an address left unasked because its host throttled us for the whole budget.
-fn throttled_detail(host: &str, max_wait_ms: Millis) -> String {
-    format!(
-        "{host} kept throttling this verifier (421 / too many connections) for the whole wait budget ({} s); nothing \
-         is known about the mailbox.",
-        max_wait_ms / 1000
-    )
 }
 
 #[cfg(test)]
