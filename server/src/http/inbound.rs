@@ -68,7 +68,7 @@ fn json_bytes(status: StatusCode, body: Vec<u8>) -> Response {
     r
 }
 
-/// `GET /api/inbound/{token}`: 202 `{"status":"waiting"}` until a message arrived and was
+/// `GET /api/inbound/{token}`: 202 `{"status":"waiting", "received", "address"}` until a message arrived and was
 /// analyzed, then 200 with the report (422 `{error, inbound}` when the message was not an
 /// email); 404 for an unknown or expired token.
 pub(crate) async fn get(State(st): State<Arc<AppState>>, Path(token): Path<String>) -> Result<Response, ApiError> {
@@ -77,7 +77,12 @@ pub(crate) async fn get(State(st): State<Arc<AppState>>, Path(token): Path<Strin
         Lookup::NotFound => Err(not_found()),
         Lookup::Waiting { received } => Ok(json_bytes(
             StatusCode::ACCEPTED,
-            serde_json::to_vec(&serde_json::json!({"status": "waiting", "received": received})).unwrap_or_default(),
+            serde_json::to_vec(&serde_json::json!({
+                "status": "waiting",
+                "received": received,
+                "address": format!("{token}@{}", inbound.domain),
+            }))
+            .unwrap_or_default(),
         )),
         Lookup::Ready(json) if is_failure(&json) => Ok(json_bytes(StatusCode::UNPROCESSABLE_ENTITY, json)),
         Lookup::Ready(json) => Ok(json_bytes(StatusCode::OK, json)),
