@@ -9,7 +9,7 @@ mod serve_support;
 use serde_json::Value;
 use serve_support::{Server, client, lab_config, lab_or_skip};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
@@ -32,7 +32,7 @@ fn db_path(name: &str) -> PathBuf {
 }
 
 /// The lab config plus an `[inbound]` section (mx.good.test's lab certificate for STARTTLS).
-fn config(db: &PathBuf, extra: &str) -> String {
+fn config(db: &Path, extra: &str) -> String {
     let tls = lab_state().join("keys/tls");
     lab_config(&format!(
         "resolver = \"127.0.0.1\"\n[inbound]\ndb_path = {:?}\ntls_cert = {:?}\ntls_key = {:?}\nhostname = \"mx.inbound.test\"\n{extra}\n",
@@ -42,7 +42,7 @@ fn config(db: &PathBuf, extra: &str) -> String {
     ))
 }
 
-fn start(listen: &str, db: &PathBuf, extra: &str, allow_private: bool) -> Server {
+fn start(listen: &str, db: &Path, extra: &str, allow_private: bool) -> Server {
     let mut args = vec!["--smtp-listen", listen, "--inbound-domain", DOMAIN];
     if allow_private {
         args.push("--allow-private");

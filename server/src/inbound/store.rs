@@ -212,10 +212,7 @@ impl InboundStore {
     /// Deletes `token` and everything under it; whether it existed (and was live).
     pub(crate) fn delete(&self, token: &str, now: i64) -> Result<bool, StoreError> {
         let tx = self.db.begin_write()?;
-        let live = {
-            let live = self.remove_in(&tx, token)?.is_some_and(|r| r.expires_at > now);
-            live
-        };
+        let live = self.remove_in(&tx, token)?.is_some_and(|r| r.expires_at > now);
         tx.commit()?;
         Ok(live)
     }
