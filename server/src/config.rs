@@ -470,6 +470,11 @@ pub(crate) struct InboundConfig {
     pub analysis_timeout_ms: u64,
     /// Seconds between two sweeps of expired addresses.
     pub sweep_interval_secs: u64,
+    /// New test addresses per minute per client (`GET /api/inbound`; 0 = unlimited): the
+    /// live addresses are a shared pool (`max_live_tokens`) one client must not drain.
+    pub addresses_per_minute: u32,
+    /// Burst allowance of the per-client address bucket.
+    pub addresses_burst: u32,
 }
 
 impl Default for InboundConfig {
@@ -497,6 +502,8 @@ impl Default for InboundConfig {
             session_timeout_ms: 600_000,
             analysis_timeout_ms: 60_000,
             sweep_interval_secs: 300,
+            addresses_per_minute: 2,
+            addresses_burst: 10,
         }
     }
 }

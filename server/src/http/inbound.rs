@@ -4,12 +4,12 @@
 //! store are `crate::inbound`.
 
 use super::AppState;
-use super::api::now_unix;
+use super::api::{ClientId, now_unix};
 use super::error::ApiError;
 use crate::inbound::report::is_failure;
 use crate::inbound::store::{Lookup, StoreError};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Extension, Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -52,8 +52,16 @@ fn not_found() -> ApiError {
 }
 
 /// `GET /api/inbound`: a fresh test address, `{token, address, expires_at}`.
-pub(crate) async fn create(State(st): State<Arc<AppState>>) -> Result<Response, ApiError> {
+pub(crate) async fn create(
+    State(st): State<Arc<AppState>>,
+    client: Option<Extension<ClientId>>,
+) -> Result<Response, ApiError> {
     let inbound = inbound(&st)?;
+    let client = client.map(|c| c.0.0).unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    if let Err(wait) = inbound.address_limiter.check(client, 1, std::time::Instant::now()) {
+        st.metrics.rate_limited("inbound");
+        return Err(ApiError::rate_limited(wait.as_secs().max(1)));
+    }
     let (token, address, expires_at) = inbound.create(now_unix()).await.map_err(store_error)?;
     st.metrics.probe("inbound_address", "created");
     let mut r = Json(serde_json::json!({"token": token, "address": address, "expires_at": expires_at})).into_response();

@@ -179,7 +179,7 @@ impl AppState {
         let inbound = if config.inbound.listen.is_empty() {
             None
         } else {
-            Some(Arc::new(crate::inbound::Inbound::new(&config.inbound)?))
+            Some(Arc::new(crate::inbound::Inbound::new(&config.inbound, tracked)?))
         };
         Ok(AppState {
             inbound,

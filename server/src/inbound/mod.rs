@@ -55,12 +55,14 @@ pub(crate) struct Inbound {
     pub retention: Duration,
     /// The token of each report as it is stored (SSE listeners re-check the store on any).
     pub reports: broadcast::Sender<String>,
+    /// New addresses per client (`GET /api/inbound`).
+    pub address_limiter: RateLimiter,
     tls: Option<TlsAcceptor>,
 }
 
 impl Inbound {
     /// Opens the store and loads the certificate from the configuration.
-    pub(crate) fn new(c: &InboundConfig) -> Result<Self, InboundError> {
+    pub(crate) fn new(c: &InboundConfig, tracked_clients: usize) -> Result<Self, InboundError> {
         let store = InboundStore::open(
             &PathBuf::from(&c.db_path),
             StoreLimits {
@@ -78,6 +80,7 @@ impl Inbound {
             domain,
             retention: Duration::from_secs(c.retention_hours.saturating_mul(3600)),
             reports: broadcast::channel(64).0,
+            address_limiter: RateLimiter::with_capacity(c.addresses_per_minute, c.addresses_burst, tracked_clients),
             tls,
         })
     }
@@ -176,9 +179,9 @@ pub(crate) fn resume_pending(st: &Arc<AppState>) {
             return;
         }
     };
-    for (token, session, raw) in pending {
+    for (token, session) in pending {
         tracing::info!(token = %short(&token), "inbound: analyzing a message stored before the restart");
-        spawn_analysis(st.clone(), inbound.clone(), token, session, raw);
+        spawn_analysis(st.clone(), inbound.clone(), token, session);
     }
 }
 
@@ -456,7 +459,7 @@ async fn store_message(conn: &mut Conn<'_>, msg: ReceivedMessage) -> usize {
                 stored += 1;
                 conn.st.metrics.probe("inbound_message", "stored");
                 tracing::info!(token = %short(&token), peer = %conn.peer, bytes = raw.len(), tls = conn.tls.is_some(), "inbound: message stored");
-                spawn_analysis(conn.st.clone(), conn.inbound.clone(), token, session, raw);
+                spawn_analysis(conn.st.clone(), conn.inbound.clone(), token, session);
             }
             Err(e) => {
                 conn.st.metrics.probe("inbound_message", "refused");
@@ -467,9 +470,28 @@ async fn store_message(conn: &mut Conn<'_>, msg: ReceivedMessage) -> usize {
     stored
 }
 
-fn spawn_analysis(st: Arc<AppState>, inbound: Arc<Inbound>, token: String, session: InboundSession, raw: Vec<u8>) {
+/// Analyzes a stored message in the background. The task waits for a slot of the analysis
+/// cap holding only the token and the session: the message is read from the store once the
+/// slot is there, so a burst of messages queues on disk, not in memory.
+fn spawn_analysis(st: Arc<AppState>, inbound: Arc<Inbound>, token: String, session: InboundSession) {
     tokio::spawn(async move {
-        let json = report::analyze(st.clone(), session, raw).await;
+        let permit = loop {
+            if let Some(p) = st.concurrency.acquire(crate::limits::Kind::Analyze).await {
+                break p;
+            }
+        };
+        let store = inbound.store.clone();
+        let t = token.clone();
+        let raw = match blocking(move || store.raw(&t)).await {
+            Ok(Some(raw)) => raw,
+            // deleted meanwhile
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(token = %short(&token), error = %e, "inbound: message unreadable");
+                return;
+            }
+        };
+        let json = report::analyze(st.clone(), permit, session, raw).await;
         let store = inbound.store.clone();
         let t = token.clone();
         match blocking(move || store.store_report(&t, &json)).await {

@@ -5,7 +5,6 @@
 
 use crate::guard::non_public_reason;
 use crate::http::AppState;
-use crate::limits::Kind;
 use inboxlens_core::analyze::{AnalyzeOptions, Now, analyze_message};
 use inboxlens_core::dnsbl::DnsblReport;
 use inboxlens_core::domain::{DomainOptions, DomainReport, check_domain, mx::reverse_dns};
@@ -40,22 +39,20 @@ pub(crate) fn is_failure(json: &[u8]) -> bool {
 }
 
 /// Analyzes one received message; returns the report JSON to store. Runs on the blocking
-/// pool under an analysis slot (the core's futures are not `Send`) and within
+/// pool under the caller's analysis slot (the core's futures are not `Send`) and within
 /// `inbound.analysis_timeout_ms`: lookups still pending then end as temperror / unknown.
-pub(crate) async fn analyze(st: Arc<AppState>, mut session: InboundSession, raw: Vec<u8>) -> Vec<u8> {
+pub(crate) async fn analyze(
+    st: Arc<AppState>,
+    permit: tokio::sync::OwnedSemaphorePermit,
+    mut session: InboundSession,
+    raw: Vec<u8>,
+) -> Vec<u8> {
     let ip: Option<IpAddr> = session.client_ip.parse().ok();
     session.client_public = ip.is_some_and(|ip| non_public_reason(ip).is_none());
     // Lookups about a private client (its PTR, blocklists) are the internal network's
     // business: only with allow_private (labs, tests).
     let lookups = session.client_public || st.config.allow_private;
     let deadline = Duration::from_millis(st.config.inbound.analysis_timeout_ms);
-    // A slot of the analysis cap; background work waits for one (each wait is bounded by
-    // the queue timeout, the whole by the analysis deadline).
-    let permit = loop {
-        if let Some(p) = st.concurrency.acquire(Kind::Analyze).await {
-            break p;
-        }
-    };
     let handle = tokio::runtime::Handle::current();
     let st2 = st.clone();
     let joined = tokio::task::spawn_blocking(move || {

@@ -259,9 +259,15 @@ impl InboundStore {
         Ok(expired.len())
     }
 
+    /// The raw message of `token` (our trace fields first).
+    pub(crate) fn raw(&self, token: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let tx = self.db.begin_read()?;
+        Ok(tx.open_table(MESSAGES)?.get(token)?.map(|v| v.value().to_vec()))
+    }
+
     /// Messages stored without a report (the server stopped while analyzing): analyzed again
     /// at start.
-    pub(crate) fn pending(&self, now: i64) -> Result<Vec<(String, InboundSession, Vec<u8>)>, StoreError> {
+    pub(crate) fn pending(&self, now: i64) -> Result<Vec<(String, InboundSession)>, StoreError> {
         let tx = self.db.begin_read()?;
         let tokens = tx.open_table(TOKENS)?;
         let reports = tx.open_table(REPORTS)?;
@@ -275,8 +281,8 @@ impl InboundStore {
             if rec.expires_at <= now || reports.get(token)?.is_some() {
                 continue;
             }
-            if let Some(raw) = messages.get(token)? {
-                out.push((token.to_string(), session, raw.value().to_vec()));
+            if messages.get(token)?.is_some() {
+                out.push((token.to_string(), session));
             }
         }
         Ok(out)
