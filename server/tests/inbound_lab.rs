@@ -224,6 +224,9 @@ async fn plain_session_report_survives_restart_and_delete() {
     assert_eq!(r["envelope"]["source"]["client_ip"], "smtp session");
     let ids = finding_ids(&r);
     assert!(ids.contains(&"inbound.no_tls".to_string()), "{ids:?}");
+    // --allow-private: the loopback client is analyzed like a public one.
+    assert_eq!(i["client_public"], true);
+    assert!(!ids.contains(&"inbound.client_not_public".to_string()), "{ids:?}");
     assert!(!ids.iter().any(|i| i == "blocklist.listed"), "{ids:?}");
     assert!(r["blocklists"].as_array().unwrap().iter().any(|b| b["query"] == "127.0.0.10"));
     assert_eq!(r["domain_check"]["domain"], "good.test");

@@ -32,8 +32,9 @@ pub struct InboundSession {
     /// the lookups failed).
     #[serde(default)]
     pub client_fcrdns: Option<bool>,
-    /// The client address is a public one (false: private, loopback, ... — see
-    /// `inbound.client_not_public`).
+    /// The client address counts as public: a public address, or any address when the
+    /// server runs with `allow_private` (labs); false: private, loopback, ... and not looked
+    /// up (see `inbound.client_not_public`).
     #[serde(default = "yes")]
     pub client_public: bool,
     /// The EHLO/HELO name.

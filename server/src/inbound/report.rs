@@ -48,10 +48,11 @@ pub(crate) async fn analyze(
     raw: Vec<u8>,
 ) -> Vec<u8> {
     let ip: Option<IpAddr> = session.client_ip.parse().ok();
-    session.client_public = ip.is_some_and(|ip| non_public_reason(ip).is_none());
-    // Lookups about a private client (its PTR, blocklists) are the internal network's
-    // business: only with allow_private (labs, tests).
-    let lookups = session.client_public || st.config.allow_private;
+    // With allow_private (labs, tests) a loopback or private client is analyzed like any
+    // other; without it, lookups about it (its PTR, blocklists) are the internal network's
+    // business, and the report says the address is not public.
+    session.client_public = st.config.allow_private || ip.is_some_and(|ip| non_public_reason(ip).is_none());
+    let lookups = session.client_public;
     let deadline = Duration::from_millis(st.config.inbound.analysis_timeout_ms);
     let handle = tokio::runtime::Handle::current();
     let st2 = st.clone();
