@@ -431,13 +431,19 @@ pub(crate) struct InboundConfig {
     pub domain: String,
     /// The name in the SMTP greeting and EHLO reply; empty = `domain`.
     pub hostname: String,
-    /// PEM certificate chain offered with STARTTLS; empty (with `tls_key`) = no STARTTLS.
+    /// Offer STARTTLS.
+    pub starttls: bool,
+    /// PEM certificate chain offered with STARTTLS; empty (with `tls_key`) = a self-signed
+    /// certificate for `hostname`, made at start (senders use STARTTLS opportunistically and
+    /// do not verify it).
     pub tls_cert: String,
     /// PEM private key of `tls_cert`.
     pub tls_key: String,
     /// How long an address and its report are kept, hours.
     pub retention_hours: u64,
-    /// The database file (redb) holding addresses, reports and raw messages.
+    /// The database file (redb) holding addresses, reports and raw messages; empty = one per
+    /// listen address, `$XDG_STATE_HOME/inboxlens/inbound-ADDR_PORT.redb` (else
+    /// `~/.local/state/...`).
     pub db_path: String,
     /// Largest message accepted, bytes (announced as SIZE; 552 past it).
     pub max_message_bytes: usize,
@@ -483,10 +489,11 @@ impl Default for InboundConfig {
             listen: String::new(),
             domain: String::new(),
             hostname: String::new(),
+            starttls: true,
             tls_cert: String::new(),
             tls_key: String::new(),
             retention_hours: 72,
-            db_path: "inboxlens-inbound.redb".to_string(),
+            db_path: String::new(),
             max_message_bytes: 10 * 1024 * 1024,
             max_recipients: 10,
             max_commands: 300,
@@ -674,9 +681,6 @@ impl Config {
                 if v == 0 {
                     return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
                 }
-            }
-            if i.db_path.is_empty() {
-                return Err(ConfigError::Invalid("inbound.db_path must name the database file".into()));
             }
         }
         if l.write_timeout_ms == 0 {

@@ -224,8 +224,9 @@ async fn start_inbound(state: &Arc<AppState>) -> Result<Option<tokio::net::TcpLi
     tracing::info!(
         addr = %listener.local_addr().unwrap_or(addr),
         domain = %inbound.domain,
-        starttls = !c.tls_cert.is_empty(),
-        db = %c.db_path,
+        starttls = c.starttls,
+        self_signed = c.starttls && c.tls_cert.is_empty(),
+        db = %crate::inbound::db_path(c).display(),
         "inbound test address receiver listening"
     );
     crate::inbound::spawn_sweeper(state);

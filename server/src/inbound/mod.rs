@@ -64,16 +64,20 @@ impl Inbound {
     /// Opens the store and loads the certificate from the configuration.
     pub(crate) fn new(c: &InboundConfig, tracked_clients: usize) -> Result<Self, InboundError> {
         let store = InboundStore::open(
-            &PathBuf::from(&c.db_path),
+            &db_path(c),
             StoreLimits {
                 max_live_tokens: c.max_live_tokens,
                 max_messages: c.max_stored_messages,
                 max_bytes: c.max_stored_bytes,
             },
         )?;
-        let tls = if c.tls_cert.is_empty() { None } else { Some(acceptor(&c.tls_cert, &c.tls_key)?) };
         let domain = c.domain.trim_end_matches('.').to_ascii_lowercase();
         let hostname = if c.hostname.is_empty() { domain.clone() } else { c.hostname.clone() };
+        let tls = match (c.starttls, c.tls_cert.is_empty()) {
+            (false, _) => None,
+            (true, false) => Some(acceptor(&c.tls_cert, &c.tls_key)?),
+            (true, true) => Some(self_signed(&hostname)?),
+        };
         Ok(Inbound {
             store: Arc::new(store),
             hostname,
@@ -136,6 +140,48 @@ async fn blocking<T: Send + 'static>(
     tokio::task::spawn_blocking(f).await.unwrap_or(Err(StoreError::Full("the storage task failed")))
 }
 
+/// The database file: `inbound.db_path`, else one per SMTP listen address under the user's
+/// state directory (`$XDG_STATE_HOME` or `~/.local/state`, else the temp dir), so a
+/// restarted server finds its reports and two servers never share a file.
+pub(crate) fn db_path(c: &InboundConfig) -> PathBuf {
+    if !c.db_path.is_empty() {
+        return PathBuf::from(&c.db_path);
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    let name: String =
+        c.listen.chars().map(|ch| if ch.is_ascii_alphanumeric() || ch == '.' { ch } else { '_' }).collect();
+    base.join("inboxlens").join(format!("inbound-{name}.redb"))
+}
+
+/// Without a configured certificate, a self-signed one for the host name, made at start:
+/// sending MTAs use STARTTLS opportunistically and do not verify it (RFC 3207 §4.1, RFC 7435),
+/// so the test still shows whether and how the sender encrypts.
+fn self_signed(hostname: &str) -> Result<TlsAcceptor, InboundError> {
+    use rustls_pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ck = rcgen::generate_simple_self_signed(vec![hostname.to_string()])
+        .map_err(|e| InboundError::Tls(format!("self-signed certificate: {e}")))?;
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(ck.signing_key.serialize_der()));
+    server_config(vec![ck.cert.der().clone()], key)
+}
+
+fn server_config(
+    certs: Vec<rustls_pki_types::CertificateDer<'static>>,
+    key: rustls_pki_types::PrivateKeyDer<'static>,
+) -> Result<TlsAcceptor, InboundError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| InboundError::Tls(e.to_string()))?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| InboundError::Tls(e.to_string()))?;
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
+
 fn acceptor(cert: &str, key: &str) -> Result<TlsAcceptor, InboundError> {
     use rustls_pki_types::pem::PemObject;
     use rustls_pki_types::{CertificateDer, PrivateKeyDer};
@@ -147,14 +193,7 @@ fn acceptor(cert: &str, key: &str) -> Result<TlsAcceptor, InboundError> {
         return Err(InboundError::Tls(format!("{cert}: no CERTIFICATE block")));
     }
     let key = PrivateKeyDer::from_pem_file(key).map_err(|e| InboundError::Tls(format!("{key}: {e}")))?;
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| InboundError::Tls(e.to_string()))?
-        .with_no_client_auth()
-        .with_single_cert(certs, key)
-        .map_err(|e| InboundError::Tls(e.to_string()))?;
-    Ok(TlsAcceptor::from(Arc::new(config)))
+    server_config(certs, key)
 }
 
 /// The listener's per-connection bounds, from the configuration.
