@@ -446,6 +446,7 @@ pub(crate) struct InboundConfig {
     /// `~/.local/state/...`).
     pub db_path: String,
     /// Largest message accepted, bytes (announced as SIZE; 552 past it).
+    #[serde(alias = "max_message_size")]
     pub max_message_bytes: usize,
     /// Recipients accepted per message.
     pub max_recipients: usize,
@@ -469,6 +470,7 @@ pub(crate) struct InboundConfig {
     pub connections_burst: u32,
     /// Deadline of every read (a command, a chunk of DATA, the TLS handshake), milliseconds;
     /// a client that stays silent this long gets 421 and is disconnected.
+    #[serde(alias = "command_timeout_ms", alias = "timeout_ms")]
     pub read_timeout_ms: u64,
     /// Deadline of one whole connection, milliseconds.
     pub session_timeout_ms: u64,
@@ -509,8 +511,8 @@ impl Default for InboundConfig {
             session_timeout_ms: 600_000,
             analysis_timeout_ms: 60_000,
             sweep_interval_secs: 300,
-            addresses_per_minute: 2,
-            addresses_burst: 10,
+            addresses_per_minute: 6,
+            addresses_burst: 30,
         }
     }
 }
@@ -769,5 +771,23 @@ mod tests {
         assert!(cfg.validate().is_err());
         let cfg = Config::from_toml("[[dnsbl.ip_lists]]\nzone = \"bl.test\"\nprofile = \"weird\"").unwrap();
         assert!(cfg.validate().is_err());
+    }
+
+    #[test]
+    fn inbound_needs_a_domain_and_whole_tls_pairs() {
+        let cfg = Config::from_toml("[inbound]\nlisten = \"127.0.0.1:2525\"").unwrap();
+        assert!(cfg.validate().is_err(), "no domain");
+        let cfg =
+            Config::from_toml("[inbound]\nlisten = \"127.0.0.1:2525\"\ndomain = \"in.test\"\ntls_cert = \"c.pem\"")
+                .unwrap();
+        assert!(cfg.validate().is_err(), "cert without key");
+        let cfg = Config::from_toml(
+            "[inbound]\nlisten = \"127.0.0.1:2525\"\ndomain = \"in.test\"\ncommand_timeout_ms = 500\nmax_message_size = 4096",
+        )
+        .unwrap();
+        cfg.validate().unwrap();
+        assert_eq!((cfg.inbound.read_timeout_ms, cfg.inbound.max_message_bytes), (500, 4096), "aliases");
+        // Off by default: no listener, nothing to validate.
+        Config::default().validate().unwrap();
     }
 }
