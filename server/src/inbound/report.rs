@@ -170,3 +170,37 @@ pub(crate) fn trace_fields(session: &InboundSession, hostname: &str, token: &str
     )
     .into_bytes()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trace_fields_are_one_return_path_and_one_received() {
+        let mut s = InboundSession {
+            client_ip: "192.0.2.7".into(),
+            client_ptr: None,
+            client_fcrdns: None,
+            client_public: true,
+            helo: "mx.example.test".into(),
+            mail_from: "bounce@example.test".into(),
+            rcpt: "tok@inbound.test".into(),
+            tls_version: Some("TLSv1.3".into()),
+            tls_cipher: Some("TLS13_AES_128_GCM_SHA256".into()),
+            received_at: 1_700_000_000,
+            starttls_offered: true,
+        };
+        let t = String::from_utf8(trace_fields(&s, "mx.inbound.test", "tok")).unwrap();
+        assert!(
+            t.starts_with("Return-Path: <bounce@example.test>\r\nReceived: from mx.example.test ([192.0.2.7])\r\n")
+        );
+        assert!(t.contains("with ESMTPS id tok\r\n\t(using TLSv1.3 with cipher TLS13_AES_128_GCM_SHA256)"), "{t}");
+        assert!(t.ends_with("for <tok@inbound.test>; Tue, 14 Nov 2023 22:13:20 +0000\r\n"), "{t}");
+        // Nothing a client sent can start a header line of its own.
+        s.mail_from = "a@b.test\r\nX-Injected: 1".into();
+        s.tls_version = None;
+        let t = String::from_utf8(trace_fields(&s, "h", "tok")).unwrap();
+        assert_eq!(t.matches("\r\n").count(), 4, "{t:?}");
+        assert!(t.contains("with ESMTP id tok\r\n"));
+    }
+}
