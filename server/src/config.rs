@@ -503,7 +503,7 @@ impl Default for InboundConfig {
             max_live_tokens: 10_000,
             max_stored_messages: 2_000,
             max_stored_bytes: 2 * 1024 * 1024 * 1024,
-            max_connections: 200,
+            max_connections: 100,
             max_connections_per_ip: 8,
             connections_per_minute: 60,
             connections_burst: 20,
