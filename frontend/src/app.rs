@@ -1,8 +1,10 @@
-//! The app shell: hash router (`#/`, `#/domain/example.com`, `#/bounce`, `#/verify`), header with the
+//! The app shell: hash router (`#/`, `#/domain/example.com`, `#/bounce`, `#/verify`, `#/inbound`), header with the
 //! theme toggle, and the DNS settings bar shared by every page.
 
 use crate::ctx::{AppCtx, Route};
-use crate::pages::{analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage, verify::VerifyPage};
+use crate::pages::{
+    analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage, inbound::InboundPage, verify::VerifyPage,
+};
 use crate::settings::{self, Companion, DohSource, Settings};
 use crate::util;
 use wasm_bindgen::JsCast;
@@ -85,6 +87,7 @@ pub(crate) fn app() -> Html {
         let current = std::mem::discriminant(&*route) == std::mem::discriminant(&r);
         let href = match &r {
             Route::Domain(_) => "#/domain".to_string(),
+            Route::Inbound(_) => "#/inbound".to_string(),
             other => other.to_hash(),
         };
         html! {
@@ -97,6 +100,9 @@ pub(crate) fn app() -> Html {
         Route::Verify => {
             "Addresses you verify go to the Inboxlens server that serves this page, which asks their mail servers; nothing else leaves your browser."
         }
+        Route::Inbound(_) => {
+            "The test message you send is received and kept by the Inboxlens server that serves this page until its address expires."
+        }
         _ => "Runs in your browser: messages never leave it; only DNS questions go out.",
     };
     let page = match (*route).clone() {
@@ -104,7 +110,11 @@ pub(crate) fn app() -> Html {
         Route::Domain(d) => html! { <DomainPage initial={d} /> },
         Route::Bounce => html! { <BouncePage /> },
         Route::Verify => html! { <VerifyPage /> },
+        Route::Inbound(t) => html! { <InboundPage token={t} /> },
     };
+    // The test address needs a companion with an inbound receiver (or an open page of it).
+    let has_inbound =
+        matches!(&settings.companion, Companion::Present(c) if c.has("inbound")) || matches!(*route, Route::Inbound(_));
 
     html! {
         <ContextProvider<AppCtx> context={ctx.clone()}>
@@ -116,6 +126,7 @@ pub(crate) fn app() -> Html {
                     {nav_link(Route::Domain(None), "Check domain")}
                     {nav_link(Route::Bounce, "Explain bounce")}
                     {nav_link(Route::Verify, "Verify list")}
+                    if has_inbound { {nav_link(Route::Inbound(None), "Send a test email")} }
                 </nav>
                 <span class="spacer"></span>
                 <button type="button" class="theme" onclick={toggle_theme} aria-pressed={dark_now.to_string()}

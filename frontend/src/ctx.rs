@@ -16,6 +16,10 @@ pub(crate) enum Route {
     Bounce,
     /// `#/verify`: verify mailboxes and clean a list (needs the companion server).
     Verify,
+    /// `#/inbound` (a new test address) or `#/inbound/<token>` (its report): send a test
+    /// email (needs the companion server). The token is a capability: whoever has the link
+    /// reads the report until it expires.
+    Inbound(Option<String>),
 }
 
 impl Route {
@@ -30,6 +34,12 @@ impl Route {
             }
             "bounce" => Route::Bounce,
             "verify" => Route::Verify,
+            "inbound" => Route::Inbound(
+                parts
+                    .next()
+                    .map(|t| t.trim().to_ascii_lowercase())
+                    .filter(|t| !t.is_empty() && t.len() <= 64 && t.bytes().all(|b| b.is_ascii_alphanumeric())),
+            ),
             _ => Route::Analyze,
         }
     }
@@ -42,6 +52,8 @@ impl Route {
             Route::Domain(Some(d)) => format!("#/domain/{}", encode_component(d)),
             Route::Bounce => "#/bounce".into(),
             Route::Verify => "#/verify".into(),
+            Route::Inbound(None) => "#/inbound".into(),
+            Route::Inbound(Some(t)) => format!("#/inbound/{t}"),
         }
     }
 }

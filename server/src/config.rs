@@ -43,6 +43,9 @@ pub(crate) struct Config {
     pub doh: DohConfig,
     /// Mailbox verification (`/api/verify`, `/api/verify/jobs`).
     pub verify: VerifyConfig,
+    /// The inbound test address: an SMTP receiver for `<token>@<domain>` (off unless
+    /// `inbound.listen` / `--smtp-listen` is set).
+    pub inbound: InboundConfig,
     /// PEM files with extra trust anchors (CA certificates) for SMTP STARTTLS and MTA-STS fetches,
     /// on top of the webpki (Mozilla) roots.
     pub extra_trust_anchors: Vec<PathBuf>,
@@ -64,6 +67,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             doh: DohConfig::default(),
             verify: VerifyConfig::default(),
+            inbound: InboundConfig::default(),
             extra_trust_anchors: Vec::new(),
         }
     }
@@ -420,6 +424,105 @@ impl Default for VerifyConfig {
     }
 }
 
+/// The inbound test address (`serve --smtp-listen ADDR:PORT --inbound-domain NAME`): an SMTP
+/// receiver that accepts mail only for live `<token>@<domain>` addresses, never relays and
+/// never sends, analyzes each message with the session's facts and keeps the report (and the
+/// raw message) in an embedded database until it expires.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct InboundConfig {
+    /// SMTP listen address (`0.0.0.0:25`); empty = no inbound listener (`--smtp-listen`).
+    pub listen: String,
+    /// The domain of the test addresses; its MX must point at this host (`--inbound-domain`).
+    pub domain: String,
+    /// The name in the SMTP greeting and EHLO reply; empty = `domain`.
+    pub hostname: String,
+    /// Offer STARTTLS.
+    pub starttls: bool,
+    /// PEM certificate chain offered with STARTTLS; empty (with `tls_key`) = a self-signed
+    /// certificate for `hostname`, made at start (senders use STARTTLS opportunistically and
+    /// do not verify it).
+    pub tls_cert: String,
+    /// PEM private key of `tls_cert`.
+    pub tls_key: String,
+    /// How long an address and its report are kept, hours.
+    pub retention_hours: u64,
+    /// The database file (redb) holding addresses, reports and raw messages; empty = one per
+    /// listen address, `$XDG_STATE_HOME/inboxlens/inbound-ADDR_PORT.redb` (else
+    /// `~/.local/state/...`).
+    pub db_path: String,
+    /// Largest message accepted, bytes (announced as SIZE; 552 past it).
+    #[serde(alias = "max_message_size")]
+    pub max_message_bytes: usize,
+    /// Recipients accepted per message.
+    pub max_recipients: usize,
+    /// Commands accepted before DATA (and between messages) on one connection.
+    pub max_commands: usize,
+    /// Messages accepted on one connection.
+    pub max_messages_per_connection: usize,
+    /// Live (unexpired) test addresses kept; past it `GET /api/inbound` gets 503.
+    pub max_live_tokens: usize,
+    /// Raw messages kept; past it the listener answers 452 (insufficient storage).
+    pub max_stored_messages: usize,
+    /// Bytes of raw messages kept, all together; past it 452 as well.
+    pub max_stored_bytes: u64,
+    /// Open SMTP connections, server-wide; past it new ones get 421.
+    pub max_connections: usize,
+    /// Open SMTP connections from one client address (IPv6: per `limits.ipv6_client_prefix`).
+    pub max_connections_per_ip: usize,
+    /// New connections per minute from one client address (0 = unlimited).
+    pub connections_per_minute: u32,
+    /// Burst allowance of the per-address connection bucket.
+    pub connections_burst: u32,
+    /// Deadline of every read (a command, a chunk of DATA, the TLS handshake), milliseconds;
+    /// a client that stays silent this long gets 421 and is disconnected.
+    #[serde(alias = "command_timeout_ms", alias = "timeout_ms")]
+    pub read_timeout_ms: u64,
+    /// Deadline of one whole connection, milliseconds.
+    pub session_timeout_ms: u64,
+    /// Deadline of one message's analysis, blocklist lookups and domain check, milliseconds.
+    pub analysis_timeout_ms: u64,
+    /// Seconds between two sweeps of expired addresses.
+    pub sweep_interval_secs: u64,
+    /// New test addresses per minute per client (`GET /api/inbound`; 0 = unlimited): the
+    /// live addresses are a shared pool (`max_live_tokens`) one client must not drain.
+    pub addresses_per_minute: u32,
+    /// Burst allowance of the per-client address bucket.
+    pub addresses_burst: u32,
+}
+
+impl Default for InboundConfig {
+    fn default() -> Self {
+        InboundConfig {
+            listen: String::new(),
+            domain: String::new(),
+            hostname: String::new(),
+            starttls: true,
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            retention_hours: 72,
+            db_path: String::new(),
+            max_message_bytes: 10 * 1024 * 1024,
+            max_recipients: 10,
+            max_commands: 300,
+            max_messages_per_connection: 10,
+            max_live_tokens: 10_000,
+            max_stored_messages: 2_000,
+            max_stored_bytes: 2 * 1024 * 1024 * 1024,
+            max_connections: 100,
+            max_connections_per_ip: 8,
+            connections_per_minute: 60,
+            connections_burst: 20,
+            read_timeout_ms: 60_000,
+            session_timeout_ms: 600_000,
+            analysis_timeout_ms: 60_000,
+            sweep_interval_secs: 300,
+            addresses_per_minute: 6,
+            addresses_burst: 30,
+        }
+    }
+}
+
 /// Why the configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ConfigError {
@@ -557,6 +660,37 @@ impl Config {
                 return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
             }
         }
+        let i = &self.inbound;
+        if !i.listen.is_empty() {
+            if i.domain.is_empty() || !crate::guard::is_valid_dns_name(&i.domain.to_ascii_lowercase()) {
+                return Err(ConfigError::Invalid(
+                    "inbound.domain (--inbound-domain) must be a domain name when inbound.listen is set".into(),
+                ));
+            }
+            if i.tls_cert.is_empty() != i.tls_key.is_empty() {
+                return Err(ConfigError::Invalid("inbound.tls_cert and inbound.tls_key go together".into()));
+            }
+            for (name, v) in [
+                ("inbound.retention_hours", i.retention_hours),
+                ("inbound.max_message_bytes", i.max_message_bytes as u64),
+                ("inbound.max_recipients", i.max_recipients as u64),
+                ("inbound.max_commands", i.max_commands as u64),
+                ("inbound.max_messages_per_connection", i.max_messages_per_connection as u64),
+                ("inbound.max_live_tokens", i.max_live_tokens as u64),
+                ("inbound.max_stored_messages", i.max_stored_messages as u64),
+                ("inbound.max_stored_bytes", i.max_stored_bytes),
+                ("inbound.max_connections", i.max_connections as u64),
+                ("inbound.max_connections_per_ip", i.max_connections_per_ip as u64),
+                ("inbound.read_timeout_ms", i.read_timeout_ms),
+                ("inbound.session_timeout_ms", i.session_timeout_ms),
+                ("inbound.analysis_timeout_ms", i.analysis_timeout_ms),
+                ("inbound.sweep_interval_secs", i.sweep_interval_secs),
+            ] {
+                if v == 0 {
+                    return Err(ConfigError::Invalid(format!("{name} must be at least 1")));
+                }
+            }
+        }
         if l.write_timeout_ms == 0 {
             return Err(ConfigError::Invalid("limits.write_timeout_ms must be at least 1".into()));
         }
@@ -646,5 +780,23 @@ mod tests {
         assert!(cfg.validate().is_err());
         let cfg = Config::from_toml("[[dnsbl.ip_lists]]\nzone = \"bl.test\"\nprofile = \"weird\"").unwrap();
         assert!(cfg.validate().is_err());
+    }
+
+    #[test]
+    fn inbound_needs_a_domain_and_whole_tls_pairs() {
+        let cfg = Config::from_toml("[inbound]\nlisten = \"127.0.0.1:2525\"").unwrap();
+        assert!(cfg.validate().is_err(), "no domain");
+        let cfg =
+            Config::from_toml("[inbound]\nlisten = \"127.0.0.1:2525\"\ndomain = \"in.test\"\ntls_cert = \"c.pem\"")
+                .unwrap();
+        assert!(cfg.validate().is_err(), "cert without key");
+        let cfg = Config::from_toml(
+            "[inbound]\nlisten = \"127.0.0.1:2525\"\ndomain = \"in.test\"\ncommand_timeout_ms = 500\nmax_message_size = 4096",
+        )
+        .unwrap();
+        cfg.validate().unwrap();
+        assert_eq!((cfg.inbound.read_timeout_ms, cfg.inbound.max_message_bytes), (500, 4096), "aliases");
+        // Off by default: no listener, nothing to validate.
+        Config::default().validate().unwrap();
     }
 }

@@ -5,6 +5,7 @@ mod cli;
 mod config;
 mod guard;
 mod http;
+mod inbound;
 mod limits;
 mod probe;
 mod verify;

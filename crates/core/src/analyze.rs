@@ -103,6 +103,25 @@ pub struct MessageReport {
     pub meta: Meta,
 }
 
+impl MessageReport {
+    /// Adds findings judged outside the message (the companion's blocklist lookups, the
+    /// sending domain's check, the inbound session's own facts) so the report stays one
+    /// report: findings sorted again, score and summary counts recomputed. A finding whose
+    /// id and detail are already present is not added twice.
+    pub fn add_findings(&mut self, extra: impl IntoIterator<Item = Finding>) {
+        for f in extra {
+            if !self.findings.iter().any(|g| g.id == f.id && g.detail == f.detail) {
+                self.findings.push(f);
+            }
+        }
+        sort_findings(&mut self.findings);
+        self.score = score(&self.findings);
+        self.summary.errors = self.findings.iter().filter(|f| f.severity == crate::findings::Severity::Error).count();
+        self.summary.warnings =
+            self.findings.iter().filter(|f| f.severity == crate::findings::Severity::Warning).count();
+    }
+}
+
 /// One-line facts for the top of a report.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {

@@ -13,6 +13,7 @@ pub mod dns;
 pub mod dnsbl;
 pub mod domain;
 pub mod findings;
+pub mod inbound;
 pub mod message;
 pub mod names;
 pub mod sample;

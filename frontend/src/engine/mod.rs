@@ -12,6 +12,7 @@ pub(crate) mod bounce;
 pub(crate) mod companion;
 pub(crate) mod domain;
 pub(crate) mod error;
+pub(crate) mod inbound;
 pub(crate) mod message;
 mod resolver;
 pub(crate) mod verify;

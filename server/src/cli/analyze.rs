@@ -102,7 +102,10 @@ pub(crate) async fn run(args: AnalyzeArgs) -> ExitCode {
         }
     };
     let mail_from = args.mail_from.as_ref().map(|m| m.trim_matches(|c| c == '<' || c == '>').to_string());
-    let opts = AnalyzeOptions { now, overrides: EnvelopeOverrides { ip: args.ip, helo: args.helo.clone(), mail_from } };
+    let opts = AnalyzeOptions {
+        now,
+        overrides: EnvelopeOverrides { ip: args.ip, helo: args.helo.clone(), mail_from, from_session: false },
+    };
     let style = Style::detect();
     let mut worst = 0u8;
     let many = inputs.len() > 1;

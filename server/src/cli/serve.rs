@@ -33,6 +33,14 @@ pub(crate) struct ServeArgs {
     /// `smtp.ehlo_name`, else the machine's hostname).
     #[arg(long, value_name = "NAME")]
     pub helo: Option<String>,
+    /// Run the inbound test address's SMTP receiver on this address (`inbound.listen`), e.g.
+    /// `0.0.0.0:25`; needs `--inbound-domain`.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub smtp_listen: Option<String>,
+    /// The domain of the test addresses (`inbound.domain`): `<token>@NAME`; its MX must point
+    /// at this host.
+    #[arg(long, value_name = "NAME")]
+    pub inbound_domain: Option<String>,
     /// Log as JSON lines instead of text.
     #[arg(long)]
     pub log_json: bool,
@@ -61,6 +69,12 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     }
     if let Some(h) = &args.helo {
         config.verify.helo = h.clone();
+    }
+    if let Some(l) = &args.smtp_listen {
+        config.inbound.listen = l.clone();
+    }
+    if let Some(d) = &args.inbound_domain {
+        config.inbound.domain = d.clone();
     }
     if let Err(e) = config.validate() {
         eprintln!("inboxlens serve: {e}");
@@ -136,6 +150,12 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         }
     };
     state.jobs.spawn_sweeper();
+    // The inbound receiver binds before the HTTP line is printed, so a script that read
+    // that line can send mail at once.
+    let smtp_listener = match start_inbound(&state).await {
+        Ok(l) => l,
+        Err(code) => return code,
+    };
     let app = http::router(state.clone());
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
@@ -153,6 +173,15 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
     );
     // Machine-readable line for scripts and tests (port 0 → the real port).
     println!("inboxlens: listening on http://{bound}");
+    let (smtp_stop, smtp_stopped) = tokio::sync::oneshot::channel::<()>();
+    if let Some(l) = smtp_listener {
+        if let Ok(a) = l.local_addr() {
+            println!("inboxlens: smtp listening on {a}");
+        }
+        tokio::spawn(crate::inbound::serve(l, state.clone(), async move {
+            let _ = smtp_stopped.await;
+        }));
+    }
     let fd_limit = http::listener::raise_fd_limit();
     let max_connections = http::listener::effective_max_connections(state.config.limits.max_connections, fd_limit);
     if max_connections < state.config.limits.max_connections {
@@ -164,6 +193,7 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
         );
     }
     let served = http::listener::serve(listener, app, state.clone(), max_connections, shutdown_signal()).await;
+    let _ = smtp_stop.send(());
     // the jobs' lists and results are personal data: nothing stays behind
     state.jobs.remove_all();
     match served {
@@ -176,6 +206,32 @@ pub(crate) async fn run(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Binds the inbound SMTP listener (when configured), starts its sweeper and re-analyzes
+/// messages stored before a restart without a report.
+async fn start_inbound(state: &Arc<AppState>) -> Result<Option<tokio::net::TcpListener>, ExitCode> {
+    let Some(inbound) = &state.inbound else { return Ok(None) };
+    let c = &state.config.inbound;
+    let addr: SocketAddr = c.listen.parse().map_err(|_| {
+        eprintln!("inboxlens serve: --smtp-listen {:?} is not an IP:PORT address", c.listen);
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+        eprintln!("inboxlens serve: cannot listen for SMTP on {addr}: {e}");
+        ExitCode::from(EXIT_USAGE)
+    })?;
+    tracing::info!(
+        addr = %listener.local_addr().unwrap_or(addr),
+        domain = %inbound.domain,
+        starttls = c.starttls,
+        self_signed = c.starttls && c.tls_cert.is_empty(),
+        db = %crate::inbound::db_path(c).display(),
+        "inbound test address receiver listening"
+    );
+    crate::inbound::spawn_sweeper(state);
+    crate::inbound::resume_pending(state);
+    Ok(Some(listener))
 }
 
 fn zones_ok(dns: &DnsArgs) -> bool {

@@ -389,7 +389,7 @@ pub(crate) async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
             "verify": true,
         },
         // The names the web app switches its companion features on by.
-        "features": ["smtp_probe", "dnsbl", "mta_sts", "verify", "verify_jobs"],
+        "features": features(&st),
         "api": {
             "analyze": "/api/analyze",
             "domain": "/api/domain/{domain}",
@@ -399,8 +399,15 @@ pub(crate) async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
             "mta_sts": "/api/mta-sts/{domain}",
             "verify": "/api/verify",
             "verify_jobs": "/api/verify/jobs",
+            "inbound": "/api/inbound",
             "openapi": "/api/openapi.json",
         },
+        // The inbound test address (`null`: no --smtp-listen).
+        "inbound": st.inbound.as_ref().map(|i| serde_json::json!({
+            "domain": i.domain,
+            "retention_hours": c.inbound.retention_hours,
+            "max_message_bytes": c.inbound.max_message_bytes,
+        })),
         // Mailbox verification: `smtp` false means syntax, DNS and lists only.
         "verify": {
             "available": true,
@@ -431,6 +438,15 @@ pub(crate) async fn capabilities(State(st): State<Arc<AppState>>) -> Response {
         "webapp_embedded": super::assets::has_webapp(),
     }))
     .into_response()
+}
+
+/// The names the web app switches its companion features on by.
+fn features(st: &AppState) -> Vec<&'static str> {
+    let mut f = vec!["smtp_probe", "dnsbl", "mta_sts", "verify", "verify_jobs"];
+    if st.inbound.is_some() {
+        f.push("inbound");
+    }
+    f
 }
 
 impl AppState {

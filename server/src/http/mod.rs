@@ -8,6 +8,7 @@ pub(crate) mod api;
 pub(crate) mod assets;
 pub(crate) mod doh;
 pub(crate) mod error;
+pub(crate) mod inbound;
 pub(crate) mod listener;
 pub(crate) mod metrics;
 pub(crate) mod openapi;
@@ -78,6 +79,8 @@ pub(crate) struct AppState {
     pub verify_per_client: ClientSlots,
     /// Bulk verification jobs.
     pub jobs: Arc<JobStore>,
+    /// The inbound test address (`None`: no `inbound.listen`).
+    pub inbound: Option<Arc<crate::inbound::Inbound>>,
 }
 
 /// Why the state could not be built.
@@ -95,6 +98,9 @@ pub(crate) enum StateError {
     /// The verification session driver could not be built.
     #[error("verification setup failed: {0}")]
     Verify(#[from] RunnerError),
+    /// The inbound store or certificate could not be set up.
+    #[error(transparent)]
+    Inbound(#[from] crate::inbound::InboundError),
 }
 
 impl AppState {
@@ -170,7 +176,13 @@ impl AppState {
                 config.verify.max_wait_secs.saturating_mul(1000),
             ),
         ));
+        let inbound = if config.inbound.listen.is_empty() {
+            None
+        } else {
+            Some(Arc::new(crate::inbound::Inbound::new(&config.inbound, tracked)?))
+        };
         Ok(AppState {
+            inbound,
             api_limiter: RateLimiter::with_capacity(l.api_per_minute, l.api_burst, tracked),
             doh_limiter: RateLimiter::with_capacity(l.doh_per_minute, l.doh_burst, tracked),
             auth_failures: RateLimiter::with_capacity(l.auth_failures_per_minute, l.auth_failures_burst, tracked),
@@ -213,6 +225,9 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/verify/jobs/{id}", get(verify::get_job).delete(verify::delete_job))
         .route("/api/verify/jobs/{id}/events", get(verify::job_events))
         .route("/api/verify/jobs/{id}/result.csv", get(verify::job_result))
+        .route("/api/inbound", get(inbound::create))
+        .route("/api/inbound/{token}", get(inbound::get).delete(inbound::delete))
+        .route("/api/inbound/{token}/events", get(inbound::events))
         .route("/api/capabilities", get(api::capabilities))
         .route("/api/openapi.json", get(openapi::openapi))
         .layer(DefaultBodyLimit::max(other))

@@ -177,6 +177,26 @@ pub(crate) fn document() -> Value {
                 "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": merge(json!({"200": {"description": "The CSV.", "content": {"text/csv": {}}},
                     "404": {"$ref": "#/components/responses/Error"}, "409": {"$ref": "#/components/responses/Error"}}), err_responses())}},
+            "/api/inbound": {"get": {
+                "summary": "A fresh inbound test address (send a message to it; needs serve --smtp-listen and --inbound-domain). Answers {token, address, expires_at (unix seconds)}.",
+                "responses": merge(json!({"200": {"description": "The address.", "content": {"application/json": {"schema": {"type": "object",
+                    "required": ["token", "address", "expires_at"],
+                    "properties": {"token": {"type": "string"}, "address": {"type": "string", "format": "email"}, "expires_at": {"type": "integer"}}}}}},
+                    "404": {"$ref": "#/components/responses/Error"}}), err_responses())}},
+            "/api/inbound/{token}": {
+                "get": {"summary": "The test message's report: 202 {\"status\":\"waiting\"} until a message arrived and was analyzed, then the analyze --json report plus inbound {client_ip, client_ptr, helo, mail_from, rcpt, tls_version, tls_cipher, received_at}, blocklists[] and domain_check; 422 {error, inbound} when the message was not an email; 404 for an unknown or expired token.",
+                    "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": merge(json!({"200": {"description": "The report.", "content": {"application/json": {}}},
+                        "202": {"description": "Waiting for the message (received: a message arrived and is being analyzed)."},
+                        "404": {"$ref": "#/components/responses/Error"}, "422": {"description": "Not an email: {error, inbound}."}}), err_responses())},
+                "delete": {"summary": "Delete the address, its raw message and its report.",
+                    "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}],
+                    "responses": merge(json!({"204": {"description": "Deleted."}, "404": {"$ref": "#/components/responses/Error"}}), err_responses())}},
+            "/api/inbound/{token}/events": {"get": {
+                "summary": "Server-sent events: `waiting` ({status, received}; again when the message arrives), then `report` (the report JSON) or `failed` ({error, inbound}), or `gone` (expired or deleted); the stream then ends.",
+                "parameters": [{"name": "token", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": merge(json!({"200": {"description": "SSE.", "content": {"text/event-stream": {}}},
+                    "404": {"$ref": "#/components/responses/Error"}}), err_responses())}},
             "/api/capabilities": {"get": {"summary": "What this server offers (the web app detects the companion with it).", "security": [],
                 "responses": {"200": {"description": "Capabilities."}}}},
             "/dns-query": {

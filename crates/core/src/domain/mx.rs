@@ -86,6 +86,13 @@ fn is_ip_literal(host: &str) -> bool {
     h.parse::<IpAddr>().is_ok() || (!h.is_empty() && h.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
 }
 
+/// PTR and forward confirmation of one address, alone (the inbound listener's client):
+/// the same lookups as an MX host's, under `timeout_ms` per query and overall.
+pub async fn reverse_dns(resolver: &dyn crate::dns::Resolver, ip: IpAddr, timeout_ms: u64) -> ReverseDns {
+    let ctx = Ctx::new(resolver, timeout_ms, timeout_ms);
+    ptr_check(&ctx, ip).await
+}
+
 async fn ptr_check(ctx: &Ctx<'_>, ip: IpAddr) -> ReverseDns {
     let mut out = ReverseDns { address: ip.to_string(), ptr: Vec::new(), fcrdns: None, error: None };
     match ctx.query(&reverse_name(ip), RecordType::Ptr, 3).await {

@@ -55,6 +55,17 @@ pub struct EnvelopeOverrides {
     pub helo: Option<String>,
     /// `--mail-from` (an empty string means the null sender `<>`).
     pub mail_from: Option<String>,
+    /// The values are the receiving SMTP session's own (the companion's inbound listener),
+    /// not flags: their source reads `smtp session`.
+    pub from_session: bool,
+}
+
+/// Source label of a value the inbound listener saw in its own SMTP session.
+pub const SMTP_SESSION: &str = "smtp session";
+
+/// Where an overridden value came from: the flag, or the inbound listener's session.
+fn override_label(overrides: &EnvelopeOverrides, flag: &str) -> String {
+    if overrides.from_session { SMTP_SESSION.to_string() } else { flag.to_string() }
 }
 
 /// Source label when nothing was found.
@@ -203,7 +214,7 @@ pub fn infer_envelope(msg: &Message<'_>, hops: &[Hop], overrides: &EnvelopeOverr
 
     // client IP
     let (client_ip, client_src) = if let Some(ip) = overrides.ip {
-        (Some(ip.to_string()), "flag --ip".to_string())
+        (Some(ip.to_string()), override_label(overrides, "flag --ip"))
     } else if let Some(hop) = public_hop {
         if hop.index > 0 {
             let skipped: Vec<String> = chain
@@ -259,7 +270,7 @@ pub fn infer_envelope(msg: &Message<'_>, hops: &[Hop], overrides: &EnvelopeOverr
 
     // HELO: from the same hop as the client IP.
     let (helo, helo_src) = if let Some(h) = overrides.helo.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
-        (Some(h.to_string()), "flag --helo".to_string())
+        (Some(h.to_string()), override_label(overrides, "flag --helo"))
     } else if let Some((hop, name)) = chosen.and_then(|h| helo_of(h).map(|n| (h, n))) {
         (Some(name), format!("received[{}]", hop.index))
     } else {
@@ -276,7 +287,7 @@ pub fn infer_envelope(msg: &Message<'_>, hops: &[Hop], overrides: &EnvelopeOverr
     let (mail_from, mail_from_src) = if let Some(m) = overrides.mail_from.as_deref() {
         let m = m.trim();
         let m = m.strip_prefix('<').and_then(|x| x.strip_suffix('>')).unwrap_or(m);
-        (Some(m.to_string()), "flag --mail-from".to_string())
+        (Some(m.to_string()), override_label(overrides, "flag --mail-from"))
     } else if let Some(addr) = return_path.as_deref().and_then(parse_return_path) {
         (Some(addr), "return-path".to_string())
     } else if let Some((hop, addr)) = chosen.and_then(|h| envelope_from_comment(&h.raw).map(|a| (h, a))) {
@@ -369,7 +380,14 @@ Received: from host-1.isp.example ([198.51.100.20] helo=mta.bounces.example) by 
             ip: Some("192.0.2.1".parse().unwrap()),
             helo: Some("h.example".into()),
             mail_from: Some("<a@b.example>".into()),
+            from_session: false,
         };
+        let session = EnvelopeOverrides { from_session: true, ..o.clone() };
+        let (env, _) = run("Subject: x\r\n\r\nbody", &session);
+        assert_eq!(
+            (env.source.client_ip.as_str(), env.source.helo.as_str(), env.source.mail_from.as_str()),
+            (SMTP_SESSION, SMTP_SESSION, SMTP_SESSION)
+        );
         let (env, ids) = run("Subject: x\r\n\r\nbody", &o);
         assert_eq!(env.client_ip.as_deref(), Some("192.0.2.1"));
         assert_eq!(env.source.client_ip, "flag --ip");

@@ -8,6 +8,13 @@
 //! limit, and discards anything a client sent after STARTTLS before the handshake
 //! (RFC 3207 §6, CVE-2011-0411). The state machine is deliberately small: no AUTH (502), no
 //! VRFY/EXPN (502), no relaying (recipients outside the configured domains get 550).
+//!
+//! Whether a recipient of a configured domain exists is the driver's knowledge (the inbound
+//! test addresses live in its store): with [`ServerConfig::verify_recipients`] the machine
+//! stops at such a RCPT with [`Action::CheckRecipient`] and goes on when the driver answers
+//! with [`ServerConnection::recipient_checked`]. Every session is bounded: commands per
+//! transaction ([`ServerConfig::max_commands`]), messages per connection
+//! ([`ServerConfig::max_messages`]), recipients, errors, line lengths and message size.
 
 use super::command::{Command, CommandError, MAX_AUTH_LINE, MAX_COMMAND_LINE};
 
@@ -31,6 +38,15 @@ pub struct ServerConfig {
     pub max_message_bytes: usize,
     /// Bad commands tolerated before the session is closed with 421.
     pub max_errors: usize,
+    /// Commands accepted before DATA (counted from the greeting and again after each
+    /// message); past it the session is closed with 421, so a client cannot hold a
+    /// connection open with an endless stream of RCPT / RSET / NOOP.
+    pub max_commands: usize,
+    /// Messages accepted on one connection; a further MAIL closes the session with 421.
+    pub max_messages: usize,
+    /// Ask the driver about each recipient of a configured domain
+    /// ([`Action::CheckRecipient`]); `false`: every local part of the domains is accepted.
+    pub verify_recipients: bool,
 }
 
 impl Default for ServerConfig {
@@ -42,6 +58,9 @@ impl Default for ServerConfig {
             max_recipients: 100,
             max_message_bytes: 10 * 1024 * 1024,
             max_errors: 10,
+            max_commands: 300,
+            max_messages: 10,
+            verify_recipients: false,
         }
     }
 }
@@ -85,6 +104,9 @@ pub enum Action {
     ReadData(Response),
     /// Write this response and close the connection.
     Close(Response),
+    /// Is this address (the RCPT's forward-path, in a configured domain) a live mailbox?
+    /// Answer with [`ServerConnection::recipient_checked`]; nothing else is processed until then.
+    CheckRecipient(String),
 }
 
 /// A message received with DATA.
@@ -126,6 +148,10 @@ pub struct ServerSession {
     mail_from: Option<String>,
     rcpt_to: Vec<String>,
     errors: usize,
+    commands: usize,
+    messages: usize,
+    /// A RCPT waiting for the driver's answer.
+    pending_rcpt: Option<String>,
 }
 
 impl ServerSession {
@@ -139,6 +165,9 @@ impl ServerSession {
             mail_from: None,
             rcpt_to: Vec::new(),
             errors: 0,
+            commands: 0,
+            messages: 0,
+            pending_rcpt: None,
         }
     }
 
@@ -177,6 +206,11 @@ impl ServerSession {
     pub fn on_line(&mut self, line: &[u8]) -> Action {
         if self.state == State::Closed {
             return Action::Close(Response::new(421, "4.3.0 Session closed"));
+        }
+        self.commands += 1;
+        if self.commands > self.config.max_commands {
+            self.state = State::Closed;
+            return Action::Close(Response::new(421, "4.7.0 Too many commands without a message, closing"));
         }
         let cmd = match Command::parse(line) {
             Ok(c) => c,
@@ -235,6 +269,10 @@ impl ServerSession {
                     State::Mail => return self.error(Response::new(503, "5.5.1 Nested MAIL command")),
                     _ => {}
                 }
+                if self.messages >= self.config.max_messages {
+                    self.state = State::Closed;
+                    return Action::Close(Response::new(421, "4.7.0 Too many messages on one connection, closing"));
+                }
                 for p in &params {
                     match (p.keyword.as_str(), p.value.as_deref()) {
                         ("SIZE", Some(v)) => match v.parse::<u64>() {
@@ -266,6 +304,10 @@ impl ServerSession {
                 let domain = forward_path.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase());
                 match domain {
                     Some(d) if self.config.domains.contains(&d) => {
+                        if self.config.verify_recipients {
+                            self.pending_rcpt = Some(forward_path.clone());
+                            return Action::CheckRecipient(forward_path);
+                        }
                         self.rcpt_to.push(forward_path);
                         Action::Respond(Response::new(250, "2.1.5 Ok"))
                     }
@@ -298,6 +340,18 @@ impl ServerSession {
         }
     }
 
+    /// The driver's answer about the pending recipient.
+    fn on_recipient_checked(&mut self, exists: bool) -> Option<Action> {
+        let rcpt = self.pending_rcpt.take()?;
+        if exists {
+            self.rcpt_to.push(rcpt);
+            Some(Action::Respond(Response::new(250, "2.1.5 Ok")))
+        } else {
+            // RFC 3463 §3.2: X.1.1 bad destination mailbox address.
+            Some(Action::Respond(Response::new(550, "5.1.1 No such test address (unknown or expired)")))
+        }
+    }
+
     /// The end of DATA: the message (or `None` when it exceeded the size limit).
     fn on_message(&mut self, data: Option<Vec<u8>>) -> (Response, Option<ReceivedMessage>) {
         let msg = data.map(|data| ReceivedMessage {
@@ -309,6 +363,10 @@ impl ServerSession {
         });
         self.state = State::Mail;
         self.reset();
+        if msg.is_some() {
+            self.messages += 1;
+            self.commands = 0;
+        }
         match msg {
             Some(m) => (Response::new(250, "2.0.0 Ok: queued"), Some(m)),
             None => (Response::new(552, "5.3.4 Message size exceeds fixed limit"), None),
@@ -381,6 +439,12 @@ impl ServerConnection {
         self.plaintext_discarded
     }
 
+    /// The driver's answer to [`Action::CheckRecipient`]: the RCPT's reply (250, or
+    /// 550 5.1.1). `None` when no recipient was waiting.
+    pub fn recipient_checked(&mut self, exists: bool) -> Option<Action> {
+        self.session.on_recipient_checked(exists)
+    }
+
     /// Messages received so far (taken).
     pub fn take_messages(&mut self) -> Vec<ReceivedMessage> {
         std::mem::take(&mut self.received)
@@ -399,6 +463,10 @@ impl ServerConnection {
     pub fn next_action(&mut self) -> Option<Action> {
         if self.closed {
             return None;
+        }
+        if let Some(rcpt) = &self.session.pending_rcpt {
+            // Still unanswered: ask again rather than run the next pipelined command.
+            return Some(Action::CheckRecipient(rcpt.clone()));
         }
         loop {
             if self.session.state == State::Data {
@@ -476,6 +544,7 @@ mod tests {
             max_recipients: 2,
             max_message_bytes: 100,
             max_errors: 3,
+            ..ServerConfig::default()
         })
     }
 
@@ -486,6 +555,7 @@ mod tests {
         while let Some(a) = c.next_action() {
             let r = match a {
                 Action::Respond(r) | Action::StartTls(r) | Action::ReadData(r) | Action::Close(r) => r,
+                Action::CheckRecipient(a) => panic!("unexpected recipient check for {a}"),
             };
             out.push(r.code);
         }
@@ -575,5 +645,59 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert_eq!(codes(&mut c, b"STARTTLS\r\n"), [503]);
+    }
+
+    #[test]
+    fn the_driver_decides_which_recipients_exist() {
+        let mut c = ServerConnection::new(ServerConfig {
+            hostname: "in.inboxlens.test".into(),
+            domains: vec!["inbox.test".into()],
+            verify_recipients: true,
+            ..ServerConfig::default()
+        });
+        // Pipelined: the machine stops at the RCPT and runs nothing after it until answered.
+        c.on_bytes(b"EHLO c\r\nMAIL FROM:<a@c.test>\r\nRCPT TO:<nope@inbox.test>\r\nRCPT TO:<tok@INBOX.test>\r\nRCPT TO:<x@other.test>\r\nDATA\r\n");
+        assert!(matches!(c.next_action(), Some(Action::Respond(r)) if r.code == 250));
+        assert!(matches!(c.next_action(), Some(Action::Respond(r)) if r.code == 250));
+        assert_eq!(c.next_action(), Some(Action::CheckRecipient("nope@inbox.test".into())));
+        assert_eq!(c.next_action(), Some(Action::CheckRecipient("nope@inbox.test".into())), "asked again");
+        match c.recipient_checked(false) {
+            Some(Action::Respond(r)) => {
+                assert_eq!((r.code, r.lines[0].as_str()), (550, "5.1.1 No such test address (unknown or expired)"))
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(c.next_action(), Some(Action::CheckRecipient("tok@INBOX.test".into())));
+        assert!(matches!(c.recipient_checked(true), Some(Action::Respond(r)) if r.code == 250));
+        assert_eq!(c.recipient_checked(true), None, "nothing pending");
+        // Other domains never reach the driver: no relaying.
+        assert!(matches!(c.next_action(), Some(Action::Respond(r)) if r.code == 550));
+        assert!(matches!(c.next_action(), Some(Action::ReadData(r)) if r.code == 354));
+        c.on_bytes(b"Subject: t\r\n\r\nhi\r\n.\r\n");
+        assert!(matches!(c.next_action(), Some(Action::Respond(r)) if r.code == 250));
+        assert_eq!(c.take_messages()[0].rcpt_to, ["tok@INBOX.test"]);
+    }
+
+    #[test]
+    fn commands_and_messages_per_connection_are_bounded() {
+        let mut c = ServerConnection::new(ServerConfig {
+            domains: vec!["inbox.test".into()],
+            max_commands: 4,
+            max_messages: 1,
+            ..ServerConfig::default()
+        });
+        assert_eq!(codes(&mut c, b"EHLO c\r\nNOOP\r\nRSET\r\nNOOP\r\nNOOP\r\n"), [250, 250, 250, 250, 421]);
+        let mut c = ServerConnection::new(ServerConfig {
+            domains: vec!["inbox.test".into()],
+            max_commands: 4,
+            max_messages: 1,
+            ..ServerConfig::default()
+        });
+        // A message resets the command count; the second MAIL is one message too many.
+        let got = codes(
+            &mut c,
+            b"EHLO c\r\nMAIL FROM:<>\r\nRCPT TO:<u@inbox.test>\r\nDATA\r\nx: y\r\n\r\n.\r\nNOOP\r\nMAIL FROM:<>\r\n",
+        );
+        assert_eq!(got, [250, 250, 250, 354, 250, 250, 421]);
     }
 }

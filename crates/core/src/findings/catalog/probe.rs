@@ -100,4 +100,28 @@ crate::findings! {
         explanation: "The server answered 4xx to the first attempt, as greylisting does; a real sender retries and is then accepted, so this is not a failure (RFC 5321 §4.2.1, RFC 6647 §2).",
         fix: "Retry the probe after a few minutes.",
         reference: "RFC 6647 §2" },
+    /// `inbound.client_not_public`: the inbound listener's SMTP client is a private or loopback address.
+    INBOUND_CLIENT_NOT_PUBLIC = { id: "inbound.client_not_public", severity: Warning, area: Envelope,
+        title: "The test message came from a private address",
+        explanation: "The server that delivered the test message connected from a private, loopback or otherwise non-public address (RFC 6890). SPF, reverse DNS and blocklists judge the public address that hands mail to a receiver's MX (RFC 7208 §2.4), so these results say nothing about how the Internet sees your mail.",
+        fix: "Send the test from the server that delivers your real mail over the Internet (not from inside the companion's network); in a lab, start the server with --allow-private.",
+        reference: "RFC 7208 §2.4; RFC 6890" },
+    /// `inbound.client_no_ptr`: the delivering address has no reverse DNS.
+    INBOUND_CLIENT_NO_PTR = { id: "inbound.client_no_ptr", severity: Warning, area: Envelope,
+        title: "The sending server's address has no reverse DNS (PTR)",
+        explanation: "The address that delivered the test message has no PTR record. Large receivers reject or junk mail from addresses without reverse DNS (Gmail's sender guidelines require a PTR and a matching forward record; RFC 1912 §2.1 asks for PTRs on every host).",
+        fix: "Ask whoever runs the address's reverse zone (your hosting provider) for a PTR naming the mail server, and make that name resolve back to the same address.",
+        reference: "RFC 1912 §2.1; RFC 8601 §3" },
+    /// `inbound.client_fcrdns_mismatch`: the PTR name does not resolve back to the delivering address.
+    INBOUND_CLIENT_FCRDNS_MISMATCH = { id: "inbound.client_fcrdns_mismatch", severity: Warning, area: Envelope,
+        title: "Reverse DNS of the sending server is not forward-confirmed",
+        explanation: "None of the PTR names of the delivering address resolves back to that address (forward-confirmed reverse DNS fails). Receivers treat such a name as unverified and many score or reject it (RFC 8601 §3 iprev; M3AAWG and Gmail sender guidelines).",
+        fix: "Make the PTR name's A/AAAA record include the sending address, or change the PTR to a name that does.",
+        reference: "RFC 8601 §3; RFC 1912 §2.1" },
+    /// `inbound.no_tls`: the test message was delivered in clear text.
+    INBOUND_NO_TLS = { id: "inbound.no_tls", severity: Warning, area: Hops,
+        title: "The test message was delivered without TLS",
+        explanation: "The sending server did not use STARTTLS although the receiver offered it, so the message crossed the network in clear text. RFC 8314 asks for TLS on every hop, and Gmail's and Yahoo's sender requirements include a TLS connection.",
+        fix: "Enable opportunistic TLS for outbound SMTP on the sending server (Postfix: smtp_tls_security_level = may; Exim: tls_try_verify_hosts / hosts_try_tls = *).",
+        reference: "RFC 8314 §5; RFC 3207" },
 }
