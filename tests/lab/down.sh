@@ -34,6 +34,7 @@ if [ -f run/postfix/main.cf ] && [ -s var/postfix/spool/pid/master.pid ]; then
   done
 fi
 stop_pid postfix-master var/postfix/spool/pid/master.pid master
+stop_pid dovecot   run/dovecot/master.pid dovecot
 stop_pid slowsmtp  run/pids/slowsmtp.pid  slowsmtp.py
 stop_pid verifysmtp run/pids/verifysmtp.pid verifysmtp.py
 stop_pid https     run/pids/https.pid     https_static.py

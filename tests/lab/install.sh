@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install everything the mail lab needs (idempotent; safe to re-run).
-#   Debian packages : knot, unbound, rbldnsd, postfix, swaks (+ dig/kdig)
+#   Debian packages : knot, unbound, rbldnsd, postfix, dovecot-core (SASL), swaks (+ dig/kdig)
 #   PyPI  (venv)    : checkdmarc, dkimpy, authheaders, aiosmtpd, dnspython  -> $LAB_STATE/venv
 #   npm   (prefix)  : mailauth                                            -> $LAB_STATE/node
 # No service is started by apt (policy-rc.d returns 101 while we install);
@@ -11,7 +11,7 @@ umask 022
 lab_prepare_state || exit 1
 cd "$LAB_STATE"
 
-APT_PKGS=(knot knot-dnsutils unbound rbldnsd postfix swaks bind9-dnsutils
+APT_PKGS=(knot knot-dnsutils unbound rbldnsd postfix dovecot-core swaks bind9-dnsutils
           libnet-ssleay-perl libio-socket-ssl-perl libnet-dns-perl
           openssl iproute2 time python3-venv)
 # callers may add packages so that one apt-get run covers both (scripts/setup.sh

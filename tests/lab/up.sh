@@ -47,7 +47,7 @@ $busy"
 
 # ---------------------------------------------------------------- 2. clean state (all under $LAB_STATE)
 rm -rf run var
-mkdir -p run/pids run/zones run/knot run/knot-aux run/postfix run/rbl run/www/.well-known run/www/bimi \
+mkdir -p run/pids run/zones run/knot run/knot-aux run/postfix run/dovecot var/dovecot run/rbl run/www/.well-known run/www/bimi \
          var/knot var/knot-aux var/postfix/spool var/postfix/data var/mail var/slowsmtp logs out etc
 : > logs/.keep; rm -f logs/*.log
 
@@ -104,6 +104,9 @@ render "$LAB_HOME/conf/unbound.conf.in" run/unbound.conf
 printf '.            3600000  NS  a.root.test.\na.root.test. 3600000  A   127.0.0.2\n' > run/root.hints
 render "$LAB_HOME/conf/postfix/main.cf.in" run/postfix/main.cf
 cp "$LAB_HOME/conf/postfix/master.cf" "$LAB_HOME/conf/postfix/vmailbox" run/postfix/
+printf '%s inbound:[%s]:%s\n' "$LAB_INBOUND_DOMAIN" "${LAB_INBOUND_LISTEN%:*}" "${LAB_INBOUND_LISTEN##*:}" > run/postfix/transport
+render "$LAB_HOME/conf/dovecot.conf.in" run/dovecot.conf  # not in base_dir: dovecot links base_dir/dovecot.conf to it
+printf '%s:{PLAIN}%s\n' "$LAB_SUBMIT_USER" "$LAB_SUBMIT_PASSWORD" > run/dovecot/users
 cp "$LAB_HOME"/conf/rbl/* run/rbl/
 printf 'version: STSv1\nmode: enforce\nmx: mx.good.test\nmax_age: 86400\n' > run/www/.well-known/mta-sts.txt
 cp "$LAB_HOME/conf/bimi-logo.svg" run/www/bimi/logo.svg
@@ -175,6 +178,12 @@ postfix -c "$LAB_STATE/run/postfix" check 2>/dev/null || { script -qc "postfix -
 wait_for 10 test -s var/postfix/spool/pid/master.pid || die "postfix master did not start"
 ln -sf ../../var/postfix/spool/pid/master.pid run/pids/postfix-master.pid
 say "postfix up on 127.0.0.10:25/587/465"
+# Dovecot: SASL only (Postfix submission AUTH), socket in Postfix's private/ directory
+chmod 0640 run/dovecot/users; chown root:dovecot run/dovecot/users
+dovecot -c "$LAB_STATE/run/dovecot.conf" || die "dovecot failed to start (logs/dovecot.log)"
+wait_for 10 test -S var/postfix/spool/private/auth || die "dovecot auth socket missing (logs/dovecot.log)"
+ln -sf ../dovecot/master.pid run/pids/dovecot.pid
+say "dovecot SASL up for postfix submission ($LAB_SUBMIT_USER on 587/465); inbound.test -> $LAB_INBOUND_LISTEN"
 
 # ---------------------------------------------------------------- 10. misbehaving SMTP + HTTPS
 setsid "$LAB_PY" "$LAB_HOME/bin/slowsmtp.py" --pidfile run/pids/slowsmtp.pid --spool var/slowsmtp \
