@@ -183,6 +183,8 @@ fn login_cell(r: &SubmissionResult, login_requested: bool) -> String {
     };
     if l.ok {
         format!("ok ({code})")
+    } else if l.attempted && code.is_empty() {
+        "no answer".into()
     } else if l.attempted {
         format!("refused ({code})")
     } else if !code.is_empty() {
@@ -217,7 +219,11 @@ pub(crate) fn human(report: &SubmissionReport, style: Style, transcripts: bool) 
                 yes_no(r.connected).to_string(),
                 r.tls_version.clone().unwrap_or_else(|| "-".into()),
                 cert_cell(r),
-                if r.auth_mechanisms_before_tls.is_empty() { "-".into() } else { r.auth_mechanisms_before_tls.join(" ") },
+                if r.auth_mechanisms_before_tls.is_empty() {
+                    "-".into()
+                } else {
+                    r.auth_mechanisms_before_tls.join(" ")
+                },
                 if r.auth_mechanisms.is_empty() { "-".into() } else { r.auth_mechanisms.join(" ") },
                 login_cell(r, report.login_requested),
                 r.failure.map(|f| f.as_str().replace('_', " ")).unwrap_or_default(),
@@ -231,14 +237,7 @@ pub(crate) fn human(report: &SubmissionReport, style: Style, transcripts: bool) 
         }
     }
     let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(&widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_string()
+        cells.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect::<Vec<_>>().join("  ").trim_end().to_string()
     };
     let _ = writeln!(out, "\n  {}", style.bold(&line(&header.map(String::from))));
     for (row, r) in rows.iter().zip(&report.results) {

@@ -154,9 +154,7 @@ pub(crate) fn validate(req: &SubmissionRequest, prober: &SmtpProber) -> Result<S
     let security = match req.security.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(w) if w.eq_ignore_ascii_case("auto") => None,
-        Some(w) => {
-            Some(Security::parse(w).ok_or_else(|| bad("security: give implicit, starttls, none or auto"))?)
-        }
+        Some(w) => Some(Security::parse(w).ok_or_else(|| bad("security: give implicit, starttls, none or auto"))?),
     };
     let credentials = match (&req.user, &req.password) {
         (None, None) => None,
@@ -179,7 +177,9 @@ pub(crate) fn validate(req: &SubmissionRequest, prober: &SmtpProber) -> Result<S
         None => None,
         Some(to) => {
             let Some((user, _)) = &credentials else {
-                return Err(bad("send_to needs user and password: the test message goes through the authenticated session"));
+                return Err(bad(
+                    "send_to needs user and password: the test message goes through the authenticated session",
+                ));
             };
             no_controls("send_to", to)?;
             if !valid_address(to) {
@@ -245,11 +245,7 @@ pub(crate) async fn run(
     now_unix: u64,
 ) -> SubmissionReport {
     let host = test.host_text();
-    let limits = ReplyLimits {
-        max_line: 4096,
-        max_lines: 200,
-        max_bytes: prober.settings().max_reply_bytes,
-    };
+    let limits = ReplyLimits { max_line: 4096, max_lines: 200, max_bytes: prober.settings().max_reply_bytes };
     let ehlo = prober.ehlo_name().to_string();
     let target = |port| Target { host: host.clone(), ip: ip.to_string(), port, ptr: Vec::new() };
     let creds = |mechanism| {
@@ -292,9 +288,10 @@ pub(crate) async fn run(
             }
         }
     }
-    let send = test.send.as_ref().map(|(to, from)| {
-        submission::send_result(to, from, send_session.as_ref().map(|(c, rec)| (*c, rec)))
-    });
+    let send = test
+        .send
+        .as_ref()
+        .map(|(to, from)| submission::send_result(to, from, send_session.as_ref().map(|(c, rec)| (*c, rec))));
     submission::finish(&host, Some(ip.to_string()), rows, send, given)
 }
 
