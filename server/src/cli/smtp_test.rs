@@ -149,7 +149,7 @@ pub(crate) async fn run(args: SmtpTestArgs) -> ExitCode {
         Err(e) => return usage(e),
     };
     let now = crate::http::api::now_unix().max(0) as u64;
-    let report = submission::run(&prober, &test, ip, submission::tester_timeouts(step_ms), now).await;
+    let report = submission::run(&prober, &test, ip, submission::tester_timeouts(step_ms, step_ms), now).await;
     if args.json {
         match serde_json::to_string_pretty(&report) {
             Ok(j) => println!("{j}"),

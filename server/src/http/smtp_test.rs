@@ -30,8 +30,10 @@ use std::time::Instant;
 
 /// The route.
 pub(crate) const PATH: &str = "/api/smtp-test";
-/// Longest greeting / reply wait of a tester session, ms (a silent implicit-TLS port costs this).
-const STEP_MS_MAX: u64 = 10_000;
+/// Longest greeting wait of a tester session, ms (a silent implicit-TLS port costs this).
+const BANNER_MS_MAX: u64 = 10_000;
+/// Longest wait for one reply, ms.
+const COMMAND_MS_MAX: u64 = 20_000;
 
 fn login_limited(wait_secs: u64, what: &str) -> ApiError {
     ApiError {
@@ -91,10 +93,12 @@ pub(crate) async fn smtp_test(
         return Err(login_limited(wait.as_secs().max(1), "to this server"));
     }
     let _permit = st.concurrency.acquire(Kind::Smtp).await.ok_or_else(|| ApiError::busy(Kind::Smtp.as_str()))?;
-    let step = st.config.smtp.banner_timeout_ms.min(st.config.smtp.command_timeout_ms).min(STEP_MS_MAX);
-    let report =
-        submission::run(&st.smtp, &test, ip, submission::tester_timeouts(step), super::api::now_unix().max(0) as u64)
-            .await;
+    let smtp = &st.config.smtp;
+    let timeouts = submission::tester_timeouts(
+        smtp.banner_timeout_ms.min(BANNER_MS_MAX),
+        smtp.command_timeout_ms.min(COMMAND_MS_MAX),
+    );
+    let report = submission::run(&st.smtp, &test, ip, timeouts, super::api::now_unix().max(0) as u64).await;
     st.metrics.probe("smtp_test", if report.recommended.is_some() { "ok" } else { "fail" });
     tracing::info!(
         combinations = report.results.len(),

@@ -229,10 +229,17 @@ pub(crate) async fn resolve(prober: &SmtpProber, test: &SubmissionTest) -> Resul
     }
 }
 
-/// Deadlines of the tester's sessions: `step_ms` for the greeting and each reply.
-pub(crate) fn tester_timeouts(step_ms: u64) -> Timeouts {
-    let step = step_ms.max(500);
-    Timeouts { banner_ms: step, command_ms: step, quit_ms: step.min(2_000), session_ms: step.saturating_mul(4) }
+/// Deadlines of the tester's sessions: `banner_ms` for the greeting (a silent implicit-TLS
+/// port costs this much), `command_ms` for each reply (servers delay a refused AUTH: Dovecot
+/// by 2 s), the whole session bounded by both.
+pub(crate) fn tester_timeouts(banner_ms: u64, command_ms: u64) -> Timeouts {
+    let (banner_ms, command_ms) = (banner_ms.max(500), command_ms.max(500));
+    Timeouts {
+        banner_ms,
+        command_ms,
+        quit_ms: command_ms.min(2_000),
+        session_ms: banner_ms.saturating_add(command_ms.saturating_mul(3)),
+    }
 }
 
 /// Runs the test: discovery on every combination at once, then the logins, then the core's

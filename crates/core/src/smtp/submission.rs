@@ -905,7 +905,14 @@ pub fn findings(results: &[SubmissionResult], send: Option<&TestSend>) -> Vec<Fi
     for r in results {
         let at = format!("port {} {}", r.port, r.security.label());
         if let Some(kind) = r.failure {
-            add(kind, format!("{at}: {}", r.error.clone().unwrap_or_else(|| kind.as_str().replace('_', " "))));
+            let what = match (&r.cert, kind) {
+                (Some(c), FailureKind::CertNameMismatch) => format!("the certificate names {}", c.sans.join(", ")),
+                (Some(c), FailureKind::CertUntrusted) => {
+                    c.trust_error.clone().unwrap_or_else(|| format!("issued by {}", c.issuer))
+                }
+                _ => r.error.clone().unwrap_or_else(|| kind.as_str().replace('_', " ")),
+            };
+            add(kind, format!("{at}: {what}"));
         }
         if let Some(kind) = r.login.failure
             && Some(kind) != r.failure
