@@ -496,6 +496,16 @@ async fn http_needs_a_token_off_loopback() {
         let r = client().post(&url).json(&body).send().await.unwrap();
         let status = r.status().as_u16();
         let text = r.text().await.unwrap();
+        let doc: Value = client()
+            .get(url.replace("/api/smtp-test", "/api/openapi.json"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(doc["paths"]["/api/smtp-test"]["post"].is_object(), "openapi has the route");
+        assert!(doc["components"]["schemas"]["SmtpTestReport"]["properties"]["recommended"].is_object());
         match token {
             None => {
                 assert_eq!(status, 403, "{text}");
