@@ -2,6 +2,7 @@
 //! theme toggle, and the DNS settings bar shared by every page.
 
 use crate::ctx::{AppCtx, Route};
+use crate::pages::smtp_test::SmtpTestPage;
 use crate::pages::{analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage, verify::VerifyPage};
 use crate::settings::{self, Companion, DohSource, Settings};
 use crate::util;
@@ -97,6 +98,9 @@ pub(crate) fn app() -> Html {
         Route::Verify => {
             "Addresses you verify go to the Inboxlens server that serves this page, which asks their mail servers; nothing else leaves your browser."
         }
+        Route::SmtpTest => {
+            "The server name and the credentials you test go to the Inboxlens server that serves this page, which connects to that SMTP server; the password is never stored or logged."
+        }
         _ => "Runs in your browser: messages never leave it; only DNS questions go out.",
     };
     let page = match (*route).clone() {
@@ -104,6 +108,7 @@ pub(crate) fn app() -> Html {
         Route::Domain(d) => html! { <DomainPage initial={d} /> },
         Route::Bounce => html! { <BouncePage /> },
         Route::Verify => html! { <VerifyPage /> },
+        Route::SmtpTest => html! { <SmtpTestPage /> },
     };
 
     html! {
@@ -116,6 +121,7 @@ pub(crate) fn app() -> Html {
                     {nav_link(Route::Domain(None), "Check domain")}
                     {nav_link(Route::Bounce, "Explain bounce")}
                     {nav_link(Route::Verify, "Verify list")}
+                    {nav_link(Route::SmtpTest, "Test SMTP settings")}
                 </nav>
                 <span class="spacer"></span>
                 <button type="button" class="theme" onclick={toggle_theme} aria-pressed={dark_now.to_string()}

@@ -16,6 +16,8 @@ pub(crate) enum Route {
     Bounce,
     /// `#/verify`: verify mailboxes and clean a list (needs the companion server).
     Verify,
+    /// `#/smtp-test`: test SMTP submission settings (needs the companion server).
+    SmtpTest,
 }
 
 impl Route {
@@ -30,6 +32,7 @@ impl Route {
             }
             "bounce" => Route::Bounce,
             "verify" => Route::Verify,
+            "smtp-test" => Route::SmtpTest,
             _ => Route::Analyze,
         }
     }
@@ -42,6 +45,7 @@ impl Route {
             Route::Domain(Some(d)) => format!("#/domain/{}", encode_component(d)),
             Route::Bounce => "#/bounce".into(),
             Route::Verify => "#/verify".into(),
+            Route::SmtpTest => "#/smtp-test".into(),
         }
     }
 }

@@ -4,4 +4,5 @@ pub(crate) mod analyze;
 pub(crate) mod bounce;
 pub(crate) mod companion;
 pub(crate) mod domain;
+pub(crate) mod smtp_test;
 pub(crate) mod verify;

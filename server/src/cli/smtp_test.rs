@@ -251,7 +251,7 @@ pub(crate) fn human(report: &SubmissionReport, style: Style, transcripts: bool) 
             let _ = writeln!(out, "{} {}", style.bold("Recommended:"), style.bold(&rec.text));
         }
         None => {
-            let _ = writeln!(out, "{} {}", style.bold("Recommended:"), "none: no combination works");
+            let _ = writeln!(out, "{} none: no combination works", style.bold("Recommended:"));
         }
     }
     for r in report.results.iter().filter(|r| r.login.attempted) {

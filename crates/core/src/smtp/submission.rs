@@ -643,20 +643,17 @@ fn login_of(r: &mut SubmissionResult, rec: &SessionRecord, credentials_given: bo
     match auth {
         Some(a) if a.skipped.is_none() => {
             r.login.attempted = true;
-            match &a.reply {
-                Some(reply) => {
-                    r.login.set_reply(reply);
-                    r.login.ok = reply.code == 235;
-                    if !r.login.ok {
-                        let kind = classify_reply(reply).unwrap_or(if reply.is_transient() {
-                            FailureKind::AuthTemporaryFailure
-                        } else {
-                            FailureKind::AuthRefused
-                        });
-                        r.login.explained(kind);
-                    }
+            if let Some(reply) = &a.reply {
+                r.login.set_reply(reply);
+                r.login.ok = reply.code == 235;
+                if !r.login.ok {
+                    let kind = classify_reply(reply).unwrap_or(if reply.is_transient() {
+                        FailureKind::AuthTemporaryFailure
+                    } else {
+                        FailureKind::AuthRefused
+                    });
+                    r.login.explained(kind);
                 }
-                None => {}
             }
         }
         Some(a) if a.skipped == Some(AuthSkipped::NotOffered) => r.login.explained(FailureKind::AuthNotOffered),
@@ -1089,7 +1086,7 @@ mod tests {
         assert_eq!(bad.login.enhanced_code.as_deref(), Some("5.7.8"));
         assert_eq!(bad.login.reply.as_deref(), Some("535 5.7.8 Error: authentication failed"));
         assert!(bad.login.explanation.as_deref().unwrap().contains("RFC 4954 §6"));
-        assert!(recommend(&[bad.clone()]).is_none());
+        assert!(recommend(std::slice::from_ref(&bad)).is_none());
         let report = finish("mx.good.test", None, vec![bad], None, true);
         assert_eq!(report.findings[0].id, "submission.bad_credentials");
 
