@@ -924,6 +924,9 @@ pub fn findings(results: &[SubmissionResult], send: Option<&TestSend>) -> Vec<Fi
     {
         add(kind, format!("test send to {}: {}", s.to, s.reply.clone().unwrap_or_default().replace('\n', " ")));
     }
+    for f in out.iter_mut().filter(|f| f.evidence.len() > 1) {
+        f.detail = Some(f.evidence.join("; "));
+    }
     out
 }
 
