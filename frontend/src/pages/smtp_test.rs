@@ -126,33 +126,37 @@ pub(crate) fn smtp_test_page() -> Html {
             <section class="panel" aria-labelledby="smtp-test-in-h">
                 <h2 id="smtp-test-in-h" class="sr-only">{"Server and account"}</h2>
                 <form onsubmit={start} data-testid="smtp-test-form" autocomplete="off">
-                    <div class="row">
-                        <label class="inline" for="smtp-test-host">{"SMTP server"}</label>
-                        <input id="smtp-test-host" data-testid="smtp-test-host" type="text" placeholder="smtp.example.com"
-                               value={(*host).clone()} oninput={text(&host)} spellcheck="false" />
-                        <label class="inline" for="smtp-test-port">{"Port"}</label>
-                        <select id="smtp-test-port" data-testid="smtp-test-port" onchange={choice(&port)}>
-                            { for ["auto", "587", "465", "2525", "25"].iter().map(|p| html! {
-                                <option value={*p} selected={*port == *p}>{if *p == "auto" { "auto (all)" } else { p }}</option>
-                            }) }
-                        </select>
-                        <label class="inline" for="smtp-test-security">{"Security"}</label>
-                        <select id="smtp-test-security" data-testid="smtp-test-security" onchange={choice(&security)}>
-                            { for [("auto", "auto (all)"), ("starttls", "STARTTLS"), ("implicit", "SSL/TLS (implicit)"), ("none", "none")].iter().map(|(v, l)| html! {
-                                <option value={*v} selected={*security == *v}>{*l}</option>
-                            }) }
-                        </select>
-                    </div>
-                    <div class="row">
-                        <label class="inline" for="smtp-test-user">{"User"}</label>
-                        <input id="smtp-test-user" data-testid="smtp-test-user" type="text" placeholder="you@example.com (optional)"
-                               value={(*user).clone()} oninput={text(&user)} spellcheck="false" autocomplete="off" />
-                        <label class="inline" for="smtp-test-password">{"Password"}</label>
-                        <input id="smtp-test-password" data-testid="smtp-test-password" type="password"
-                               value={(*password).clone()} oninput={text(&password)} autocomplete="new-password" />
-                        <label class="inline" for="smtp-test-send-to">{"Send a test to"}</label>
-                        <input id="smtp-test-send-to" data-testid="smtp-test-send-to" type="email" placeholder="optional"
-                               value={(*send_to).clone()} oninput={text(&send_to)} spellcheck="false" />
+                    <div class="smtp-form">
+                        <label for="smtp-test-host">{"SMTP server"}
+                            <input id="smtp-test-host" data-testid="smtp-test-host" type="text" placeholder="smtp.example.com"
+                                   value={(*host).clone()} oninput={text(&host)} spellcheck="false" />
+                        </label>
+                        <label for="smtp-test-port">{"Port"}
+                            <select id="smtp-test-port" data-testid="smtp-test-port" onchange={choice(&port)}>
+                                { for ["auto", "587", "465", "2525", "25"].iter().map(|p| html! {
+                                    <option value={*p} selected={*port == *p}>{if *p == "auto" { "auto (all)" } else { p }}</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label for="smtp-test-security">{"Security"}
+                            <select id="smtp-test-security" data-testid="smtp-test-security" onchange={choice(&security)}>
+                                { for [("auto", "auto (all)"), ("starttls", "STARTTLS"), ("implicit", "SSL/TLS (implicit)"), ("none", "none")].iter().map(|(v, l)| html! {
+                                    <option value={*v} selected={*security == *v}>{*l}</option>
+                                }) }
+                            </select>
+                        </label>
+                        <label for="smtp-test-user">{"User"}
+                            <input id="smtp-test-user" data-testid="smtp-test-user" type="text" placeholder="you@example.com (optional)"
+                                   value={(*user).clone()} oninput={text(&user)} spellcheck="false" autocomplete="off" />
+                        </label>
+                        <label for="smtp-test-password">{"Password"}
+                            <input id="smtp-test-password" data-testid="smtp-test-password" type="password"
+                                   value={(*password).clone()} oninput={text(&password)} autocomplete="new-password" />
+                        </label>
+                        <label for="smtp-test-send-to">{"Send a test message to"}
+                            <input id="smtp-test-send-to" data-testid="smtp-test-send-to" type="email" placeholder="optional"
+                                   value={(*send_to).clone()} oninput={text(&send_to)} spellcheck="false" />
+                        </label>
                     </div>
                     <div class="row">
                         <button type="submit" class="primary" data-testid="smtp-test-run" disabled={busy}>
