@@ -167,9 +167,16 @@ fn postfix_matrix_login_and_test_send() {
     assert_eq!(login["enhanced_code"], "2.7.0");
     assert!(login["reply"].as_str().unwrap().starts_with("235 2.7.0"));
     assert!(login["explanation"].is_null());
-    // One login per test: the other TLS rows were not logged in.
-    let attempted = rep["results"].as_array().unwrap().iter().filter(|r| r["login"]["attempted"] == true).count();
-    assert_eq!(attempted, 1, "{rep:#}");
+    // The best row first; accepted, so the other candidate (465) was logged in too; no other
+    // row got the password (25 offers no AUTH, the rest have no TLS).
+    let attempted: Vec<(u64, String)> = rep["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["login"]["attempted"] == true)
+        .map(|r| (r["port"].as_u64().unwrap(), r["security"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(attempted, [(465, "implicit".to_string()), (587, "starttls".to_string())], "{rep:#}");
 
     // The real test send through the authenticated session (Postfix queues it).
     let send = &rep["send"];
@@ -184,7 +191,8 @@ fn postfix_matrix_login_and_test_send() {
     // 465 implicit works too; the mismatches and the closed port are explained.
     let r465 = row(&rep, 465, "implicit");
     assert_eq!(r465["tls_version"].as_str().map(|v| v.starts_with("TLSv1.")), Some(true));
-    assert!(r465["failure"].is_null() && r465["login"]["attempted"] == false, "one login per test: {r465}");
+    assert_eq!(r465["login"]["ok"], true, "{r465}");
+    assert_eq!(r465["usable"], true);
     assert_eq!(r465["auth_mechanisms"], json!(["PLAIN", "LOGIN"]));
     assert_eq!(row(&rep, 587, "implicit")["failure"], "implicit_tls_on_starttls_port");
     assert_eq!(row(&rep, 465, "starttls")["failure"], "starttls_on_implicit_port");
@@ -230,6 +238,10 @@ fn postfix_wrong_password_is_535_5_7_8() {
     assert!(login["explanation"].as_str().unwrap().contains("RFC 4954 §6"));
     assert_eq!(login["source"], "RFC 4954 §6");
     assert_eq!(finding_ids(&rep), ["submission.bad_credentials"]);
+    let (_, rep, _) = cli_with(&["mx.good.test", "--user", &submit_user()], Some("not-the-password"), POSTFIX_STEP_S);
+    let attempted = rep["results"].as_array().unwrap().iter().filter(|r| r["login"]["attempted"] == true).count();
+    assert_eq!(attempted, 1, "a refused password is not tried on the other rows: {rep:#}");
+    assert!(rep["recommended"].is_null());
     assert_redacted(&rep, &["not-the-password"]);
 }
 
@@ -284,6 +296,8 @@ fn peer_answers_every_row_of_the_failure_table() {
     assert_eq!(row(&rep, 2525, "starttls")["failure"], "starttls_on_implicit_port");
     let r2525 = row(&rep, 2525, "implicit");
     assert!(r2525["tls_version"].is_string() && r2525["failure"].is_null(), "{r2525}");
+    assert_eq!(r2525["login"]["ok"], true, "accepted on 587, so logged in on every candidate");
+    assert_eq!(row(&rep, 465, "implicit")["usable"], true);
     assert_redacted(&rep, &[PEER_PASSWORD]);
 
     // 538 5.7.11 before TLS, and a server that would take the password in clear (334).

@@ -70,6 +70,7 @@ test('smtp-test page: the submission matrix of the lab Postfix renders with the 
     const at = (port, security) => got.find((r) => r.port === port && r.security === security);
     assert.ok(at(587, 'starttls').usable, JSON.stringify(got));
     assert.match(at(587, 'starttls').login, /ok 235 2\.7\.0/);
+    assert.ok(at(465, 'implicit').usable, 'accepted on 587, so 465 was logged in too');
     assert.equal(at(587, 'implicit').failure, 'implicit_tls_on_starttls_port');
     assert.equal(at(465, 'starttls').failure, 'starttls_on_implicit_port');
     assert.equal(at(587, 'none').failure, 'auth_not_offered_before_tls');

@@ -4,7 +4,9 @@
 //! guard: public addresses only unless `--allow-private`, SMTP ports only), runs the discovery
 //! sessions of every port × security combination concurrently, then at most
 //! [`MAX_LOGIN_ATTEMPTS`] login sessions one after the other (best candidate first, stopping at
-//! the first AUTH answer), each over [`SmtpProber::run_client`] under deadlines. What the
+//! the first AUTH answer); only when that login was accepted are the other candidates logged in
+//! too (at once), so a wrong password costs the account one failed attempt. Every session runs
+//! over [`SmtpProber::run_client`] under deadlines. What the
 //! sessions mean — the matrix rows, the failure table, the recommendation — is
 //! [`inboxlens_core::smtp::submission`]; this file decides nothing.
 //!
@@ -292,6 +294,27 @@ pub(crate) async fn run(
             }
             if settled {
                 break;
+            }
+        }
+        // Accepted: the other candidates are logged in too (at once, no test send), so the
+        // matrix shows every working row. Refused: nothing more — one wrong password is one
+        // failed attempt on the account.
+        if rows.iter().any(|r| r.login.ok) {
+            let rest: Vec<(Combo, AuthMechanism)> = login_candidates(&rows)
+                .into_iter()
+                .filter(|(c, _)| {
+                    rows.iter().any(|r| r.port == c.port && r.security == c.security && !r.login.attempted)
+                })
+                .collect();
+            let futs = rest.iter().map(|&(combo, mechanism)| {
+                let t = target(combo.port);
+                let config = session_config(combo, &ehlo, timeouts, limits, creds(mechanism), None);
+                async move { (combo, prober.run_client(&t, ip, config, now_unix, false).await) }
+            });
+            for (combo, rec) in futures::future::join_all(futs).await {
+                if let Some(slot) = rows.iter_mut().find(|r| r.port == combo.port && r.security == combo.security) {
+                    *slot = row_result(combo, &rec, true);
+                }
             }
         }
     }

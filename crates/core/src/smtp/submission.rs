@@ -11,8 +11,9 @@
 //! 2. [`row_result`] turns each record into a matrix row.
 //! 3. [`login_candidates`]: the rows where a password may be sent (TLS up, certificate trusted
 //!    and naming the host, PLAIN or LOGIN offered), best first; the driver logs in on them one
-//!    at a time and stops at the first AUTH answer ([`login_settled`]) — one login per test, so
-//!    the tester never multiplies attempts on an account.
+//!    at a time and stops at the first AUTH answer ([`login_settled`]); only an accepted login
+//!    is repeated on the other candidates, so a wrong password is one failed attempt on the
+//!    account, never one per combination.
 //! 4. [`finish`]: explanations that need two rows (implicit TLS spoken to a STARTTLS port and the
 //!    reverse), the recommendation ([`recommend`]) and the findings.
 //!
@@ -1167,6 +1168,47 @@ mod tests {
             assert_eq!(r.login.failure, Some(kind), "{code}");
             assert!(!r.login.attempted && !r.usable && r.auth_before_tls);
         }
+    }
+
+    #[test]
+    fn json_contract_names() {
+        // issue 12's contract: {host, results[]{port, security, connected, banner, tls_version,
+        // cert{trusted, hostname_match, not_after}, auth_mechanisms[], auth_before_tls,
+        // login{attempted, ok, code, enhanced_code, reply, explanation}}, recommended, findings[]}
+        let c = Combo { port: 587, security: Security::Starttls };
+        let ok = row_result(c, &starttls_record(Some(reply(235, "2.7.0 Authentication successful"))), true);
+        let v = serde_json::to_value(finish("mx.good.test", Some("127.0.0.10".into()), vec![ok], None, true)).unwrap();
+        for key in ["host", "results", "recommended", "findings"] {
+            assert!(v.get(key).is_some(), "{key}");
+        }
+        let row = &v["results"][0];
+        for key in [
+            "port",
+            "security",
+            "connected",
+            "banner",
+            "tls_version",
+            "cert",
+            "auth_mechanisms",
+            "auth_before_tls",
+            "login",
+        ] {
+            assert!(row.get(key).is_some(), "results[].{key}");
+        }
+        for key in ["trusted", "hostname_match", "not_after"] {
+            assert!(row["cert"].get(key).is_some(), "cert.{key}");
+        }
+        for key in ["attempted", "ok", "code", "enhanced_code", "reply", "explanation"] {
+            assert!(row["login"].get(key).is_some(), "login.{key}");
+        }
+        assert_eq!(row["security"], "starttls");
+        assert_eq!(
+            v["recommended"],
+            serde_json::json!({"port": 587, "security": "starttls", "auth": "PLAIN", "text": "port 587, STARTTLS, AUTH PLAIN"})
+        );
+        assert_eq!(serde_json::to_value(Security::Plaintext).unwrap(), "none");
+        let back: SubmissionReport = serde_json::from_value(v).unwrap();
+        assert_eq!(back.results[0].login.code, Some(235));
     }
 
     #[test]
