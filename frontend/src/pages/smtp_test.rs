@@ -165,7 +165,7 @@ pub(crate) fn smtp_test_page() -> Html {
                     </div>
                 </form>
                 <p class="small muted">
-                    {"Every port (25, 465, 587, 2525) × security (implicit TLS, STARTTLS, none) is tried at once. With a user and password, one login is made on the best working combination, only over TLS to a certificate that names the server; the password goes to the Inboxlens server for this test only and is never stored, logged or shown (transcripts say AUTH PLAIN <redacted>)."}
+                    {"Every port (25, 465, 587, 2525) × security (implicit TLS, STARTTLS, none) is tried at once. With a user and password, the login is tried first on the best combination alone (a wrong password is one failed attempt), then on the others once accepted — only over TLS to a certificate that names the server; the password goes to the Inboxlens server for this test only and is never stored, logged or shown (transcripts say AUTH PLAIN <redacted>)."}
                 </p>
             </section>
             {match &*run {
