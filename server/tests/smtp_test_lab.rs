@@ -71,6 +71,11 @@ fn cli(args: &[&str], password: Option<&str>) -> (i32, Value, String) {
 }
 
 fn cli_with(args: &[&str], password: Option<&str>, timeout_s: &str) -> (i32, Value, String) {
+    cli_ca(args, password, timeout_s, true)
+}
+
+/// `with_ca`: the lab CA as `--ca-file` (without it the lab certificates are untrusted).
+fn cli_ca(args: &[&str], password: Option<&str>, timeout_s: &str, with_ca: bool) -> (i32, Value, String) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_inboxlens"));
     cmd.arg("smtp-test").args(args).args([
         "--json",
@@ -81,7 +86,7 @@ fn cli_with(args: &[&str], password: Option<&str>, timeout_s: &str) -> (i32, Val
         timeout_s,
     ]);
     cmd.args(["--zone", peer_zone().to_str().unwrap(), "--helo", "probe.inboxlens.test"]);
-    if let Some(ca) = lab_ca() {
+    if let Some(ca) = lab_ca().filter(|_| with_ca) {
         cmd.arg("--ca-file").arg(ca);
     }
     if let Some(p) = password {
@@ -213,6 +218,22 @@ fn postfix_matrix_login_and_test_send() {
         assert!(ids.contains(&id.to_string()), "{id} in {ids:?}");
     }
     assert_redacted(&rep, &[&password]);
+
+    // Without the lab CA the chain is untrusted but names the host: reported, and the login
+    // still happens (a mail client can be told to accept it).
+    let (code, rep, _) = cli_ca(
+        &["mx.good.test", "--port", "587", "--security", "starttls", "--user", &user],
+        Some(&password),
+        POSTFIX_STEP_S,
+        false,
+    );
+    assert_eq!(code, 0, "{rep:#}");
+    let r = row(&rep, 587, "starttls");
+    assert_eq!((r["cert"]["trusted"].clone(), r["cert"]["hostname_match"].clone()), (json!(false), json!(true)));
+    assert_eq!(r["failure"], "cert_untrusted");
+    assert_eq!(r["login"]["ok"], true);
+    assert_eq!(rep["recommended"]["text"], "port 587, STARTTLS, AUTH PLAIN");
+    assert!(finding_ids(&rep).contains(&"submission.cert_untrusted".to_string()));
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn smtp_test(doc: &mut Value) {
             "host": {"type": "string", "description": "The submission server (name or IP)."},
             "port": {"oneOf": [{"type": "integer", "enum": [25, 465, 587, 2525]}, {"type": "string", "enum": ["auto"]}], "description": "Default auto: every port."},
             "security": {"type": "string", "enum": ["auto", "implicit", "starttls", "none"], "description": "Default auto: all three."},
-            "user": {"type": "string", "description": "Log in once (best combination first) with these credentials; sent only over TLS to a trusted certificate naming the host; never logged or stored."},
+            "user": {"type": "string", "description": "Log in with these credentials: on the best combination first, on the others only once accepted; sent only over TLS to a certificate naming the host; never logged or stored."},
             "password": {"type": "string", "format": "password"},
             "send_to": {"type": "string", "format": "email", "description": "Send a real test message through the authenticated session (needs user and password)."},
             "from": {"type": "string", "format": "email", "description": "Its sender (default: the user name)."}}},

@@ -11,7 +11,7 @@
 //! [`inboxlens_core::smtp::submission`]; this file decides nothing.
 //!
 //! Credentials: held only in memory for the request, sent only over TLS to a server whose
-//! certificate is trusted and names the host, redacted in every transcript
+//! certificate names the host, redacted in every transcript
 //! (`AUTH PLAIN <redacted>`), never logged ([`SubmissionRequest`]'s `Debug` hides the password)
 //! and never stored (the HTTP route caches nothing).
 

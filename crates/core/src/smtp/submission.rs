@@ -9,8 +9,8 @@
 //!    [`Security`]), each a discovery session built by [`session_config`] (no password is sent;
 //!    without TLS a secret-less `AUTH <mechanism>` learns the server's 530 / 538 / 334 answer).
 //! 2. [`row_result`] turns each record into a matrix row.
-//! 3. [`login_candidates`]: the rows where a password may be sent (TLS up, certificate trusted
-//!    and naming the host, PLAIN or LOGIN offered), best first; the driver logs in on them one
+//! 3. [`login_candidates`]: the rows where a password may be sent (TLS up, a certificate naming
+//!    the host, PLAIN or LOGIN offered), best first; the driver logs in on them one
 //!    at a time and stops at the first AUTH answer ([`login_settled`]); only an accepted login
 //!    is repeated on the other candidates, so a wrong password is one failed attempt on the
 //!    account, never one per combination.
@@ -450,8 +450,8 @@ pub struct SubmissionResult {
     pub starttls_offered: bool,
     /// The login.
     pub login: Login,
-    /// This combination works for a mail client (TLS up, trusted certificate naming the host,
-    /// AUTH offered; with credentials: login accepted).
+    /// This combination works for a mail client (TLS up, a certificate naming the host, AUTH
+    /// offered; with credentials: login accepted).
     pub usable: bool,
     /// Why the combination itself failed (connection, TLS, certificate), when it did.
     pub failure: Option<FailureKind>,
@@ -482,8 +482,15 @@ impl SubmissionResult {
         Combo { port: self.port, security: self.security }
     }
 
-    fn cert_ok(&self) -> bool {
-        self.cert.as_ref().is_some_and(|c| c.trusted && c.hostname_match)
+    /// The certificate names the host: the password may be sent. An untrusted chain (a
+    /// private CA, self-signed) is reported and ranked lower, but a mail client can be told
+    /// to accept it; a certificate for another name is an impostor's as far as anyone knows.
+    fn cert_names_host(&self) -> bool {
+        self.cert.as_ref().is_some_and(|c| c.hostname_match)
+    }
+
+    fn cert_trusted(&self) -> bool {
+        self.cert.as_ref().is_some_and(|c| c.trusted)
     }
 
     fn auth_mechanism(&self) -> Option<AuthMechanism> {
@@ -613,7 +620,7 @@ pub fn row_result(combo: Combo, rec: &SessionRecord, credentials_given: bool) ->
     // The login.
     login_of(&mut r, rec, credentials_given);
     let auth_ok = if credentials_given { r.login.ok } else { r.auth_mechanism().is_some() };
-    r.usable = combo.security != Security::Plaintext && r.tls_version.is_some() && r.cert_ok() && auth_ok;
+    r.usable = combo.security != Security::Plaintext && r.tls_version.is_some() && r.cert_names_host() && auth_ok;
     r
 }
 
@@ -663,8 +670,8 @@ fn login_of(r: &mut SubmissionResult, rec: &SessionRecord, credentials_given: bo
                 if credentials_given {
                     r.login.explained(FailureKind::AuthNotOffered);
                 }
-            } else if credentials_given && !r.cert_ok() {
-                // The password is never sent to a server the client cannot authenticate.
+            } else if credentials_given && !r.cert_names_host() {
+                // The password is never sent to a certificate for another name.
                 if let Some(kind) = r.failure {
                     r.login.explained(kind);
                 }
@@ -675,14 +682,17 @@ fn login_of(r: &mut SubmissionResult, rec: &SessionRecord, credentials_given: bo
 }
 
 /// The rows a password may be sent on, best first, with the mechanism to use (PLAIN before
-/// LOGIN): TLS up, certificate trusted and naming the host, PLAIN or LOGIN offered.
+/// LOGIN): TLS up, a certificate naming the host (trusted ones first), PLAIN or LOGIN offered.
 pub fn login_candidates(results: &[SubmissionResult]) -> Vec<(Combo, AuthMechanism)> {
     let mut c: Vec<(Combo, AuthMechanism)> = results
         .iter()
-        .filter(|r| r.security != Security::Plaintext && r.tls_version.is_some() && r.cert_ok())
+        .filter(|r| r.security != Security::Plaintext && r.tls_version.is_some() && r.cert_names_host())
         .filter_map(|r| r.auth_mechanism().map(|m| (r.combo(), m)))
         .collect();
-    c.sort_by_key(|(combo, _)| preference(*combo));
+    let trusted = |combo: &Combo| {
+        results.iter().any(|r| r.port == combo.port && r.security == combo.security && r.cert_trusted())
+    };
+    c.sort_by_key(|(combo, _)| (!trusted(combo), preference(*combo)));
     c
 }
 
@@ -707,10 +717,11 @@ pub struct Recommendation {
 }
 
 /// The best usable row: with credentials, one whose login succeeded; without, one with TLS, a
-/// trusted certificate naming the host and AUTH offered. 587 STARTTLS before 465 implicit TLS
-/// before the rest ([`preference`]); PLAIN before LOGIN. `None` when nothing works.
+/// certificate naming the host and AUTH offered. A trusted certificate first, then 587 STARTTLS
+/// before 465 implicit TLS before the rest ([`preference`]); PLAIN before LOGIN. `None` when
+/// nothing works.
 pub fn recommend(results: &[SubmissionResult]) -> Option<Recommendation> {
-    let best = results.iter().filter(|r| r.usable).min_by_key(|r| preference(r.combo()))?;
+    let best = results.iter().filter(|r| r.usable).min_by_key(|r| (!r.cert_trusted(), preference(r.combo())))?;
     let auth = if best.login.ok {
         best.login.mechanism.clone().unwrap_or_else(|| "PLAIN".into())
     } else {
@@ -1101,6 +1112,19 @@ mod tests {
         assert_eq!(r.failure, Some(FailureKind::CertNameMismatch));
         assert_eq!(r.login.failure, Some(FailureKind::CertNameMismatch));
         assert!(!r.usable && login_candidates(&[r]).is_empty());
+        // An untrusted chain for the right name: reported, but the login happens (a client can
+        // be told to accept it); a trusted row is recommended first.
+        let mut rec = starttls_record(Some(reply(235, "2.7.0 Authentication successful")));
+        rec.tls = Some(tls(false, true));
+        let untrusted = row_result(c587, &rec, true);
+        assert_eq!(untrusted.failure, Some(FailureKind::CertUntrusted));
+        assert!(untrusted.login.ok && untrusted.usable);
+        let mut rec465 = starttls_record(Some(reply(235, "2.7.0 Authentication successful")));
+        rec465.capabilities = Some(caps(&["PLAIN"], false));
+        rec465.capabilities_after_tls = None;
+        let trusted465 = row_result(Combo { port: 465, security: Security::Implicit }, &rec465, true);
+        assert_eq!(recommend(&[untrusted.clone(), trusted465]).unwrap().port, 465);
+        assert_eq!(recommend(&[untrusted]).unwrap().port, 587);
 
         // 465 implicit is preferred after 587 STARTTLS; LOGIN only when PLAIN is not offered.
         let mut rec465 = starttls_record(None);

@@ -127,10 +127,10 @@ crate::findings! {
         fix: "Configure the client with a host name the certificate names (often the provider's documented smtp.<provider> name, not a CNAME or an IP address), or reissue the certificate for the name in use.",
         reference: "RFC 7817 §3" },
     /// `submission.cert_untrusted`: the certificate does not chain to a trusted root.
-    SUBMISSION_CERT_UNTRUSTED = { id: "submission.cert_untrusted", severity: Error, area: Smtp,
+    SUBMISSION_CERT_UNTRUSTED = { id: "submission.cert_untrusted", severity: Warning, area: Smtp,
         title: "Certificate is not trusted",
-        explanation: "The certificate does not chain to a trusted root (self-signed, missing intermediate or expired): mail clients refuse or warn, and the tester sends no password (RFC 7817 §3, RFC 8314 §4.1).",
-        fix: "Install a certificate from a public CA (ACME / Let's Encrypt) and serve the full chain; for a private CA, give the tester its certificate (--ca-file).",
+        explanation: "The certificate names the host but does not chain to a trusted root (self-signed, private CA, missing intermediate or expired): mail clients refuse or ask the user to accept it, which trains users to accept an impostor's (RFC 7817 §3, RFC 8314 §4.1). The tester still logged in, since the name matches.",
+        fix: "Install a certificate from a public CA (ACME / Let's Encrypt) and serve the full chain; for a private CA, give the tester its certificate (--ca-file) and install it on every client.",
         reference: "RFC 7817 §3" },
     /// `submission.sender_not_owned`: the test message's sender is refused for this login.
     SUBMISSION_SENDER_NOT_OWNED = { id: "submission.sender_not_owned", severity: Warning, area: Smtp,
