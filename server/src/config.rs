@@ -226,6 +226,11 @@ pub(crate) struct LimitsConfig {
     /// Deadline for a request's headers, milliseconds; it also closes a kept-alive connection
     /// that stays idle this long (slowloris: partial headers held open).
     pub header_read_timeout_ms: u64,
+    /// The header deadline (and idle keep-alive timeout) of connections accepted while more than
+    /// three quarters of `max_connections` are open, milliseconds: under a slowloris spread over
+    /// many addresses (each below the per-client cap) a stalled socket then costs the attacker a
+    /// new connection every this often instead of every `header_read_timeout_ms`.
+    pub pressure_header_read_timeout_ms: u64,
     /// A response write that makes no progress this long (the client stopped reading and the
     /// socket buffers are full) closes the connection, milliseconds.
     pub write_timeout_ms: u64,
@@ -300,6 +305,7 @@ impl Default for LimitsConfig {
             queue_timeout_ms: 10_000,
             request_timeout_ms: 120_000,
             header_read_timeout_ms: 10_000,
+            pressure_header_read_timeout_ms: 2_000,
             write_timeout_ms: 30_000,
             max_connections: 2_048,
             max_connections_per_client: 64,
@@ -570,6 +576,9 @@ impl Config {
         }
         if l.header_read_timeout_ms == 0 {
             return Err(ConfigError::Invalid("limits.header_read_timeout_ms must be at least 1".into()));
+        }
+        if l.pressure_header_read_timeout_ms == 0 {
+            return Err(ConfigError::Invalid("limits.pressure_header_read_timeout_ms must be at least 1".into()));
         }
         if !(1..=128).contains(&l.ipv6_client_prefix) {
             return Err(ConfigError::Invalid("limits.ipv6_client_prefix must be 1 to 128".into()));

@@ -103,6 +103,52 @@ async fn slowloris_sockets_are_closed_and_fresh_clients_served() {
     assert!(metric(&m, "inboxlens_http_connections ") < 10, "{m}");
 }
 
+/// Slowloris from many addresses (known debt of issue 10 §1): 36 addresses × 10 stalled sockets
+/// stay under the per-client cap and fill 3/4 of the global cap (400 here) for the whole
+/// 60 s header deadline. Sockets accepted past that mark get the short pressure deadline (1 s
+/// here) and are closed long before the normal one, so keeping the cap full costs the
+/// attacker a reconnect per socket per second; a fresh client is still served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slowloris_spread_over_many_addresses_meets_the_pressure_deadline() {
+    let nofile = raise_nofile();
+    assert!(nofile > 1_000, "need more than 1,000 open files for this test, have {nofile}");
+    let srv = start(
+        "[limits]\nheader_read_timeout_ms = 60000\npressure_header_read_timeout_ms = 1000\nmax_connections = 400\nmax_connections_per_client = 10\n",
+    );
+    let server = addr_of(&srv);
+    let mut early = Vec::new();
+    for i in 0..310u32 {
+        let source = std::net::Ipv4Addr::new(127, 0, 11, 1 + (i % 36) as u8);
+        early.push(stalled_socket(server, source.into()).await.expect("open stalled socket"));
+    }
+    let mut late = Vec::new();
+    for i in 0..30u32 {
+        let source = std::net::Ipv4Addr::new(127, 0, 12, 1 + (i % 6) as u8);
+        late.push(stalled_socket(server, source.into()).await.expect("open stalled socket"));
+    }
+    let t = Instant::now();
+    let results = futures::future::join_all(late.into_iter().map(|s| closed_within(s, Duration::from_secs(20)))).await;
+    let closed = results.iter().filter(|c| **c).count();
+    println!(
+        "slowloris (many addresses): {closed}/30 sockets accepted under pressure closed after {} ms",
+        t.elapsed().as_millis()
+    );
+    assert_eq!(closed, 30, "sockets accepted with 3/4 of the cap in use get the short header deadline");
+    let c = client();
+    let r = c.get(srv.url("/healthz")).timeout(Duration::from_secs(5)).send().await.expect("fresh client served");
+    assert_eq!(r.status().as_u16(), 200);
+    let m = c.get(srv.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metric(&m, "inboxlens_http_connections_under_pressure_total") >= 30, "{m}");
+    // The sockets accepted before the mark keep the normal deadline (60 s): still open.
+    let still_open =
+        futures::future::join_all(early.into_iter().take(20).map(|s| closed_within(s, Duration::from_millis(200))))
+            .await
+            .iter()
+            .filter(|c| !**c)
+            .count();
+    assert_eq!(still_open, 20, "connections accepted below the mark keep header_read_timeout_ms");
+}
+
 /// A client that sends requests and never reads the responses (issue 10, HTTP write timeout):
 /// pipelined requests fill the socket buffers, the server's write stalls, and the connection is
 /// closed after `write_timeout_ms` (1 s here) instead of being held until the client goes.

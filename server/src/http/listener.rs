@@ -8,7 +8,11 @@
 //!   reads, so the socket buffers fill) closes the connection (`tokio-io-timeout`);
 //! - at most `max_connections` connections are open server-wide and at most
 //!   `max_connections_per_client` per client address (IPv6: per prefix); a connection past
-//!   either cap is closed at once, before any byte is read, and counted in `/metrics`.
+//!   either cap is closed at once, before any byte is read, and counted in `/metrics`;
+//! - a connection accepted while more than three quarters of the global cap are in use gets
+//!   the shorter `pressure_header_read_timeout_ms`: a slowloris spread over many addresses
+//!   (each under the per-client cap) must then reconnect every couple of seconds to keep the
+//!   cap full, while normal clients, which send their headers at once, do not notice.
 //!
 //! The whole request after its headers is bounded by the router's request deadline.
 
@@ -57,6 +61,8 @@ pub(crate) async fn serve(
     let global = Arc::new(Semaphore::new(max_connections.max(1)));
     let per_client = ClientSlots::new(l.max_connections_per_client);
     let header_timeout = Duration::from_millis(l.header_read_timeout_ms.max(1));
+    let pressure_timeout = Duration::from_millis(l.pressure_header_read_timeout_ms.max(1)).min(header_timeout);
+    let pressure_mark = max_connections.max(1) / 4;
     let write_timeout = Duration::from_millis(l.write_timeout_ms.max(1));
     let v6_prefix = l.ipv6_client_prefix;
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -80,6 +86,11 @@ pub(crate) async fn serve(
             drop(stream);
             continue;
         };
+        let under_pressure = global.available_permits() < pressure_mark;
+        if under_pressure {
+            state.metrics.connection_under_pressure();
+        }
+        let header_timeout = if under_pressure { pressure_timeout } else { header_timeout };
         let Some(client_slot) = per_client.try_acquire(client_key(peer.ip(), v6_prefix)) else {
             state.metrics.connection_refused("client_cap");
             drop(stream);

@@ -20,6 +20,7 @@ pub(crate) struct Metrics {
     in_flight: AtomicU64,
     connections: AtomicU64,
     connections_refused: Mutex<BTreeMap<&'static str, u64>>,
+    connections_under_pressure: AtomicU64,
 }
 
 /// The method label: one of the RFC 9110 methods (and PATCH), else `other` — a client
@@ -66,6 +67,7 @@ impl Metrics {
             in_flight: AtomicU64::new(0),
             connections: AtomicU64::new(0),
             connections_refused: Mutex::new(BTreeMap::new()),
+            connections_under_pressure: AtomicU64::new(0),
         }
     }
 
@@ -103,6 +105,11 @@ impl Metrics {
     /// A connection was closed at accept because a cap was full (`global_cap`, `client_cap`).
     pub(crate) fn connection_refused(&self, reason: &'static str) {
         bump(&self.connections_refused, reason);
+    }
+
+    /// A connection was accepted with the short header deadline (the global cap is 3/4 full).
+    pub(crate) fn connection_under_pressure(&self) {
+        self.connections_under_pressure.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A probe finished with a verdict (`ok`, `fail`, `inconclusive`, `listed`...).
@@ -148,6 +155,11 @@ impl Metrics {
                 let _ = writeln!(out, "inboxlens_http_connections_refused_total{{reason=\"{r}\"}} {n}");
             }
         }
+        let _ = writeln!(
+            out,
+            "# HELP inboxlens_http_connections_under_pressure_total Connections accepted with the short header deadline (3/4 of the cap in use).\n# TYPE inboxlens_http_connections_under_pressure_total counter\ninboxlens_http_connections_under_pressure_total {}",
+            self.connections_under_pressure.load(Ordering::Relaxed)
+        );
         let _ = writeln!(out, "# HELP inboxlens_http_requests_total HTTP requests by method, route and status.");
         let _ = writeln!(out, "# TYPE inboxlens_http_requests_total counter");
         if let Ok(g) = self.requests.lock() {
