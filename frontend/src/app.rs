@@ -5,6 +5,7 @@ use crate::ctx::{AppCtx, Route};
 use crate::pages::{
     analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage, inbound::InboundPage, verify::VerifyPage,
 };
+use crate::pages::smtp_test::SmtpTestPage;
 use crate::settings::{self, Companion, DohSource, Settings};
 use crate::util;
 use wasm_bindgen::JsCast;
@@ -103,6 +104,9 @@ pub(crate) fn app() -> Html {
         Route::Inbound(_) => {
             "The test message you send is received and kept by the Inboxlens server that serves this page until its address expires."
         }
+        Route::SmtpTest => {
+            "The server name and the credentials you test go to the Inboxlens server that serves this page, which connects to that SMTP server; the password is never stored or logged."
+        }
         _ => "Runs in your browser: messages never leave it; only DNS questions go out.",
     };
     let page = match (*route).clone() {
@@ -111,6 +115,7 @@ pub(crate) fn app() -> Html {
         Route::Bounce => html! { <BouncePage /> },
         Route::Verify => html! { <VerifyPage /> },
         Route::Inbound(t) => html! { <InboundPage token={t} /> },
+        Route::SmtpTest => html! { <SmtpTestPage /> },
     };
     // The test address needs a companion with an inbound receiver (or an open page of it).
     let has_inbound =
@@ -127,6 +132,7 @@ pub(crate) fn app() -> Html {
                     {nav_link(Route::Bounce, "Explain bounce")}
                     {nav_link(Route::Verify, "Verify list")}
                     if has_inbound { {nav_link(Route::Inbound(None), "Send a test email")} }
+                    {nav_link(Route::SmtpTest, "Test SMTP settings")}
                 </nav>
                 <span class="spacer"></span>
                 <button type="button" class="theme" onclick={toggle_theme} aria-pressed={dark_now.to_string()}

@@ -20,6 +20,8 @@ pub(crate) enum Route {
     /// email (needs the companion server). The token is a capability: whoever has the link
     /// reads the report until it expires.
     Inbound(Option<String>),
+    /// `#/smtp-test`: test SMTP submission settings (needs the companion server).
+    SmtpTest,
 }
 
 impl Route {
@@ -40,6 +42,7 @@ impl Route {
                     .map(|t| t.trim().to_ascii_lowercase())
                     .filter(|t| !t.is_empty() && t.len() <= 64 && t.bytes().all(|b| b.is_ascii_alphanumeric())),
             ),
+            "smtp-test" => Route::SmtpTest,
             _ => Route::Analyze,
         }
     }
@@ -54,6 +57,7 @@ impl Route {
             Route::Verify => "#/verify".into(),
             Route::Inbound(None) => "#/inbound".into(),
             Route::Inbound(Some(t)) => format!("#/inbound/{t}"),
+            Route::SmtpTest => "#/smtp-test".into(),
         }
     }
 }

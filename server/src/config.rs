@@ -209,6 +209,16 @@ pub(crate) struct LimitsConfig {
     pub host_sessions_per_minute: u32,
     /// Burst allowance of the per-address session budget.
     pub host_sessions_burst: u32,
+    /// Logins (`/api/smtp-test` requests with credentials) per minute per client address
+    /// (0 = unlimited): the tester must not become a password-guessing tool.
+    pub smtp_test_logins_per_minute: u32,
+    /// Burst allowance of the per-client login bucket.
+    pub smtp_test_logins_burst: u32,
+    /// Logins per minute to one server address, whoever asks (0 = unlimited): many clients
+    /// together must not guess one account's password either.
+    pub smtp_test_target_logins_per_minute: u32,
+    /// Burst allowance of the per-server login bucket.
+    pub smtp_test_target_logins_burst: u32,
     /// Largest message accepted by `/api/analyze`, bytes (25 MB).
     pub analyze_body_bytes: usize,
     /// Largest body of every other endpoint, bytes.
@@ -290,6 +300,10 @@ impl Default for LimitsConfig {
             target_cooldown_secs: 60,
             host_sessions_per_minute: 30,
             host_sessions_burst: 12,
+            smtp_test_logins_per_minute: 3,
+            smtp_test_logins_burst: 5,
+            smtp_test_target_logins_per_minute: 10,
+            smtp_test_target_logins_burst: 20,
             analyze_body_bytes: 25 * 1024 * 1024,
             other_body_bytes: 256 * 1024,
             queue_timeout_ms: 10_000,

@@ -37,6 +37,7 @@ stop_pid postfix-master var/postfix/spool/pid/master.pid master
 stop_pid dovecot   run/dovecot/master.pid dovecot
 stop_pid slowsmtp  run/pids/slowsmtp.pid  slowsmtp.py
 stop_pid verifysmtp run/pids/verifysmtp.pid verifysmtp.py
+stop_pid submitsmtp run/pids/submitsmtp.pid submitsmtp.py
 stop_pid https     run/pids/https.pid     https_static.py
 stop_pid dnsdelay  run/pids/dnsdelay.pid  dnsdelay.py
 stop_pid unbound   run/unbound.pid        unbound

@@ -83,6 +83,17 @@ if [ ! -s keys/tls/mx.tlsreq.verify.test.crt ]; then
       -addext "subjectAltName=DNS:mx.tlsreq.verify.test" -keyout mx.tlsreq.verify.test.key \
       -out mx.tlsreq.verify.test.crt 2>/dev/null && chmod 600 mx.tlsreq.verify.test.key )
 fi
+if [ ! -s keys/tls/submit.lab.test.crt ]; then
+  # for the submission peer (bin/submitsmtp.py): issued by the lab CA for submit(2).lab.test only,
+  # so a client connecting to 127.0.0.41 by address sees a name mismatch
+  ( cd keys/tls && openssl req -newkey rsa:2048 -nodes -subj "/CN=submit.lab.test" \
+      -keyout submit.lab.test.key -out submit.lab.test.csr 2>/dev/null &&
+    printf '%s\n' "subjectAltName=DNS:submit.lab.test,DNS:submit2.lab.test" "basicConstraints=critical,CA:FALSE" \
+      "keyUsage=critical,digitalSignature,keyEncipherment" "extendedKeyUsage=serverAuth" > submit.ext &&
+    openssl x509 -req -in submit.lab.test.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 825 -sha256 \
+      -extfile submit.ext -out submit.lab.test.crt 2>/dev/null &&
+    cat submit.lab.test.crt ca.crt > submit.lab.test.fullchain.pem && chmod 600 submit.lab.test.key )
+fi
 say "keys ready (keys/dkim, keys/tls)"
 
 # ---------------------------------------------------------------- 4. render configs
@@ -208,11 +219,22 @@ setsid "$LAB_PY" "$LAB_HOME/bin/verifysmtp.py" --pidfile run/pids/verifysmtp.pid
   --server "name=tlsreq,addr=$LAB_VERIFY_TLSREQ:25,mode=tlsreq,tls=$V.crt:$V.key" \
   --server "name=noutf8,addr=$LAB_VERIFY_NOUTF8:25,mode=accept,utf8=0" \
   >> logs/verifysmtp.log 2>&1 < /dev/null &
+S=keys/tls/submit.lab.test.fullchain.pem:keys/tls/submit.lab.test.key
+setsid "$LAB_PY" "$LAB_HOME/bin/submitsmtp.py" --pidfile run/pids/submitsmtp.pid \
+  --server "name=starttls,addr=$LAB_SUBMIT_PEER:587,mode=starttls,tls=$S" \
+  --server "name=implicit,addr=$LAB_SUBMIT_PEER:465,mode=implicit,tls=$S" \
+  --server "name=starttlsfirst,addr=$LAB_SUBMIT_PEER:25,mode=starttlsfirst,tls=$S" \
+  --server "name=mismatch,addr=$LAB_SUBMIT_PEER:2525,mode=implicit,tls=$S" \
+  --server "name=encryption,addr=$LAB_SUBMIT_PEER2:587,mode=encryption,tls=$S" \
+  --server "name=cleartext,addr=$LAB_SUBMIT_PEER2:25,mode=cleartext" \
+  >> logs/submitsmtp.log 2>&1 < /dev/null &
 wait_for 10 test -s run/pids/slowsmtp.pid || die "slowsmtp failed (logs/slowsmtp.log)"
 wait_for 10 test -s run/pids/verifysmtp.pid || die "verifysmtp failed (logs/verifysmtp.log)"
+wait_for 10 test -s run/pids/submitsmtp.pid || die "submitsmtp failed (logs/submitsmtp.log)"
 wait_for 10 test -s run/pids/https.pid || die "https_static failed (logs/https.log)"
 say "aiosmtpd grey/slow/tarpit up on 127.0.0.11/12/13:25, HTTPS on 127.0.0.10:443"
 say "verify.test receivers up on 127.0.0.70-80:25 (127.0.0.81 left dead)"
+say "submission peer up on $LAB_SUBMIT_PEER:25/465/587/2525 and $LAB_SUBMIT_PEER2:25/587 (smtp-test failures)"
 
 # ---------------------------------------------------------------- 11. health check
 smtp_banner() { timeout 5 bash -c "exec 3<>/dev/tcp/$1/$2; head -c 3 <&3" | grep -q 220; }

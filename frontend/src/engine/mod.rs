@@ -15,6 +15,7 @@ pub(crate) mod error;
 pub(crate) mod inbound;
 pub(crate) mod message;
 mod resolver;
+pub(crate) mod smtp_test;
 pub(crate) mod verify;
 
 pub(crate) use bounce::explain_bounce;

@@ -5,4 +5,5 @@ pub(crate) mod bounce;
 pub(crate) mod companion;
 pub(crate) mod domain;
 pub(crate) mod inbound;
+pub(crate) mod smtp_test;
 pub(crate) mod verify;

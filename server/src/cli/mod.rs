@@ -9,6 +9,7 @@ pub(crate) mod dns_flags;
 pub(crate) mod domain;
 pub(crate) mod render;
 pub(crate) mod serve;
+pub(crate) mod smtp_test;
 pub(crate) mod spf;
 pub(crate) mod verify;
 
@@ -38,6 +39,8 @@ pub(crate) enum Command {
     Verify(verify::VerifyArgs),
     /// Run the companion server (web app, API, DoH endpoint, probes).
     Serve(serve::ServeArgs),
+    /// Test SMTP submission settings: every port × security, login, the recommended setting.
+    SmtpTest(smtp_test::SmtpTestArgs),
 }
 
 /// Exit code 1: an `error` finding or a score under `--fail-under`.
@@ -70,6 +73,7 @@ pub(crate) fn main() -> ExitCode {
             Command::Domain(args) => domain::run(args).await,
             Command::Verify(args) => verify::run(args).await,
             Command::Serve(args) => serve::run(args).await,
+            Command::SmtpTest(args) => smtp_test::run(args).await,
         }
     })
 }

@@ -12,6 +12,7 @@ pub(crate) mod inbound;
 pub(crate) mod listener;
 pub(crate) mod metrics;
 pub(crate) mod openapi;
+pub(crate) mod smtp_test;
 pub(crate) mod verify;
 
 use crate::config::Config;
@@ -81,6 +82,10 @@ pub(crate) struct AppState {
     pub jobs: Arc<JobStore>,
     /// The inbound test address (`None`: no `inbound.listen`).
     pub inbound: Option<Arc<crate::inbound::Inbound>>,
+    /// `/api/smtp-test` logins per client address (password guessing).
+    pub smtp_test_client_logins: RateLimiter,
+    /// `/api/smtp-test` logins per target address, whoever asks.
+    pub smtp_test_target_logins: RateLimiter,
 }
 
 /// Why the state could not be built.
@@ -204,6 +209,16 @@ impl AppState {
             verify_runner,
             verify_per_client: ClientSlots::new(l.max_concurrent_verify_per_client),
             jobs,
+            smtp_test_client_logins: RateLimiter::with_capacity(
+                l.smtp_test_logins_per_minute,
+                l.smtp_test_logins_burst,
+                tracked,
+            ),
+            smtp_test_target_logins: RateLimiter::with_capacity(
+                l.smtp_test_target_logins_per_minute,
+                l.smtp_test_target_logins_burst,
+                tracked,
+            ),
             config,
         })
     }
@@ -217,6 +232,7 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
         .route("/api/analyze", post(api::analyze).layer(DefaultBodyLimit::max(l.analyze_body_bytes)))
         .route("/api/domain/{domain}", get(api::domain))
         .route("/api/probe/smtp", post(api::probe_smtp))
+        .route(smtp_test::PATH, post(smtp_test::smtp_test))
         .route("/api/dnsbl/{query}", get(api::dnsbl))
         .route("/api/explain-bounce", post(api::explain_bounce).layer(DefaultBodyLimit::max(l.analyze_body_bytes)))
         .route("/api/mta-sts/{domain}", get(api::mta_sts))
@@ -451,7 +467,7 @@ async fn guard_layer(State(state): State<Arc<AppState>>, mut req: Request, next:
     }
     let (limiter, bucket, cost) = if is_doh {
         (&state.doh_limiter, "doh", 1)
-    } else if path == "/api/probe/smtp" {
+    } else if path == "/api/probe/smtp" || path == smtp_test::PATH {
         (&state.api_limiter, "api", state.config.limits.smtp_probe_cost.max(1))
     } else if path == verify::JOBS_PATH && req.method() == Method::POST {
         (&state.api_limiter, "api", state.config.limits.verify_job_cost.max(1))
@@ -467,7 +483,7 @@ async fn guard_layer(State(state): State<Arc<AppState>>, mut req: Request, next:
 }
 
 /// POST endpoints whose body is JSON.
-const JSON_POSTS: [&str; 2] = ["/api/probe/smtp", "/api/verify"];
+const JSON_POSTS: [&str; 3] = ["/api/probe/smtp", "/api/verify", smtp_test::PATH];
 
 /// Whether a request's `Origin` (sent by browsers on cross-site and same-site POSTs) is this
 /// server itself or one of `cors_origins`; a request without one (curl, scripts) passes.

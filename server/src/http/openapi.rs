@@ -24,6 +24,78 @@ fn merge(mut base: Value, extra: Value) -> Value {
 
 /// The document.
 pub(crate) fn document() -> Value {
+    let mut doc = base_document();
+    smtp_test(&mut doc);
+    doc
+}
+
+/// `POST /api/smtp-test` (issue 12): its path and schemas.
+fn smtp_test(doc: &mut Value) {
+    let nullable_str = json!({"type": ["string", "null"]});
+    let security = json!({"type": "string", "enum": ["implicit", "starttls", "none"]});
+    let failure = json!({"type": ["string", "null"], "description": "The failure table's row (also the finding id after `submission.`): bad_credentials (535 5.7.8), app_password_required (534 5.7.9), smtp_auth_disabled (535 5.7.139), starttls_required (530 5.7.0), encryption_required (538 5.7.11), auth_temporary_failure (454 4.7.0), authentication_required, auth_refused, auth_not_offered_before_tls, auth_cleartext_accepted, auth_not_offered, starttls_not_offered, port25_blocked, connection_refused, connection_timeout, no_greeting, implicit_tls_on_starttls_port, starttls_on_implicit_port, tls_failed, cert_name_mismatch, cert_untrusted, sender_not_owned, send_refused."});
+    let schemas = json!({
+        "SmtpTestRequest": {"type": "object", "required": ["host"], "properties": {
+            "host": {"type": "string", "description": "The submission server (name or IP)."},
+            "port": {"oneOf": [{"type": "integer", "enum": [25, 465, 587, 2525]}, {"type": "string", "enum": ["auto"]}], "description": "Default auto: every port."},
+            "security": {"type": "string", "enum": ["auto", "implicit", "starttls", "none"], "description": "Default auto: all three."},
+            "user": {"type": "string", "description": "Log in with these credentials: on the best combination first, on the others only once accepted; sent only over TLS to a certificate naming the host; never logged or stored."},
+            "password": {"type": "string", "format": "password"},
+            "send_to": {"type": "string", "format": "email", "description": "Send a real test message through the authenticated session (needs user and password)."},
+            "from": {"type": "string", "format": "email", "description": "Its sender (default: the user name)."}}},
+        "SmtpTestLogin": {"type": "object", "properties": {
+            "attempted": {"type": "boolean", "description": "Credentials were sent on this row."},
+            "ok": {"type": "boolean"}, "mechanism": nullable_str,
+            "code": {"type": ["integer", "null"], "description": "The final reply to AUTH (on a `none` row: to a bare AUTH without any secret)."},
+            "enhanced_code": nullable_str, "reply": {"type": ["string", "null"], "description": "The exact reply, lines joined by \n."},
+            "failure": failure, "explanation": nullable_str, "fix": nullable_str,
+            "source": {"type": ["string", "null"], "description": "RFC section or provider document."}}},
+        "SmtpTestResult": {"type": "object", "properties": {
+            "port": {"type": "integer"}, "security": security,
+            "connected": {"type": "boolean"}, "banner": nullable_str, "tls_version": nullable_str,
+            "cert": {"type": ["object", "null"], "properties": {
+                "trusted": {"type": "boolean"}, "hostname_match": {"type": "boolean"},
+                "not_after": {"type": ["string", "null"], "format": "date-time"},
+                "subject": {"type": "string"}, "sans": {"type": "array", "items": {"type": "string"}},
+                "issuer": {"type": "string"}, "trust_error": nullable_str}},
+            "auth_mechanisms": {"type": "array", "items": {"type": "string"}, "description": "Where a login happens: after STARTTLS, over implicit TLS, or in clear on a none row."},
+            "auth_before_tls": {"type": "boolean"},
+            "auth_mechanisms_before_tls": {"type": "array", "items": {"type": "string"}},
+            "starttls_offered": {"type": "boolean"},
+            "login": {"$ref": "#/components/schemas/SmtpTestLogin"},
+            "usable": {"type": "boolean"},
+            "failure": failure, "explanation": nullable_str, "fix": nullable_str, "source": nullable_str,
+            "error": nullable_str, "elapsed_ms": {"type": "integer"},
+            "transcript": {"type": "array", "items": {"type": "string"}, "description": "AUTH secrets redacted (AUTH PLAIN <redacted>)."}}},
+        "SmtpTestReport": {"type": "object", "required": ["host", "results", "recommended", "findings"], "properties": {
+            "host": {"type": "string"}, "ip": nullable_str,
+            "results": {"type": "array", "items": {"$ref": "#/components/schemas/SmtpTestResult"}, "description": "One row per port x security, in plan order."},
+            "recommended": {"type": ["object", "null"], "properties": {
+                "port": {"type": "integer"}, "security": security, "auth": {"type": "string", "enum": ["PLAIN", "LOGIN"]},
+                "text": {"type": "string", "description": "e.g. port 587, STARTTLS, AUTH PLAIN"}}},
+            "login_requested": {"type": "boolean"},
+            "send": {"type": ["object", "null"], "properties": {
+                "to": {"type": "string"}, "from": {"type": "string"}, "port": {"type": ["integer", "null"]},
+                "attempted": {"type": "boolean"}, "accepted": {"type": "boolean"}, "code": {"type": ["integer", "null"]},
+                "enhanced_code": nullable_str, "reply": nullable_str, "failure": failure, "explanation": nullable_str}},
+            "findings": {"type": "array", "items": {"type": "object"}, "description": "Catalog findings submission.*, one per failure with every row as evidence."}}}
+    });
+    let path = json!({"post": {
+        "summary": "Test SMTP submission settings: every port x security combination concurrently (connect, greeting, TLS and certificate, AUTH mechanisms before and after TLS), one login with the given credentials, an optional test send, each failure explained with its source, and the recommended setting. With credentials it costs one login from the client's and the server's login buckets (429 past them); on a non-loopback listener the server needs a token.",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SmtpTestRequest"}}}},
+        "responses": merge(json!({"200": {"description": "The matrix.", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SmtpTestReport"}}}},
+            "403": {"$ref": "#/components/responses/Error"}, "415": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}, "502": {"$ref": "#/components/responses/Error"}}), err_responses())}});
+    if let Some(s) = doc.pointer_mut("/components/schemas").and_then(Value::as_object_mut)
+        && let Some(add) = schemas.as_object()
+    {
+        s.extend(add.clone());
+    }
+    if let Some(p) = doc.pointer_mut("/paths").and_then(Value::as_object_mut) {
+        p.insert(super::smtp_test::PATH.to_string(), path);
+    }
+}
+
+fn base_document() -> Value {
     json!({
         "openapi": "3.1.0",
         "info": {

@@ -4,4 +4,5 @@
 pub(crate) mod dnsbl;
 pub(crate) mod mta_sts;
 pub(crate) mod smtp;
+pub(crate) mod submission;
 pub(crate) mod tls;

@@ -135,6 +135,21 @@ impl SmtpProber {
         Ok(SmtpProber { resolver, host_budget, tls, client_config, policy, settings, ehlo_name })
     }
 
+    /// The target policy every connection goes through.
+    pub(crate) fn policy(&self) -> TargetPolicy {
+        self.policy
+    }
+
+    /// The EHLO name sessions announce.
+    pub(crate) fn ehlo_name(&self) -> &str {
+        &self.ehlo_name
+    }
+
+    /// The session settings (deadlines, reply bounds).
+    pub(crate) fn settings(&self) -> &SmtpConfig {
+        &self.settings
+    }
+
     async fn lookup(&self, name: &str, rtype: RecordType) -> Result<DnsAnswer, DnsError> {
         match tokio::time::timeout(DNS_DEADLINE, self.resolver.query(name, rtype)).await {
             Ok(r) => r,
@@ -359,6 +374,7 @@ impl SmtpProber {
             },
             auth: None,
             auth_requires_tls: true,
+            probe_auth_without_tls: false,
             mailbox: plan,
             timeouts: Timeouts {
                 banner_ms: s.banner_timeout_ms,

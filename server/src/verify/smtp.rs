@@ -144,6 +144,7 @@ fn client_config(settings: &SessionSettings, batches: &[Vec<Probe>], tls: TlsMod
         tls,
         auth: None,
         auth_requires_tls: true,
+        probe_auth_without_tls: false,
         mailbox: Some(mailbox_plan(batches, &settings.from_address)),
         timeouts: Timeouts {
             banner_ms: step,

@@ -120,6 +120,11 @@ pub struct ClientConfig {
     pub auth: Option<Credentials>,
     /// Refuse to send credentials without TLS (RFC 8314 §3.3, RFC 4954 §4). Default on.
     pub auth_requires_tls: bool,
+    /// Without TLS, when the server advertises the mechanism anyway, send `AUTH <mechanism>`
+    /// alone (no initial response, so no secret) to learn what the server would answer — 530
+    /// 5.7.0 "must issue STARTTLS first", 538 5.7.11 "encryption required" or a 334 challenge —
+    /// and cancel a challenge with `*` (RFC 4954 §4). The submission tester's `none` rows. Default off.
+    pub probe_auth_without_tls: bool,
     /// Mail transactions, if any.
     pub mailbox: Option<MailboxPlan>,
     /// Deadlines.
@@ -139,6 +144,7 @@ impl ClientConfig {
             tls: if implicit_tls_port(port) { TlsMode::Implicit } else { TlsMode::Opportunistic },
             auth: None,
             auth_requires_tls: true,
+            probe_auth_without_tls: false,
             mailbox: None,
             timeouts: Timeouts::default(),
             limits: ReplyLimits::default(),
@@ -267,6 +273,9 @@ pub struct AuthRecord {
     pub reply: Option<Reply>,
     /// Why it was not attempted.
     pub skipped: Option<AuthSkipped>,
+    /// With [`ClientConfig::probe_auth_without_tls`]: the server's answer to the secret-less
+    /// `AUTH <mechanism>` sent without TLS (530, 538, or 334 when it would take the secret in clear).
+    pub without_tls: Option<Reply>,
 }
 
 /// Why AUTH was not attempted.
@@ -341,6 +350,10 @@ enum AuthStage {
     LoginUser,
     /// Waiting for the final reply after the password.
     LoginPassword,
+    /// Waiting for the reply to the secret-less `AUTH <mechanism>` sent without TLS.
+    ProbeWithoutTls,
+    /// Waiting for the reply to the `*` that cancelled the challenge of that probe.
+    ProbeCancel,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -772,7 +785,15 @@ impl ClientSession {
             } else {
                 None
             };
-            self.record.auth = Some(AuthRecord { mechanism: creds.mechanism, reply: None, skipped });
+            self.record.auth = Some(AuthRecord { mechanism: creds.mechanism, reply: None, skipped, without_tls: None });
+            if skipped == Some(AuthSkipped::NoTls) && offered && self.config.probe_auth_without_tls {
+                // No initial response: nothing secret is on this line (RFC 4954 §4).
+                return self.send(
+                    Command::Auth { mechanism: creds.mechanism, initial_response: None },
+                    Phase::Auth(AuthStage::ProbeWithoutTls),
+                    now,
+                );
+            }
             if skipped.is_none() {
                 return match creds.mechanism {
                     AuthMechanism::Plain => self.send(
@@ -792,6 +813,21 @@ impl ClientSession {
     }
 
     fn on_auth_reply(&mut self, stage: AuthStage, reply: Reply, now: u64) -> Step {
+        match stage {
+            AuthStage::ProbeWithoutTls => {
+                let challenged = reply.code == 334;
+                if let Some(a) = self.record.auth.as_mut() {
+                    a.without_tls = Some(reply);
+                }
+                if challenged {
+                    // The server would take the secret in clear: cancel, never answer.
+                    return self.send(Command::AuthResponse("*".into()), Phase::Auth(AuthStage::ProbeCancel), now);
+                }
+                return self.start_mail(now);
+            }
+            AuthStage::ProbeCancel => return self.start_mail(now),
+            _ => {}
+        }
         let creds = self.config.auth.clone();
         let next = match (stage, reply.code, creds) {
             (AuthStage::LoginStart, 334, Some(c)) => Some((Command::auth_response(&c.username), AuthStage::LoginUser)),

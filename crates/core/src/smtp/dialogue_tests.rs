@@ -668,3 +668,41 @@ fn refusals_are_read_with_the_shared_rule_table() {
         assert_eq!(reply_cause(&Reply::new(code, &[text])).0, cause, "{code} {text}");
     }
 }
+
+#[test]
+fn auth_without_tls_is_probed_without_any_secret() {
+    // The submission tester's `none` rows: `AUTH PLAIN` alone learns the server's answer.
+    for (answer, expect_cancel) in [
+        (&b"530 5.7.0 Must issue a STARTTLS command first\r\n"[..], false),
+        (&b"538 5.7.11 Encryption required for requested authentication mechanism\r\n"[..], false),
+        (&b"334 \r\n"[..], true),
+    ] {
+        let mut cfg = ClientConfig::probe("probe.test", 587);
+        cfg.tls = TlsMode::Off;
+        cfg.probe_auth_without_tls = true;
+        cfg.auth =
+            Some(Credentials { mechanism: AuthMechanism::Plain, username: "user".into(), password: "hunter2".into() });
+        let mut script = vec![
+            ("", BANNER),
+            ("EHLO", S::Bytes(b"250-mx\r\n250-STARTTLS\r\n250 AUTH PLAIN LOGIN\r\n")),
+            ("AUTH PLAIN", S::Bytes(answer)),
+        ];
+        if expect_cancel {
+            script.push(("*", S::Bytes(b"501 5.7.0 Authentication aborted\r\n")));
+        }
+        script.push(("QUIT", BYE));
+        let run = dialogue(cfg, &script);
+        assert_eq!(run.sent.get(1).map(String::as_str), Some("AUTH PLAIN"), "{:?}", run.sent);
+        assert_eq!(run.sent.iter().any(|c| c == "*"), expect_cancel, "{:?}", run.sent);
+        for line in run.sent.iter().chain(run.record.transcript.iter()) {
+            assert!(!line.contains("AHVzZXIAaHVudGVyMg") && !line.contains("aHVudGVyMg"), "{line}");
+        }
+        let auth = run.record.auth.as_ref().unwrap();
+        assert_eq!(auth.skipped, Some(AuthSkipped::NoTls));
+        assert!(auth.reply.is_none());
+        assert_eq!(
+            auth.without_tls.as_ref().unwrap().code,
+            answer[..3].iter().fold(0u16, |a, d| a * 10 + u16::from(d - b'0'))
+        );
+    }
+}

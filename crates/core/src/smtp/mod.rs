@@ -12,6 +12,7 @@
 //! - [`server`]: the server side of a session, for an inbound listener.
 //! - [`report`]: the probe report types (the JSON of `/api/probe/smtp`).
 //! - [`judge`]: pure functions from a session record to verdicts and `smtp.*` findings.
+//! - [`submission`]: the submission tester's matrix, its one failure table and the recommendation.
 
 #![deny(missing_docs)]
 
@@ -21,6 +22,7 @@ pub mod judge;
 pub mod reply;
 pub mod report;
 pub mod server;
+pub mod submission;
 
 #[cfg(test)]
 mod dialogue_tests;

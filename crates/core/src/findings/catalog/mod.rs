@@ -9,6 +9,7 @@ pub mod domain;
 pub mod path;
 pub mod probe;
 pub mod spf;
+pub mod submission;
 
 use super::FindingSpec;
 
@@ -22,6 +23,7 @@ pub fn all() -> Vec<&'static FindingSpec> {
     v.extend_from_slice(bounce::ALL);
     v.extend_from_slice(domain::ALL);
     v.extend_from_slice(probe::ALL);
+    v.extend_from_slice(submission::ALL);
     v
 }
 
