@@ -2,10 +2,10 @@
 //! theme toggle, and the DNS settings bar shared by every page.
 
 use crate::ctx::{AppCtx, Route};
+use crate::pages::smtp_test::SmtpTestPage;
 use crate::pages::{
     analyze::AnalyzePage, bounce::BouncePage, domain::DomainPage, inbound::InboundPage, verify::VerifyPage,
 };
-use crate::pages::smtp_test::SmtpTestPage;
 use crate::settings::{self, Companion, DohSource, Settings};
 use crate::util;
 use wasm_bindgen::JsCast;
