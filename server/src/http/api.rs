@@ -191,16 +191,7 @@ pub(crate) async fn probe_smtp(
     let req = validate_probe_request(req, &st.config)?;
     let client = client.map(|c| c.0.0).unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
     // One client cannot hold every SMTP slot with tarpits.
-    let Some(_client_slot) = st.smtp_per_client.try_acquire(client) else {
-        return Err(ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: format!(
-                "you already have {} SMTP probes running; wait for one to finish",
-                st.config.limits.max_concurrent_smtp_per_client
-            ),
-            retry_after: Some(5),
-        });
-    };
+    let _client_slot = smtp_client_slot(&st, client)?;
     // Resolved and policy-checked once: the cooldown is reserved for exactly the addresses
     // the sessions will dial (no second lookup a rebinding name could answer differently).
     let plan = match st.smtp.plan(&req).await {
@@ -540,4 +531,17 @@ async fn doh_answer(st: &AppState, wire: &[u8]) -> Result<Response, ApiError> {
             Err(ApiError::new(status, e.to_string()))
         }
     }
+}
+
+/// One of the client's SMTP session slots (`limits.max_concurrent_smtp_per_client`), shared by
+/// the probe and the submission tester, so one client cannot hold every SMTP slot with tarpits.
+pub(crate) fn smtp_client_slot(st: &AppState, client: IpAddr) -> Result<crate::limits::ClientSlot, ApiError> {
+    st.smtp_per_client.try_acquire(client).ok_or_else(|| ApiError {
+        status: StatusCode::TOO_MANY_REQUESTS,
+        message: format!(
+            "you already have {} SMTP probes running; wait for one to finish",
+            st.config.limits.max_concurrent_smtp_per_client
+        ),
+        retry_after: Some(5),
+    })
 }

@@ -75,16 +75,7 @@ pub(crate) async fn smtp_test(
         tracing::warn!(client = %client, "smtp-test: login limit");
         return Err(login_limited(wait.as_secs().max(1), "from your address"));
     }
-    let Some(_client_slot) = st.smtp_per_client.try_acquire(client) else {
-        return Err(ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: format!(
-                "you already have {} SMTP probes running; wait for one to finish",
-                st.config.limits.max_concurrent_smtp_per_client
-            ),
-            retry_after: Some(5),
-        });
-    };
+    let _client_slot = super::api::smtp_client_slot(&st, client)?;
     let ip = submission::resolve(&st.smtp, &test).await.map_err(probe_error)?;
     if test.has_credentials()
         && let Err(wait) = st.smtp_test_target_logins.check(ip, 1, Instant::now())
