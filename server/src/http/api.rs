@@ -330,7 +330,8 @@ fn redact(mut report: SmtpProbeReport, st: &AppState) -> SmtpProbeReport {
     report
 }
 
-fn probe_error(e: ProbeError) -> ApiError {
+/// The HTTP status of a probe's refusal (shared by the SMTP probe and the submission tester).
+pub(crate) fn probe_error(e: ProbeError) -> ApiError {
     let status = match &e {
         ProbeError::BadRequest(_) => StatusCode::BAD_REQUEST,
         ProbeError::Refused(_) => StatusCode::FORBIDDEN,

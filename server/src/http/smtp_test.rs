@@ -13,10 +13,9 @@
 //!   password, transcripts show `AUTH PLAIN <redacted>`.
 
 use super::AppState;
-use super::api::ClientId;
+use super::api::{ClientId, probe_error};
 use super::error::{ApiError, body_rejection};
 use crate::limits::Kind;
-use crate::probe::smtp::ProbeError;
 use crate::probe::submission::{self, SubmissionRequest};
 use axum::Json;
 use axum::body::Bytes;
@@ -108,14 +107,4 @@ fn json_error(e: &serde_json::Error) -> String {
         return msg.split(", expected").next().unwrap_or(&msg).to_string();
     }
     format!("{:?} error at line {} column {}", e.classify(), e.line(), e.column())
-}
-
-fn probe_error(e: ProbeError) -> ApiError {
-    let status = match &e {
-        ProbeError::BadRequest(_) => StatusCode::BAD_REQUEST,
-        ProbeError::Refused(_) => StatusCode::FORBIDDEN,
-        ProbeError::NotFound(_) => StatusCode::UNPROCESSABLE_ENTITY,
-        ProbeError::Dns(_) => StatusCode::BAD_GATEWAY,
-    };
-    ApiError::new(status, e.to_string())
 }
